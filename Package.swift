@@ -1,0 +1,68 @@
+// swift-tools-version:6.0
+// Empathy Engine — a headless, biometric-reactive visual-effects renderer.
+//
+// Targets show the architecture: C surfaces first (system libraries and the
+// C++ shim over OpenCV with a pure-C header), then Swift modules by domain,
+// then the `empathy` executable, which only parses arguments.
+import PackageDescription
+
+let package = Package(
+    name: "EmpathyEngine",
+    products: [
+        .executable(name: "empathy", targets: ["empathy"]),
+        .executable(name: "neon-noir-gen", targets: ["neon-noir-gen"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // MARK: C surfaces
+        .systemLibrary(
+            name: "COpenCV", path: "Sources/COpenCV", pkgConfig: "opencv4",
+            providers: [.apt(["libopencv-dev"])]),
+        .systemLibrary(
+            name: "CEGL", path: "Sources/CEGL", pkgConfig: "egl glesv2",
+            providers: [.apt(["libegl-dev", "libgles-dev", "libgl1-mesa-dri"])]),
+        .systemLibrary(
+            name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+            providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(
+            name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
+            providers: [.apt(["libdeflate-dev"])]),
+        .target(
+            name: "CVShim", dependencies: ["COpenCV"], path: "Sources/CVShim",
+            cxxSettings: [.unsafeFlags(["-O2"])]),
+
+        // MARK: Swift modules by domain
+        .target(name: "EmpathyCore"),
+        .target(name: "Footage", dependencies: ["EmpathyCore", "CVShim"]),
+        .target(name: "Grading", dependencies: ["EmpathyCore"]),
+        .target(name: "Rendering", dependencies: ["EmpathyCore", "Grading", "CEGL"]),
+        .target(name: "ImageSequence", dependencies: ["EmpathyCore", "CPNG", "CDeflate"]),
+        .target(
+            name: "Pipeline",
+            dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
+
+        // MARK: Executables
+        .executableTarget(
+            name: "empathy",
+            dependencies: [
+                "Pipeline", "EmpathyCore", "Grading",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
+            name: "neon-noir-gen",
+            dependencies: ["Grading", "ImageSequence", "Footage", "EmpathyCore"]),
+
+        // MARK: Tests
+        .testTarget(name: "FootageTests", dependencies: ["Footage", "EmpathyCore"]),
+        .testTarget(name: "GradingTests", dependencies: ["Grading", "EmpathyCore"]),
+        .testTarget(
+            name: "RenderingTests",
+            dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
+        .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
+        .testTarget(name: "CLITests", dependencies: ["EmpathyCore", "ImageSequence"]),
+    ],
+    cxxLanguageStandard: .cxx17
+)

@@ -1,0 +1,56 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes files so that a reader never sees a half-written one: the bytes go
+/// to a hidden temporary file in the same folder, are flushed, then renamed
+/// over the destination (rename is atomic within a file system).
+public enum AtomicFile {
+    /// The temporary name used while `path` is being written.
+    public static func temporaryPath(for path: String) -> String {
+        let url = URL(fileURLWithPath: path)
+        let dir = url.deletingLastPathComponent().path
+        return dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
+    }
+
+    /// Calls `body` with a temporary path, then renames it to `path`. If `body`
+    /// throws, the temporary file is removed and `path` is left untouched.
+    public static func write(to path: String, _ body: (String) throws -> Void) throws {
+        let tmp = temporaryPath(for: path) + ".\(UInt32.random(in: 0...UInt32.max))"
+        do {
+            try body(tmp)
+            guard rename(tmp, path) == 0 else {
+                throw EmpathyError.io(path: path, operation: "rename into place", errno: errno)
+            }
+        } catch {
+            unlink(tmp)
+            throw error
+        }
+    }
+
+    /// Writes `data` to `path` atomically.
+    public static func write(_ data: [UInt8], to path: String) throws {
+        try write(to: path) { tmp in
+            let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+            guard fd >= 0 else { throw EmpathyError.io(path: path, operation: "create", errno: errno) }
+            defer { close(fd) }
+            var written = 0
+            try data.withUnsafeBytes { raw in
+                while written < raw.count {
+                    let n = Glibc.write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
+                    if n < 0 {
+                        if errno == EINTR { continue }
+                        throw EmpathyError.io(path: path, operation: "write", errno: errno)
+                    }
+                    written += n
+                }
+            }
+        }
+    }
+
+    public static func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Errors shared by every module. Each message is one line that says what
+/// failed, on what, and what to do; the command prints it as-is.
+public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedError {
+    /// A system call failed on a file or device. The C error name stays
+    /// findable in the message (e.g. `ENOENT`).
+    case io(path: String, operation: String, errno: Int32)
+    /// A file's contents are wrong. `line` is 1-based; nil when not line-based.
+    case badFile(path: String, line: Int?, message: String)
+    /// A user-supplied value is wrong.
+    case invalidArgument(String)
+    /// Anything else, already phrased for the user.
+    case message(String)
+
+    public var description: String {
+        switch self {
+        case let .io(path, operation, code):
+            let name = EmpathyError.errnoName(code)
+            return "cannot \(operation) '\(path)': \(String(cString: strerror(code))) (\(name))"
+        case let .badFile(path, line, message):
+            if let line { return "'\(path)' line \(line): \(message)" }
+            return "'\(path)': \(message)"
+        case let .invalidArgument(message), let .message(message):
+            return message
+        }
+    }
+
+    public var errorDescription: String? { description }
+
+    static func errnoName(_ code: Int32) -> String {
+        switch code {
+        case ENOENT: return "ENOENT"
+        case EACCES: return "EACCES"
+        case EPERM: return "EPERM"
+        case EEXIST: return "EEXIST"
+        case ENOTDIR: return "ENOTDIR"
+        case EISDIR: return "EISDIR"
+        case ENOSPC: return "ENOSPC"
+        case EROFS: return "EROFS"
+        case EIO: return "EIO"
+        case EINTR: return "EINTR"
+        case ENXIO: return "ENXIO"
+        case EBUSY: return "EBUSY"
+        case ENODEV: return "ENODEV"
+        default: return "errno \(code)"
+        }
+    }
+}

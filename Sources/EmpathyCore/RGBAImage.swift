@@ -1,0 +1,62 @@
+/// Which image row comes first in memory.
+///
+/// Decoders hand out `topDown` rows. OpenGL's `glReadPixels` returns row 0 at
+/// the bottom of the image, so rendered frames come back `bottomUp`; the PNG
+/// writer hands libpng reversed row pointers, so the flip costs nothing.
+public enum RowOrder: Sendable, Equatable {
+    case topDown
+    case bottomUp
+}
+
+/// An 8-bit RGBA image: `width * height * 4` bytes, rows packed without padding.
+public struct RGBAImage: Sendable, Equatable {
+    public let width: Int
+    public let height: Int
+    public var pixels: [UInt8]
+    public var rowOrder: RowOrder
+
+    public init(width: Int, height: Int, pixels: [UInt8], rowOrder: RowOrder = .topDown) {
+        precondition(width > 0 && height > 0, "image must have a positive size")
+        precondition(pixels.count == width * height * 4, "RGBA buffer must hold width*height*4 bytes")
+        self.width = width
+        self.height = height
+        self.pixels = pixels
+        self.rowOrder = rowOrder
+    }
+
+    /// A black, opaque image.
+    public init(width: Int, height: Int, rowOrder: RowOrder = .topDown) {
+        var pixels = [UInt8](repeating: 0, count: width * height * 4)
+        var i = 3
+        while i < pixels.count { pixels[i] = 255; i += 4 }
+        self.init(width: width, height: height, pixels: pixels, rowOrder: rowOrder)
+    }
+
+    public var bytesPerRow: Int { width * 4 }
+
+    /// Byte offset of pixel (x, y), with y counted from the top of the picture
+    /// whatever the row order in memory.
+    @inlinable
+    public func offset(x: Int, y: Int) -> Int {
+        let row = rowOrder == .topDown ? y : height - 1 - y
+        return (row * width + x) * 4
+    }
+
+    /// The same picture with rows stored top-down.
+    public func topDown() -> RGBAImage {
+        if rowOrder == .topDown { return self }
+        var out = [UInt8](repeating: 0, count: pixels.count)
+        let stride = bytesPerRow
+        pixels.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                for row in 0..<height {
+                    let from = (height - 1 - row) * stride
+                    let to = row * stride
+                    dst.baseAddress!.advanced(by: to)
+                        .update(from: src.baseAddress!.advanced(by: from), count: stride)
+                }
+            }
+        }
+        return RGBAImage(width: width, height: height, pixels: out, rowOrder: .topDown)
+    }
+}

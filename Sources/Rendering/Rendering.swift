@@ -1,0 +1,2 @@
+import EmpathyCore
+import Grading
