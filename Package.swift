@@ -62,7 +62,7 @@ let package = Package(
             dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
-        .testTarget(name: "CLITests", dependencies: ["EmpathyCore", "ImageSequence"]),
+        .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
     cxxLanguageStandard: .cxx17
 )

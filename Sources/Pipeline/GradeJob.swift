@@ -1,0 +1,245 @@
+import EmpathyCore
+import Footage
+import Foundation
+import Grading
+import ImageSequence
+import Rendering
+
+/// Everything `empathy grade` needs; built by the command, checked by `GradeJob.init`.
+public struct GradeConfiguration: Sendable {
+    public var inputs: [String]
+    /// A look name (`midnight`, `neon-noir/midnight`) or a `.cube` path.
+    public var lut: String
+    public var outputDirectory: String
+    /// 0 leaves the picture as it is, 1 applies the look fully.
+    public var intensity: Float = 1
+    public var frames: FrameRange?
+    /// The number of clip frame 1 in file names (frame f is written as startNumber + f - 1).
+    public var startNumber: Int = 1
+    public var padding: Int = 4
+    public var overwrite = false
+    public var png: PNGOptions = .default
+    public var platform: RenderContext.Platform = .automatic
+
+    public init(inputs: [String], lut: String, outputDirectory: String) {
+        self.inputs = inputs
+        self.lut = lut
+        self.outputDirectory = outputDirectory
+    }
+}
+
+/// What happened to one clip.
+public struct ClipReport: Sendable {
+    public var input: String
+    public var outputDirectory: String
+    public var firstFileName: String
+    public var framesPlanned = 0
+    public var framesWritten = 0
+    public var framesSkipped = 0
+    public var bytesWritten = 0
+    public var wallSeconds = 0.0
+    public var decodeSeconds = 0.0
+    public var renderSeconds = 0.0
+    public var encodeSeconds = 0.0
+    /// Set when the clip could not be finished; frames written before it are complete.
+    public var failure: String?
+}
+
+public struct GradeSummary: Sendable {
+    public var clips: [ClipReport]
+    public var wallSeconds: Double
+    public var renderer: String
+    public var lutPath: String
+
+    public var failed: Bool { clips.contains { $0.failure != nil } }
+    public var framesWritten: Int { clips.reduce(0) { $0 + $1.framesWritten } }
+}
+
+/// Grades clips through one look into PNG sequences, one sub-folder per clip.
+///
+/// Frames flow decode thread → bounded queue → GPU pass on the calling thread
+/// (which owns the GL context) → a pool of PNG encoders, so decoding, shading
+/// and compression overlap. Every input, the look and the output folder are
+/// checked before any frame is rendered, so a typo in the last clip does not
+/// cost the work on the first.
+public final class GradeJob {
+    public let configuration: GradeConfiguration
+    public let lutPath: String
+    private let lut: CubeLUT
+    private var sources: [(input: String, info: ClipInfo, stem: String)] = []
+
+    public init(configuration: GradeConfiguration) throws {
+        guard !configuration.inputs.isEmpty else {
+            throw EmpathyError.invalidArgument("no input clips; pass one or more video files or image-sequence patterns")
+        }
+        guard (0...1).contains(configuration.intensity) else {
+            throw EmpathyError.invalidArgument("--intensity must be between 0 and 1, got \(configuration.intensity)")
+        }
+        self.configuration = configuration
+        lutPath = try LUTLibrary.resolve(configuration.lut)
+        lut = try CubeFile.read(path: lutPath)
+        var stems = Set<String>()
+        for input in configuration.inputs {
+            let source = try VideoSource(path: input)
+            let stem = GradeJob.stem(of: input)
+            guard stems.insert(stem).inserted else {
+                throw EmpathyError.invalidArgument(
+                    "two inputs would write to the same folder '\(stem)'; grade them in separate runs or rename one")
+            }
+            sources.append((input, source.info, stem))
+        }
+    }
+
+    /// The folder and file stem for an input: `reel/scene12.mp4` → `scene12`,
+    /// `shots/take.%04d.png` → `take`.
+    static func stem(of input: String) -> String {
+        var name = URL(fileURLWithPath: input).lastPathComponent
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
+        if let pct = name.firstIndex(of: "%") { name = String(name[..<pct]) }
+        while name.hasSuffix(".") || name.hasSuffix("_") || name.hasSuffix("-") { name.removeLast() }
+        return name.isEmpty ? "clip" : name
+    }
+
+    public func run(progress: any ProgressReporter) throws -> GradeSummary {
+        let started = Date()
+        let context = try RenderContext(platform: configuration.platform)
+        let shader = try ResourceLocator.shadersDirectory().appendingPathComponent("grade.frag")
+        let pass = try GradePass(context: context, lut: lut, shaderURL: shader)
+
+        // Plan every clip first so progress knows the job's size.
+        var plans: [(writer: SequenceWriter, frames: [Int], report: ClipReport)] = []
+        for (input, info, stem) in sources {
+            let directory = URL(fileURLWithPath: configuration.outputDirectory).appendingPathComponent(stem).path
+            let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber)
+            let writer = try SequenceWriter(
+                directory: directory, naming: naming, options: configuration.png, overwrite: configuration.overwrite)
+            var report = ClipReport(input: input, outputDirectory: directory,
+                                    firstFileName: naming.fileName(number: configuration.startNumber))
+            let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: info.frameCount)
+            var frames: [Int] = []
+            for frame in range.map(Array.init) ?? [] {
+                if writer.isComplete(number: number(ofFrame: frame)) {
+                    writer.noteSkipped()
+                    report.framesSkipped += 1
+                } else {
+                    frames.append(frame)
+                }
+            }
+            report.framesPlanned = (range?.count ?? 0)
+            report.firstFileName = naming.fileName(number: number(ofFrame: range?.lowerBound ?? 1))
+            plans.append((writer, frames, report))
+        }
+
+        let jobTotal = plans.reduce(0) { $0 + $1.report.framesPlanned }
+        var jobDone = plans.reduce(0) { $0 + $1.report.framesSkipped }
+        var rendered = 0
+        var reports: [ClipReport] = []
+        for (index, plan) in plans.enumerated() {
+            var report = plan.report
+            let clipStart = Date()
+            var clipDone = report.framesSkipped
+            let snapshot = { (done: Int) -> ProgressSnapshot in
+                let elapsed = Date().timeIntervalSince(started)
+                let fps = elapsed > 0 ? Double(rendered) / elapsed : 0
+                let remaining = jobTotal - jobDone
+                return ProgressSnapshot(
+                    clipName: URL(fileURLWithPath: report.input).lastPathComponent, clipNumber: index + 1,
+                    clipCount: plans.count, framesDone: done, framesTotal: report.framesPlanned,
+                    jobFramesDone: jobDone, jobFramesTotal: jobTotal, elapsedSeconds: elapsed,
+                    framesPerSecond: fps, etaSeconds: fps > 0 ? Double(remaining) / fps : nil)
+            }
+            progress.update(snapshot(clipDone))
+            do {
+                try renderClip(plan.frames, input: report.input, writer: plan.writer, pass: pass,
+                               report: &report) {
+                    clipDone += 1; jobDone += 1; rendered += 1
+                    progress.update(snapshot(clipDone))
+                }
+            } catch {
+                report.failure = "\(error)"
+            }
+            do {
+                let stats = try plan.writer.finish()
+                report.framesWritten = stats.framesWritten
+                report.bytesWritten = stats.bytesWritten
+                report.encodeSeconds = stats.encodeSeconds
+            } catch {
+                if report.failure == nil { report.failure = "\(error)" }
+            }
+            report.wallSeconds = Date().timeIntervalSince(clipStart)
+            reports.append(report)
+        }
+        progress.finish()
+        return GradeSummary(clips: reports, wallSeconds: Date().timeIntervalSince(started),
+                            renderer: context.renderer, lutPath: lutPath)
+    }
+
+    private func number(ofFrame frame: Int) -> Int { configuration.startNumber + frame - 1 }
+
+    private enum DecodedItem: Sendable {
+        case frame(Int, RGBAImage)
+        case failed(EmpathyError)
+        case decodeSeconds(Double)
+    }
+
+    /// Decodes `frames` (1-based, ascending) on a helper thread and renders
+    /// each on this thread. Gaps of up to `seekThreshold` frames are decoded
+    /// through (cheaper than a keyframe seek); longer gaps seek.
+    private func renderClip(_ frames: [Int], input: String, writer: SequenceWriter, pass: GradePass,
+                            report: inout ClipReport, frameDone: () -> Void) throws {
+        guard let first = frames.first else { return }
+        let source = try VideoSource(path: input)
+        let queue = BoundedQueue<DecodedItem>(capacity: 3)
+        let decoderDone = DispatchSemaphore(value: 0)
+        let seekThreshold = 48
+        let thread = Thread {
+            defer { decoderDone.signal() }
+            var seconds = 0.0
+            defer { queue.push(.decodeSeconds(seconds)); queue.close() }
+            do {
+                if first > 1 { try source.seek(toFrameIndex: first - 1) }
+                var image = RGBAImage(width: source.info.width, height: source.info.height)
+                for frame in frames {
+                    if frame - 1 - source.nextFrameIndex > seekThreshold {
+                        try source.seek(toFrameIndex: frame - 1)
+                    }
+                    repeat {
+                        let t0 = Date()
+                        guard try source.read(into: &image) else {
+                            throw EmpathyError.badFile(
+                                path: input, line: nil,
+                                message: "the clip ended at frame \(source.nextFrameIndex) before frame \(frame); the file may be truncated")
+                        }
+                        seconds += Date().timeIntervalSince(t0)
+                    } while source.nextFrameIndex < frame
+                    guard queue.push(.frame(frame, image)) else { return }
+                }
+            } catch let error as EmpathyError {
+                queue.push(.failed(error))
+            } catch {
+                queue.push(.failed(.message("'\(input)': \(error)")))
+            }
+        }
+        thread.stackSize = 1 << 20
+        thread.start()
+        defer {
+            queue.cancel()
+            decoderDone.wait()
+        }
+        var output = RGBAImage(width: 1, height: 1)
+        while let item = queue.pop() {
+            switch item {
+            case let .frame(frame, image):
+                let t0 = Date()
+                try pass.render(image, intensity: configuration.intensity, into: &output)
+                report.renderSeconds += Date().timeIntervalSince(t0)
+                try writer.submit(output, number: number(ofFrame: frame))
+                frameDone()
+            case let .failed(error):
+                throw error
+            case let .decodeSeconds(seconds):
+                report.decodeSeconds = seconds
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+import Foundation
+import XCTest
+
+/// Bad input: one line on stderr naming the file and what to do, a non-zero
+/// exit, and no output frames.
+final class GradeCommandErrorTests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = try EmpathyProcess.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private var demoClip: String { EmpathyProcess.repositoryRoot.appendingPathComponent("footage/demo/astronaut.mp4").path }
+
+    /// Runs a grade that must fail with exit status 1 and exactly one error line containing every fragment.
+    private func assertFails(_ arguments: [String], mentions fragments: [String], environment: [String: String] = [:],
+                             file: StaticString = #filePath, line: UInt = #line) throws {
+        let out = tmp.appendingPathComponent("out").path
+        let result = try EmpathyProcess.run(["grade"] + arguments + ["--out", out, "--quiet"], environment: environment)
+        XCTAssertEqual(result.status, 1, "exit status; stderr: \(result.stderr)", file: file, line: line)
+        XCTAssertEqual(result.errorLines.count, 1, "expected one error line, got:\n\(result.stderr)", file: file, line: line)
+        let message = String(result.errorLines.first ?? "")
+        XCTAssertTrue(message.hasPrefix("empathy: error: "), message, file: file, line: line)
+        for fragment in fragments {
+            XCTAssertTrue(message.contains(fragment), "'\(message)' should mention '\(fragment)'", file: file, line: line)
+        }
+        let pngs = (FileManager.default.enumerator(atPath: out)?.allObjects as? [String] ?? []).filter { $0.hasSuffix(".png") }
+        XCTAssertEqual(pngs, [], "no frames may be written", file: file, line: line)
+    }
+
+    func testMissingClipIsNamed() throws {
+        try assertFails(["/no/such/scene.mp4", "--lut", "midnight"], mentions: ["/no/such/scene.mp4"])
+    }
+
+    func testTextFileIsNotAVideo() throws {
+        let fake = tmp.appendingPathComponent("notes.mp4")
+        try "these are not frames\n".write(to: fake, atomically: true, encoding: .utf8)
+        try assertFails([fake.path, "--lut", "midnight"], mentions: [fake.path])
+    }
+
+    func testUnknownLookListsTheChoices() throws {
+        try assertFails([demoClip, "--lut", "sepia-dream"], mentions: ["unknown look 'sepia-dream'", "neon-noir/"])
+    }
+
+    func testMalformedLUTNamesFileAndLine() throws {
+        let lut = tmp.appendingPathComponent("broken.cube")
+        try "TITLE \"broken\"\nLUT_3D_SIZE 2\n0 0 0\n1 0\n".write(to: lut, atomically: true, encoding: .utf8)
+        try assertFails([demoClip, "--lut", lut.path], mentions: ["broken.cube", "line 4"])
+    }
+
+    func testUnwritableOutputFolderIsNamed() throws {
+        let blocker = tmp.appendingPathComponent("file")
+        try "x".write(to: blocker, atomically: true, encoding: .utf8)
+        let result = try EmpathyProcess.run(
+            ["grade", demoClip, "--lut", "midnight", "--out", blocker.appendingPathComponent("graded").path, "--quiet"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertEqual(result.errorLines.count, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains(blocker.path), result.stderr)
+    }
+
+    func testMissingEGLDriverGivesOneLine() throws {
+        // glvnd finds no EGL vendor library: the state of a machine without Mesa or a GPU driver.
+        try assertFails([demoClip, "--lut", "midnight", "--frames", "1"], mentions: ["EGL"],
+                        environment: ["__EGL_VENDOR_LIBRARY_FILENAMES": "/nonexistent/vendor.json",
+                                      "__EGL_VENDOR_LIBRARY_DIRS": "/nonexistent"])
+    }
+
+    func testArgumentMistakesExitWithUsageStatus() throws {
+        for (arguments, fragment) in [
+            (["--intensity", "1.5"], "--intensity"),
+            (["--frames", "9-3"], "--frames"),
+            (["--padding", "0"], "--padding"),
+            (["--egl", "vulkan"], "--egl"),
+        ] {
+            let result = try EmpathyProcess.run(["grade", demoClip, "--lut", "midnight"] + arguments)
+            XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
+            XCTAssertTrue(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+        }
+    }
+}

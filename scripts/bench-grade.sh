@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Grading benchmark: the same 1080p clip through the same Neon Noir LUT with
+# `empathy grade` and with ffmpeg (lut3d, tetrahedral → PNG), in one run.
+# Prints fps of each and their ratio, each one's distance from a float64
+# reference of the same LUT applied to its own decoded input, and PNG bytes.
+#
+#   scripts/bench-grade.sh [RUNS]     (default 3 runs each; medians reported)
+#
+# Environment: CLIP, LUT (a look name), EMPATHY (binary), OUT (scratch folder).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+RUNS=${1:-3}
+CLIP=${CLIP:-footage/bench/astronaut-1080p.mp4}
+LOOK=${LUT:-neon-noir/midnight}
+EMPATHY=${EMPATHY:-.build/release/empathy}
+OUT=${OUT:-out/bench}
+PY=/usr/bin/python3
+
+[ -f "$CLIP" ] || footage/make-bench.sh
+[ -x "$EMPATHY" ] || swift build -c release --product empathy
+LUTFILE=shaders/luts/$LOOK.cube
+[ -f "$LUTFILE" ] || { echo "bench-grade: no LUT file $LUTFILE" >&2; exit 1; }
+
+read -r W H FRAMES < <(ffprobe -v error -select_streams v:0 -count_packets \
+  -show_entries stream=width,height,nb_read_packets -of csv=p=0:s=' ' "$CLIP")
+STEM=$(basename "${CLIP%.*}")
+rm -rf "$OUT"; mkdir -p "$OUT"
+
+now() { date +%s.%N; }
+median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2}'; }
+
+echo "clip: $CLIP (${W}x${H}, $FRAMES frames); LUT: $LUTFILE; $RUNS runs each; $(nproc) cores"
+
+emp_times=(); ff_times=()
+for run in $(seq "$RUNS"); do
+  rm -rf "$OUT/empathy" "$OUT/ffmpeg"; mkdir -p "$OUT/ffmpeg"
+  t0=$(now)
+  "$EMPATHY" grade "$CLIP" --lut "$LOOK" --out "$OUT/empathy" --quiet >/dev/null
+  t1=$(now)
+  ffmpeg -v error -nostdin -i "$CLIP" -vf "lut3d=file=$LUTFILE:interp=tetrahedral" \
+    -f image2 "$OUT/ffmpeg/$STEM.%04d.png"
+  t2=$(now)
+  emp_times+=("$(echo "$t1 - $t0" | bc -l)"); ff_times+=("$(echo "$t2 - $t1" | bc -l)")
+  printf '  run %d: empathy %.2f s, ffmpeg %.2f s\n' "$run" "${emp_times[-1]}" "${ff_times[-1]}"
+done
+emp_med=$(printf '%s\n' "${emp_times[@]}" | median)
+ff_med=$(printf '%s\n' "${ff_times[@]}" | median)
+
+# Accuracy: every 10th frame of each tool's output against the float
+# reference applied to that tool's own decoded input (empathy's decode is
+# its output at --intensity 0; ffmpeg's is its rgb24 conversion).
+"$EMPATHY" grade "$CLIP" --lut "$LOOK" --intensity 0 --out "$OUT/decoded" --quiet >/dev/null
+raw() { ffmpeg -v error -nostdin -i "$1" -vf "select=not(mod(n\,10))" -fps_mode passthrough -f rawvideo -pix_fmt rgb24 "$2"; }
+raw "$OUT/decoded/$STEM/$STEM.%04d.png" "$OUT/empathy-in.rgb"
+raw "$OUT/empathy/$STEM/$STEM.%04d.png" "$OUT/empathy-out.rgb"
+raw "$CLIP" "$OUT/ffmpeg-in.rgb"
+raw "$OUT/ffmpeg/$STEM.%04d.png" "$OUT/ffmpeg-out.rgb"
+emp_acc=$($PY scripts/lutref.py "$LUTFILE" "$W" "$H" "$OUT/empathy-in.rgb" "$OUT/empathy-out.rgb")
+ff_acc=$($PY scripts/lutref.py "$LUTFILE" "$W" "$H" "$OUT/ffmpeg-in.rgb" "$OUT/ffmpeg-out.rgb")
+decode_diff=$($PY - "$OUT/empathy-in.rgb" "$OUT/ffmpeg-in.rgb" <<'PYEOF'
+import sys, numpy as np
+a = np.fromfile(sys.argv[1], np.uint8).astype(np.int16); b = np.fromfile(sys.argv[2], np.uint8).astype(np.int16)
+d = np.abs(a - b) if a.size == b.size else None
+print("n/a" if d is None else f"max {d.max()}, mean {d.mean():.3f}")
+PYEOF
+)
+
+emp_bytes=$(du -sb "$OUT/empathy" | cut -f1)
+ff_bytes=$(du -sb "$OUT/ffmpeg" | cut -f1)
+field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
+
+echo
+printf '%-8s %9s %8s %9s %11s %10s\n' tool "median s" fps "max diff" "p99.9 diff" "PNG MB"
+printf '%-8s %9.2f %8.2f %9s %11s %10.1f\n' empathy "$emp_med" "$(echo "$FRAMES / $emp_med" | bc -l)" \
+  "$(field "$emp_acc" max)" "$(field "$emp_acc" p999)" "$(echo "$emp_bytes / 1000000" | bc -l)"
+printf '%-8s %9.2f %8.2f %9s %11s %10.1f\n' ffmpeg "$ff_med" "$(echo "$FRAMES / $ff_med" | bc -l)" \
+  "$(field "$ff_acc" max)" "$(field "$ff_acc" p999)" "$(echo "$ff_bytes / 1000000" | bc -l)"
+echo
+printf 'fps ratio empathy/ffmpeg: %.2fx   PNG bytes ratio empathy/ffmpeg: %.3f\n' \
+  "$(echo "$ff_med / $emp_med" | bc -l)" "$(echo "$emp_bytes / $ff_bytes" | bc -l)"
+echo "decoders (OpenCV vs ffmpeg rgb24) differ by: $decode_diff"

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Empathy Engine builds and runs with.
+# Idempotent: does nothing when every package is already installed, otherwise
+# runs `apt-get update` once and installs what is missing (needs root).
+set -euo pipefail
+
+PACKAGES=(
+  pkg-config
+  libopencv-dev        # video decode (VideoCapture, FFmpeg backend)
+  libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0   # headless EGL + GLES 3.2 (Mesa llvmpipe)
+  libpng-dev zlib1g-dev libdeflate-dev                  # PNG sequences
+  ffmpeg               # demo footage, tests and benchmarks compare against it
+  python3 python3-numpy bc  # float reference and arithmetic in the benchmark
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=
+fi
+echo "installing: ${missing[*]}" >&2
+$SUDO apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
