@@ -374,8 +374,11 @@ public enum CubeFile {
                     "DOMAIN_MIN must be below DOMAIN_MAX in every channel, found \(lo[c]) >= \(hi[c]) in \(channel)",
                     line: domainLine)
             }
-            values1D.reserveCapacity(expected1D * 3)
-            values3D.reserveCapacity(expected3D * 3)
+            // Every entry takes at least 6 bytes ("0 0 0\n"), so a header that
+            // promises more entries than the file can hold reserves no more.
+            let entriesThatFit = bytes.count / 6
+            values1D.reserveCapacity(min(expected1D, entriesThatFit) * 3)
+            values3D.reserveCapacity(min(expected3D, entriesThatFit) * 3)
         }
 
         mutating func parseEntry(start: Int, end: Int) throws {

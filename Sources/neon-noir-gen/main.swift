@@ -8,12 +8,19 @@ import Grading
 import Glibc
 #endif
 
-func generate(into directory: String) throws {
-    do {
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-    } catch {
-        throw EmpathyError.message("cannot create the output folder '\(directory)': \(error.localizedDescription)")
+/// Creates `directory` and its parents (like `mkdir -p`), naming the errno on failure.
+func makeDirectory(_ directory: String) throws {
+    var path = directory.hasPrefix("/") ? "" : "."
+    for component in directory.split(separator: "/") {
+        path += "/" + component
+        if mkdir(path, 0o755) != 0 && errno != EEXIST {
+            throw EmpathyError.io(path: path, operation: "create the output folder", errno: errno)
+        }
     }
+}
+
+func generate(into directory: String) throws {
+    try makeDirectory(directory)
     var readme = """
         # Neon Noir LUT set
 
@@ -36,9 +43,14 @@ func generate(into directory: String) throws {
 }
 
 let arguments = CommandLine.arguments.dropFirst()
-if arguments.first == "-h" || arguments.first == "--help" || arguments.count > 1 {
-    print("usage: neon-noir-gen [OUTPUT_DIR]   (default: shaders/luts/neon-noir)")
-    exit(arguments.count > 1 ? 2 : 0)
+let usage = "usage: neon-noir-gen [OUTPUT_DIR]   (default: shaders/luts/neon-noir)"
+if arguments.first == "-h" || arguments.first == "--help" {
+    print(usage)
+    exit(0)
+}
+if arguments.count > 1 {
+    FileHandle.standardError.write(Data("neon-noir-gen: expected at most one output folder\n\(usage)\n".utf8))
+    exit(2)
 }
 do {
     try generate(into: arguments.first ?? "shaders/luts/neon-noir")
