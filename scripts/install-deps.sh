@@ -11,6 +11,7 @@ PACKAGES=(
   libpng-dev zlib1g-dev libdeflate-dev                  # PNG sequences
   ffmpeg               # demo footage, tests and benchmarks compare against it
   python3 python3-numpy bc  # float reference and arithmetic in the benchmark
+  opencolorio-tools    # tests check that the LUTs load in OpenColorIO (ociochecklut)
 )
 
 missing=()
