@@ -405,14 +405,20 @@ extension PNGCodec {
         default:
             for i in 0..<min(bpp, count) { dst[i] = cur[i] &- prev[i] }  // P(0,b,0) = b
             var i = bpp
+            // Branch-free form (wrapping 16-bit arithmetic on 0...255 values
+            // cannot overflow) so the compiler can vectorise the loop.
             while i < count {
-                let a = Int(cur[i - bpp])
-                let b = Int(prev[i])
-                let c = Int(prev[i - bpp])
-                let pa = abs(b - c)
-                let pb = abs(a - c)
-                let pc = abs(a + b - 2 * c)
-                let predictor = (pa <= pb && pa <= pc) ? a : (pb <= pc ? b : c)
+                let a = Int16(cur[i - bpp])
+                let b = Int16(prev[i])
+                let c = Int16(prev[i - bpp])
+                let bc = b &- c
+                let ac = a &- c
+                let abc = bc &+ ac
+                let pa = bc < 0 ? 0 &- bc : bc
+                let pb = ac < 0 ? 0 &- ac : ac
+                let pc = abc < 0 ? 0 &- abc : abc
+                let useB = pb <= pc ? b : c
+                let predictor = (pa <= pb) && (pa <= pc) ? a : useB
                 dst[i] = cur[i] &- UInt8(truncatingIfNeeded: predictor)
                 i += 1
             }

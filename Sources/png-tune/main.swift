@@ -104,6 +104,9 @@ let settings: [PNGOptions] = [
     PNGOptions(encoder: .libpng, compressionLevel: 1, filter: .sub, strategy: .rle),
     PNGOptions(encoder: .libpng, compressionLevel: 3, filter: .paeth, strategy: .rle),
     PNGOptions(encoder: .libpng, compressionLevel: 1, filter: .paeth, strategy: .filtered),
+    // Level 0 stores without compressing: the cost of filtering and framing alone.
+    PNGOptions(encoder: .libdeflate, compressionLevel: 0, filter: .up),
+    PNGOptions(encoder: .libdeflate, compressionLevel: 0, filter: .paeth),
     PNGOptions(encoder: .libdeflate, compressionLevel: 1, filter: .none),
     PNGOptions(encoder: .libdeflate, compressionLevel: 1, filter: .sub),
     PNGOptions(encoder: .libdeflate, compressionLevel: 1, filter: .up),
