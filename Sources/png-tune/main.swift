@@ -58,6 +58,14 @@ let frames: [Frame] = framePaths.map { path, clean in
 
 func nowSeconds() -> Double { Double(DispatchTime.now().uptimeNanoseconds) / 1e9 }
 
+/// CPU time of the calling thread: unlike wall time, not inflated while other
+/// processes hold the (shared) cores.
+func threadCPUSeconds() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) / 1e9
+}
+
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
     return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
@@ -65,18 +73,22 @@ func median(_ values: [Double]) -> Double {
 
 struct Result {
     var milliseconds: Double
+    var cpuMilliseconds: Double?
     var bytes: Int
 }
 
 @MainActor func measure(_ options: PNGOptions, _ group: [Frame]) -> Result? {
     guard !group.isEmpty else { return nil }
     var times: [Double] = []
+    var cpuTimes: [Double] = []
     var bytes = 0
     for frame in group {
         var encoded: [UInt8] = []
         for _ in 0..<repeats {
             let start = nowSeconds()
+            let cpuStart = threadCPUSeconds()
             encoded = (try? PNGCodec.encode(frame.image, options: options)) ?? []
+            cpuTimes.append(threadCPUSeconds() - cpuStart)
             times.append(nowSeconds() - start)
         }
         bytes += encoded.count
@@ -91,7 +103,7 @@ struct Result {
             die("\(options) on \(frame.path): \(error)")
         }
     }
-    return Result(milliseconds: median(times) * 1000, bytes: bytes / group.count)
+    return Result(milliseconds: median(times) * 1000, cpuMilliseconds: median(cpuTimes) * 1000, bytes: bytes / group.count)
 }
 
 let settings: [PNGOptions] = [
@@ -123,11 +135,12 @@ let settings: [PNGOptions] = [
 let grain = frames.filter { !$0.clean }
 let clean = frames.filter { $0.clean }
 func cell(_ r: Result?) -> String {
-    guard let r else { return String(repeating: " ", count: 20) }
-    return String(format: "%7.1f ms %9d B", r.milliseconds, r.bytes)
+    guard let r else { return String(repeating: " ", count: 31) }
+    let cpu = r.cpuMilliseconds.map { String(format: "%6.1f", $0) } ?? "     -"
+    return String(format: "%6.1f ", r.milliseconds) + cpu + String(format: " %9d B", r.bytes)
 }
-emit("frames: \(grain.count) grain, \(clean.count) clean, \(frames.first.map { "\($0.image.width)×\($0.image.height)" } ?? ""); \(repeats) repeats; median ms, mean bytes")
-emit("encoder     lvl filter    strategy    |        grain         |        clean")
+emit("frames: \(grain.count) grain, \(clean.count) clean, \(frames.first.map { "\($0.image.width)×\($0.image.height)" } ?? ""); \(repeats) repeats; median wall ms, median thread-CPU ms, mean bytes")
+emit("encoder     lvl filter    strategy    |  grain: wall    cpu     bytes |  clean: wall    cpu     bytes")
 for options in settings {
     let name = options.encoder.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
     let filter = options.filter.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
@@ -155,6 +168,32 @@ func ffmpegResult(_ group: [Frame]) -> Result? {
         bytes += size
         unlink(out)
     }
-    return Result(milliseconds: median(times) * 1000, bytes: bytes / group.count)
+    return Result(milliseconds: median(times) * 1000, cpuMilliseconds: nil, bytes: bytes / group.count)
 }
 emit("ffmpeg -c:v png (defaults, ms = whole command) | \(cell(ffmpegResult(grain))) | \(cell(ffmpegResult(clean)))")
+
+/// Whole-sequence throughput with the default options: every frame submitted
+/// `repeats` times to a SequenceWriter (encode on all cores, atomic write).
+@MainActor func sequenceThroughput() {
+    let dir = NSTemporaryDirectory() + "/png-tune.sequence.\(getpid())"
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    do {
+        let writer = try SequenceWriter(directory: dir, naming: SequenceNaming(stem: "tune"), overwrite: true)
+        let start = nowSeconds()
+        var number = 1
+        for _ in 0..<repeats {
+            for frame in frames {
+                try writer.submit(frame.image, number: number)
+                number += 1
+            }
+        }
+        let stats = try writer.finish()
+        let seconds = nowSeconds() - start
+        emit(String(format: "SequenceWriter, default options, %d encodes in flight: %d frames in %.2f s = %.1f frames/s, %.1f MB written",
+            writer.maxConcurrentEncodes, stats.framesWritten, seconds, Double(stats.framesWritten) / seconds,
+            Double(stats.bytesWritten) / 1e6))
+    } catch {
+        die("sequence: \(error)")
+    }
+}
+sequenceThroughput()
