@@ -109,6 +109,9 @@ public enum PNGCodec {
     static let iendChunk: [UInt8] = [0, 0, 0, 0, 0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82]
     /// libpng's default `PNG_USER_WIDTH_MAX` / `PNG_USER_HEIGHT_MAX`.
     static let maxDimension = 1_000_000
+    /// Largest picture `read` decodes (1 GiB of RGBA), so a forged header
+    /// cannot make it allocate without bound.
+    static let maxReadPixels = 1 << 28
 
     public static func encode(_ image: RGBAImage, options: PNGOptions = .default) throws -> [UInt8] {
         try options.validate()
@@ -149,9 +152,12 @@ public enum PNGCodec {
         }
         let width = Int(image.width)
         let height = Int(image.height)
-        guard width > 0, height > 0, width <= maxDimension, height <= maxDimension else {
+        guard width > 0, height > 0, width <= maxDimension, height <= maxDimension, width * height <= maxReadPixels
+        else {
             png_image_free(&image)
-            throw EmpathyError.badFile(path: path, line: nil, message: "unsupported PNG size \(width)×\(height)")
+            throw EmpathyError.badFile(
+                path: path, line: nil,
+                message: "PNG size \(width)×\(height) is larger than the \(maxReadPixels / 1_048_576) Mpixel this reader accepts")
         }
         image.format = 3  // PNG_FORMAT_RGBA = PNG_FORMAT_FLAG_COLOR | PNG_FORMAT_FLAG_ALPHA
         var pixels = [UInt8](repeating: 0, count: width * height * 4)
@@ -310,13 +316,13 @@ extension PNGCodec {
             let n = filtered.withUnsafeBytes { src in
                 libdeflate_zlib_compress(compressor, src.baseAddress, src.count, p + headerCount, bound)
             }
-            guard n > 0 else { return 0 }
+            guard n > 0, n <= Int(Int32.max) else { return 0 }  // one IDAT chunk holds < 2^31 bytes
             storeBigEndian(UInt32(n), at: p + 33)
             storeBigEndian(libdeflate_crc32(0, p + 37, 4 + n), at: p + headerCount + n)
             (p + headerCount + n + 4).update(from: iendChunk, count: iendChunk.count)
             return n
         }
-        guard compressedCount > 0, compressedCount <= Int(Int32.max) else {
+        guard compressedCount > 0 else {
             throw EmpathyError.message("libdeflate could not compress a \(image.width)×\(image.height) frame")
         }
         out.removeLast(bound - compressedCount)

@@ -131,7 +131,8 @@ public final class SequenceWriter: @unchecked Sendable {
             throw EmpathyError.invalidArgument(
                 "maxConcurrentEncodes must be at least 1 (got \(maxConcurrentEncodes))")
         }
-        let dir = directory.isEmpty ? "." : directory
+        var dir = directory.isEmpty ? "." : directory
+        while dir.count > 1, dir.hasSuffix("/") { dir.removeLast() }
         self.directory = dir
         self.naming = naming
         self.options = options

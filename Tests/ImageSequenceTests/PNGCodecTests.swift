@@ -158,6 +158,22 @@ final class PNGCodecTests: XCTestCase {
         }
     }
 
+    func testForgedHugeSizeIsRejectedBeforeAllocating() throws {
+        let dir = try makeTemporaryDirectory(self)
+        var bytes = try PNGCodec.encode(TestImages.smooth(width: 4, height: 4))
+        // Rewrite IHDR to claim 100000×100000 (40 GB of RGBA) with a valid CRC.
+        bytes.withUnsafeMutableBufferPointer { p in
+            PNGCodec.storeBigEndian(100_000, at: p.baseAddress! + 16)
+            PNGCodec.storeBigEndian(100_000, at: p.baseAddress! + 20)
+            PNGCodec.storeBigEndian(crc32(Array(p[12..<29])), at: p.baseAddress! + 29)
+        }
+        let path = dir + "/error_forged_size.png"
+        try AtomicFile.write(bytes, to: path)
+        XCTAssertThrowsError(try PNGCodec.read(path: path)) { error in
+            XCTAssertTrue("\(error)".contains(path) && "\(error)".contains("100000×100000"), "\(error)")
+        }
+    }
+
     func testIsCompleteOnlyForWholePNGFiles() throws {
         let dir = try makeTemporaryDirectory(self)
         let bytes = try PNGCodec.encode(TestImages.smooth(width: 30, height: 20))
@@ -202,4 +218,14 @@ final class PNGCodecTests: XCTestCase {
         assertImagesEqual(try PNGCodec.read(path: path), TestImages.expectedDecode(of: old, keepAlpha: false), "old file")
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["frame.png"])
     }
+}
+
+/// CRC-32 as PNG defines it (ISO 3309, reflected polynomial 0xEDB88320).
+func crc32(_ bytes: [UInt8]) -> UInt32 {
+    var crc: UInt32 = 0xFFFF_FFFF
+    for byte in bytes {
+        crc ^= UInt32(byte)
+        for _ in 0..<8 { crc = crc & 1 == 1 ? (crc >> 1) ^ 0xEDB8_8320 : crc >> 1 }
+    }
+    return ~crc
 }

@@ -49,6 +49,12 @@ final class SequenceWriterTests: XCTestCase {
         for number in 1...5 { assertFrameOnDisk(writer, number) }
     }
 
+    func testPathJoinsFolderAndFrameName() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let writer = try SequenceWriter(directory: dir + "/out/", naming: try SequenceNaming(pattern: "shot_%03d.png"))
+        XCTAssertEqual(writer.path(number: 7), dir + "/out/shot_007.png")
+    }
+
     func testSkipsCompleteFramesAndRedoesTruncatedOnes() throws {
         let dir = try makeTemporaryDirectory(self)
         let first = try SequenceWriter(directory: dir, naming: naming)
