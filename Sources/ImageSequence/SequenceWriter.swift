@@ -110,6 +110,10 @@ public final class SequenceWriter: @unchecked Sendable {
     private let lock = NSLock()
     private var firstError: Error?
     private var stats = SequenceStats(framesWritten: 0, framesSkipped: 0, bytesWritten: 0, encodeSeconds: 0)
+    private var encodesInFlight = 0
+    /// Most encodes ever running at once (never above `maxConcurrentEncodes`).
+    var peakEncodesInFlight: Int { lock.withLock { peak } }
+    private var peak = 0
     private let slots: DispatchSemaphore
     private let group = DispatchGroup()
     private let queue = DispatchQueue(label: "empathy.sequence-writer", attributes: .concurrent)
@@ -178,6 +182,11 @@ public final class SequenceWriter: @unchecked Sendable {
                 slots.signal()
                 group.leave()
             }
+            lock.withLock {
+                encodesInFlight += 1
+                peak = max(peak, encodesInFlight)
+            }
+            defer { lock.withLock { encodesInFlight -= 1 } }
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
                 let bytes = try PNGCodec.encode(image, options: options)

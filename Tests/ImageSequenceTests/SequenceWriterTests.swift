@@ -191,6 +191,8 @@ final class SequenceWriterTests: XCTestCase {
         }
         let stats = try writer.finish()
         XCTAssertEqual(failures.all, [])
+        XCTAssertLessThanOrEqual(writer.peakEncodesInFlight, 3, "back-pressure must cap encodes in flight")
+        XCTAssertGreaterThanOrEqual(writer.peakEncodesInFlight, 1)
         XCTAssertEqual(stats.framesWritten, frameCount)
         let names = try FileManager.default.contentsOfDirectory(atPath: dir).sorted()
         XCTAssertEqual(names, (1...frameCount).map { naming.fileName(number: $0) })
