@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "empathy", targets: ["empathy"]),
         .executable(name: "neon-noir-gen", targets: ["neon-noir-gen"]),
+        .executable(name: "png-tune", targets: ["png-tune"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -53,6 +54,7 @@ let package = Package(
         .executableTarget(
             name: "neon-noir-gen",
             dependencies: ["Grading", "ImageSequence", "Footage", "EmpathyCore"]),
+        .executableTarget(name: "png-tune", dependencies: ["ImageSequence", "EmpathyCore"]),
 
         // MARK: Tests
         .testTarget(name: "FootageTests", dependencies: ["Footage", "EmpathyCore"]),

@@ -1,0 +1,271 @@
+import EmpathyCore
+import Foundation
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How frames of a sequence are named: `<prefix><number zero-padded to padding digits><suffix>`,
+/// e.g. `scene.0001.png`. Negative numbers keep the sign inside the width, as printf does.
+public struct SequenceNaming: Sendable, Equatable {
+    public let prefix: String
+    public let suffix: String
+    /// Minimum digit count; 0 means no padding (`%d`).
+    public let padding: Int
+    public let startNumber: Int
+
+    /// `"<stem>.<number>.png"`, e.g. `SequenceNaming(stem: "scene")` → `scene.0001.png`.
+    public init(stem: String, padding: Int = 4, startNumber: Int = 1) {
+        self.prefix = stem + "."
+        self.suffix = ".png"
+        self.padding = max(0, padding)
+        self.startNumber = startNumber
+    }
+
+    /// A printf-style file name with exactly one `%0Nd` or `%d` (N ≤ 12), e.g.
+    /// `scene.%04d.png`; `%%` is a literal percent sign. The name must end in
+    /// `.png` and must not contain `/`.
+    public init(pattern: String, startNumber: Int = 1) throws {
+        func reject(_ why: String) -> EmpathyError {
+            .invalidArgument(
+                "bad frame name pattern '\(pattern)': \(why); write it like 'scene.%04d.png'")
+        }
+        guard !pattern.contains("/") else { throw reject("it must be a file name, without '/'") }
+        guard pattern.lowercased().hasSuffix(".png") else { throw reject("it must end in '.png'") }
+        var prefix = ""
+        var suffix = ""
+        var padding: Int?
+        var chars = Array(pattern)[...]
+        while let ch = chars.popFirst() {
+            guard ch == "%" else {
+                if padding == nil { prefix.append(ch) } else { suffix.append(ch) }
+                continue
+            }
+            if chars.first == "%" {
+                chars.removeFirst()
+                if padding == nil { prefix.append("%") } else { suffix.append("%") }
+                continue
+            }
+            var digits = ""
+            while let d = chars.first, d.isASCII, d.isNumber {
+                digits.append(d)
+                chars.removeFirst()
+            }
+            guard chars.popFirst() == "d" else {
+                throw reject("only %d or %0Nd (e.g. %04d) is allowed after '%'")
+            }
+            guard padding == nil else { throw reject("it has more than one frame number") }
+            if digits.isEmpty {
+                padding = 0
+            } else {
+                guard digits.hasPrefix("0") || digits == "0", let width = Int(digits), width <= 12 else {
+                    throw reject("the width must be written %0Nd with N from 1 to 12")
+                }
+                padding = width
+            }
+        }
+        guard let padding else { throw reject("it has no frame number (%d or %0Nd)") }
+        self.prefix = prefix
+        self.suffix = suffix
+        self.padding = padding
+        self.startNumber = startNumber
+    }
+
+    public func fileName(number: Int) -> String {
+        let digits = String(number.magnitude)
+        let sign = number < 0 ? "-" : ""
+        let width = max(0, padding - sign.count)
+        let zeros = digits.count < width ? String(repeating: "0", count: width - digits.count) : ""
+        return prefix + sign + zeros + digits + suffix
+    }
+}
+
+public struct SequenceStats: Sendable {
+    public var framesWritten: Int
+    public var framesSkipped: Int
+    public var bytesWritten: Int
+    /// Sum over frames of the time spent encoding (not writing); with several
+    /// encodes in flight this exceeds the wall-clock time.
+    public var encodeSeconds: Double
+}
+
+/// Encodes frames on a bounded pool of threads and writes each atomically.
+///
+/// `submit` hands the frame to a worker and returns; at most
+/// `maxConcurrentEncodes` frames are encoded at once, and a further `submit`
+/// blocks until one finishes (back-pressure keeps memory bounded). Each file is
+/// written to a hidden temporary file in the same folder and renamed into
+/// place, so a frame file exists only when complete.
+///
+/// Shared between the submitting thread and the workers: the mutable state
+/// (`firstError`, `stats`) is guarded by `lock`, so the class is
+/// `@unchecked Sendable`.
+public final class SequenceWriter: @unchecked Sendable {
+    public let directory: String
+    public let naming: SequenceNaming
+    public let options: PNGOptions
+    public let overwrite: Bool
+    public let maxConcurrentEncodes: Int
+
+    private let lock = NSLock()
+    private var firstError: Error?
+    private var stats = SequenceStats(framesWritten: 0, framesSkipped: 0, bytesWritten: 0, encodeSeconds: 0)
+    private var encodesInFlight = 0
+    /// Most encodes ever running at once (never above `maxConcurrentEncodes`).
+    var peakEncodesInFlight: Int { lock.withLock { peak } }
+    private var peak = 0
+    private let slots: DispatchSemaphore
+    private let group = DispatchGroup()
+    private let queue = DispatchQueue(label: "empathy.sequence-writer", attributes: .concurrent)
+
+    /// Temporary files of a dead process older than this are removed at init.
+    static let staleTemporaryAgeSeconds: Double = 300
+
+    /// Creates `directory` (with parents), checks it is writable by creating
+    /// and removing a probe file, and removes stale temporary frame files left
+    /// by a killed run (their process is gone and they are older than
+    /// `staleTemporaryAgeSeconds`). Other runs' temporary files are never
+    /// taken for frames: completeness is checked on the final names only.
+    public init(
+        directory: String, naming: SequenceNaming, options: PNGOptions = .default, overwrite: Bool = false,
+        maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws {
+        try options.validate()
+        guard maxConcurrentEncodes >= 1 else {
+            throw EmpathyError.invalidArgument(
+                "maxConcurrentEncodes must be at least 1 (got \(maxConcurrentEncodes))")
+        }
+        var dir = directory.isEmpty ? "." : directory
+        while dir.count > 1, dir.hasSuffix("/") { dir.removeLast() }
+        self.directory = dir
+        self.naming = naming
+        self.options = options
+        self.overwrite = overwrite
+        self.maxConcurrentEncodes = maxConcurrentEncodes
+        self.slots = DispatchSemaphore(value: maxConcurrentEncodes)
+
+        try Self.makeDirectories(dir)
+        let probe = dir + "/.empathy-write-probe.\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
+        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            let failure = EmpathyError.io(path: dir, operation: "write frames to", errno: errno)
+            throw EmpathyError.message("\(failure); choose an output folder you can write to")
+        }
+        close(fd)
+        unlink(probe)
+        removeStaleTemporaryFiles()
+    }
+
+    public func path(number: Int) -> String {
+        directory + "/" + naming.fileName(number: number)
+    }
+
+    public func isComplete(number: Int) -> Bool {
+        !overwrite && PNGCodec.isComplete(path: path(number: number))
+    }
+
+    /// Queues `image` to be encoded and written as frame `number`. Blocks while
+    /// `maxConcurrentEncodes` encodes are in flight. Throws the first failure
+    /// of an earlier frame, if any, without queueing this one.
+    public func submit(_ image: RGBAImage, number: Int) throws {
+        if let error = lock.withLock({ firstError }) { throw error }
+        slots.wait()
+        if let error = lock.withLock({ firstError }) {
+            slots.signal()
+            throw error
+        }
+        let target = path(number: number)
+        let options = options
+        group.enter()
+        queue.async { [self] in
+            defer {
+                slots.signal()
+                group.leave()
+            }
+            lock.withLock {
+                encodesInFlight += 1
+                peak = max(peak, encodesInFlight)
+            }
+            defer { lock.withLock { encodesInFlight -= 1 } }
+            do {
+                let start = DispatchTime.now().uptimeNanoseconds
+                let bytes = try PNGCodec.encode(image, options: options)
+                let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                try AtomicFile.write(bytes, to: target)
+                lock.withLock {
+                    stats.framesWritten += 1
+                    stats.bytesWritten += bytes.count
+                    stats.encodeSeconds += seconds
+                }
+            } catch {
+                lock.withLock { if firstError == nil { firstError = error } }
+            }
+        }
+    }
+
+    /// Waits for every submitted frame; throws the first failure.
+    public func finish() throws -> SequenceStats {
+        group.wait()
+        return try lock.withLock {
+            if let firstError { throw firstError }
+            return stats
+        }
+    }
+
+    public func noteSkipped() {
+        lock.withLock { stats.framesSkipped += 1 }
+    }
+
+    /// Removes `.<frame name>.<pid>.tmp*` files (AtomicFile's temporary names)
+    /// whose frame name matches this sequence, whose process no longer runs
+    /// here, and which are older than `staleTemporaryAgeSeconds` (so a live
+    /// writer on another host sharing the folder is left alone).
+    private func removeStaleTemporaryFiles() {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
+        let now = Date().timeIntervalSince1970
+        for name in names {
+            guard let pid = Self.temporaryFileOwner(name, naming: naming) else { continue }
+            if pid == getpid() { continue }
+            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
+            let full = directory + "/" + name
+            var info = stat()
+            guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
+            let ageSeconds = now - Double(info.st_mtim.tv_sec)
+            if ageSeconds > Self.staleTemporaryAgeSeconds { unlink(full) }
+        }
+    }
+
+    /// The pid in a temporary frame name `.<prefix…suffix>.<pid>.tmp[.<n>]`, or nil.
+    static func temporaryFileOwner(_ name: String, naming: SequenceNaming) -> pid_t? {
+        guard name.hasPrefix("." + naming.prefix), let range = name.range(of: naming.suffix + ".", options: .backwards)
+        else { return nil }
+        let rest = name[range.upperBound...].split(separator: ".", omittingEmptySubsequences: false)
+        guard rest.count >= 2, rest[1] == "tmp", let pid = pid_t(rest[0]), pid > 0 else { return nil }
+        return pid
+    }
+
+    /// `mkdir -p`: creates `path` and its missing parents.
+    static func makeDirectories(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw EmpathyError.message(
+                    "cannot write frames to '\(path)': it is a file, not a folder; choose another output folder")
+            }
+            return
+        }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) == 0 { continue }
+            var code = errno
+            var info = stat()
+            if code == EEXIST, stat(prefix, &info) == 0 {
+                if (info.st_mode & S_IFMT) == S_IFDIR { continue }
+                code = ENOTDIR  // a file stands where a parent folder should be
+            }
+            let failure = EmpathyError.io(path: path, operation: "create output folder", errno: code)
+            throw EmpathyError.message("\(failure) at '\(prefix)'; choose an output folder you can write to")
+        }
+    }
+}
