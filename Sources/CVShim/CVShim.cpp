@@ -24,9 +24,11 @@
 #include <cmath>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <mutex>
 #include <new>
 #include <string>
 
@@ -185,10 +187,20 @@ int open_still(cvs_source *s, const std::string &path, char *err, size_t err_len
     return CVS_OK;
 }
 
+/// FFmpeg logs its own complaints about a bad file ("moov atom not found")
+/// to stderr; the caller reports one clear line instead. OpenCV reads this
+/// variable when its FFmpeg backend starts; a value already set (for
+/// debugging, e.g. 32 for FFmpeg's info level) is kept.
+void quiet_ffmpeg_log_once() {
+    static std::once_flag once;
+    std::call_once(once, [] { setenv("OPENCV_FFMPEG_LOGLEVEL", "-8", 0); });
+}
+
 int open_video(cvs_source *s, const std::string &path, char *err, size_t err_len) {
+    quiet_ffmpeg_log_once();
     if (!s->capture.open(path, cv::CAP_FFMPEG)) {
         set_error(err, err_len,
-                  "not a video FFmpeg can open (wrong format, or a truncated file whose index is missing)");
+                  "not a video FFmpeg can open (wrong format, or a truncated file whose index is missing); check that it plays, or export it again");
         return CVS_ERR_OPEN;
     }
     double width = s->capture.get(cv::CAP_PROP_FRAME_WIDTH);
