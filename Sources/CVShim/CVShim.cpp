@@ -37,8 +37,15 @@ struct cvs_source {
     int64_t next_index = 0;
 
     // Video
+    std::string path;
     cv::VideoCapture capture;
     cv::Mat bgr;  // reused decode buffer
+    /// Frames the decoder has grabbed since the start: the index of the
+    /// frame the next grab() returns.
+    int64_t grabbed = 0;
+    /// A seek grabbed frame `next_index` to check where it landed; the next
+    /// read retrieves it instead of grabbing.
+    bool pending = false;
 
     // Image sequence: printf pattern and the numbers it spans.
     std::string pattern;
@@ -198,6 +205,7 @@ void quiet_ffmpeg_log_once() {
 
 int open_video(cvs_source *s, const std::string &path, char *err, size_t err_len) {
     quiet_ffmpeg_log_once();
+    s->path = path;
     if (!s->capture.open(path, cv::CAP_FFMPEG)) {
         set_error(err, err_len,
                   "not a video FFmpeg can open (wrong format, or a truncated file whose index is missing); check that it plays, or export it again");
@@ -246,6 +254,73 @@ int deliver(cvs_source *s, const cv::Mat &bgr, uint8_t *rgba, char *err, size_t 
         return CVS_ERR_INTERNAL;
     }
     return CVS_OK;
+}
+
+/// Grabs (decodes without converting) until the next read returns `index`.
+int grab_to(cvs_source *s, int64_t index, char *err, size_t err_len) {
+    s->pending = false;
+    while (s->grabbed < index) {
+        if (!s->capture.grab()) {
+            s->next_index = s->grabbed;
+            set_error(err, err_len,
+                      "decoding stopped at frame %lld of %lld; the file is truncated or corrupt",
+                      (long long)s->grabbed + 1, (long long)s->info.frame_count);
+            return CVS_ERR_DECODE;
+        }
+        s->grabbed += 1;
+    }
+    s->next_index = index;
+    return CVS_OK;
+}
+
+/// Positions a video exactly. Short hops forward decode through. Otherwise
+/// OpenCV's seek (back to a keyframe, then decode forward) is tried and the
+/// frame it lands on is checked by its timestamp, index x 1000 / rate ms:
+/// OpenCV's seek is exact for MP4, MOV and Matroska but can land frames off
+/// in an MPEG transport stream, whose timestamps it maps to frame numbers
+/// wrongly. When the check fails (or a frame has no timestamp) the video is
+/// reopened and decoded forward from the start: slow, but exact.
+int seek_video(cvs_source *s, int64_t index, char *err, size_t err_len) {
+    const int64_t count = s->info.frame_count;
+    if (index == count) {
+        // Nothing to decode: the next read reports the end. The decoder
+        // stays where it is; a later seek repositions it.
+        s->next_index = index;
+        return CVS_OK;
+    }
+    const bool ready = s->pending ? s->grabbed == index + 1 : s->grabbed == index;
+    if (ready) {
+        s->next_index = index;
+        return CVS_OK;
+    }
+    const int64_t hop_limit_frames = 12;
+    if (index >= s->grabbed && index - s->grabbed <= hop_limit_frames) {
+        return grab_to(s, index, err, err_len);
+    }
+    const double fps = s->info.frames_per_second;
+    if (index > 0 && fps > 0) {
+        s->pending = false;
+        if (s->capture.set(cv::CAP_PROP_POS_FRAMES, (double)index) && s->capture.grab()) {
+            const double frame_ms = 1000.0 / fps;
+            const double landed_ms = s->capture.get(cv::CAP_PROP_POS_MSEC);
+            if (std::fabs(landed_ms - (double)index * frame_ms) < 0.5 * frame_ms) {
+                s->grabbed = index + 1;
+                s->pending = true;
+                s->next_index = index;
+                return CVS_OK;
+            }
+        }
+    }
+    s->capture.release();
+    s->pending = false;
+    s->grabbed = 0;
+    s->next_index = 0;
+    if (!s->capture.open(s->path, cv::CAP_FFMPEG)) {
+        set_error(err, err_len, "cannot reopen the video to seek to frame %lld of %lld",
+                  (long long)index + 1, (long long)count);
+        return CVS_ERR_DECODE;
+    }
+    return grab_to(s, index, err, err_len);
 }
 
 }  // namespace
@@ -318,7 +393,21 @@ extern "C" int cvs_read_rgba(cvs_source *s, uint8_t *rgba, size_t rgba_len,
         int status = CVS_OK;
         switch (s->info.kind) {
         case CVS_KIND_VIDEO: {
-            if (!s->capture.read(s->bgr) || s->bgr.empty()) {
+            bool decoded;
+            if (s->pending) {
+                s->pending = false;
+                decoded = s->capture.retrieve(s->bgr);
+            } else {
+                if (s->grabbed != s->next_index) {
+                    set_error(err, err_len, "internal error: decoder at frame %lld, reader at %lld",
+                              (long long)s->grabbed, (long long)s->next_index);
+                    return CVS_ERR_INTERNAL;
+                }
+                decoded = s->capture.grab();
+                if (decoded) s->grabbed += 1;
+                decoded = decoded && s->capture.retrieve(s->bgr);
+            }
+            if (!decoded || s->bgr.empty()) {
                 set_error(err, err_len,
                           "decoding stopped at frame %lld of %lld; the file is truncated or corrupt",
                           (long long)s->next_index + 1, (long long)count);
@@ -368,38 +457,11 @@ extern "C" int cvs_seek(cvs_source *s, int64_t index, char *err, size_t err_len)
         return CVS_ERR_ARGUMENT;
     }
     return guarded("seek", err, err_len, [&]() -> int {
-        if (s->info.kind != CVS_KIND_VIDEO || index == s->next_index) {
+        if (s->info.kind != CVS_KIND_VIDEO) {
             s->next_index = index;
             return CVS_OK;
         }
-        if (index == s->info.frame_count) {
-            // Nothing to decode; the next read reports the end. A later seek
-            // repositions the decoder.
-            s->next_index = index;
-            return CVS_OK;
-        }
-        // Short hops forward: decoding through is cheaper than a seek, which
-        // restarts from the previous keyframe.
-        const int64_t hop = index - s->next_index;
-        if (hop > 0 && hop <= 12 && s->next_index < s->info.frame_count) {
-            while (s->next_index < index) {
-                if (!s->capture.grab()) {
-                    set_error(err, err_len,
-                              "decoding stopped at frame %lld of %lld; the file is truncated or corrupt",
-                              (long long)s->next_index + 1, (long long)s->info.frame_count);
-                    return CVS_ERR_DECODE;
-                }
-                s->next_index += 1;
-            }
-            return CVS_OK;
-        }
-        if (!s->capture.set(cv::CAP_PROP_POS_FRAMES, (double)index)) {
-            set_error(err, err_len, "cannot seek to frame %lld of %lld",
-                      (long long)index + 1, (long long)s->info.frame_count);
-            return CVS_ERR_DECODE;
-        }
-        s->next_index = index;
-        return CVS_OK;
+        return seek_video(s, index, err, err_len);
     });
 }
 

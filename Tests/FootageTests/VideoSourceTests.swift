@@ -85,21 +85,28 @@ final class VideoSourceTests: XCTestCase {
     // MARK: Seeking
 
     func testSeekReturnsTheSamePixelsAsSequentialReading() throws {
-        let sequential = try VideoSource(path: demoClipPath)
-        var frames: [[UInt8]] = []
-        while let frame = try sequential.nextFrame() { frames.append(frame.pixels) }
-        XCTAssertEqual(frames.count, 96)
-
-        let source = try VideoSource(path: demoClipPath)
         // Far forward, backwards, a short hop forward (decoded through), the
-        // last frame, back to the start, and the frame after a keyframe gap.
-        for index in [50, 10, 13, 95, 0, 1, 47, 48, 24, 72] {
-            try source.seek(toFrameIndex: index)
-            XCTAssertEqual(source.nextFrameIndex, index)
-            let frame = try XCTUnwrap(try source.nextFrame(), "no frame after seeking to \(index)")
-            let difference = PixelDifference(actual: frame.pixels, expected: frames[index], width: 640)
-            XCTAssertEqual(difference.maxAbsolute, 0, "seek to \(index): \(difference)")
-            XCTAssertEqual(source.nextFrameIndex, index + 1)
+        // last frame, back to the start, and frames around keyframes.
+        try assertSeeksMatchSequentialReading(
+            demoClipPath, indices: [50, 10, 13, 95, 0, 1, 47, 48, 24, 72])
+    }
+
+    /// The demo clip has one keyframe; real footage has many, and B-frames.
+    /// A transport stream is the case where OpenCV's own seek lands frames
+    /// off (its timestamps are mapped to frame numbers wrongly), so seeking
+    /// must check where it landed.
+    func testSeekIsExactWithKeyframesEvery12FramesInMP4MatroskaAndTransportStream() throws {
+        let folder = try makeTemporaryFolder(self)
+        let mp4 = folder + "/gop12.mp4"
+        try ffmpeg([
+            "-i", demoClipPath, "-frames:v", "48", "-c:v", "libx264", "-g", "12", "-bf", "2",
+            "-threads", "1", mp4,
+        ])
+        for container in ["mp4", "mkv", "ts"] {
+            let path = folder + "/gop12." + container
+            if container != "mp4" { try ffmpeg(["-i", mp4, "-c", "copy", path]) }
+            try assertSeeksMatchSequentialReading(
+                path, indices: [40, 5, 30, 31, 12, 11, 13, 24, 47, 0, 23, 36, 1, 46, 35])
         }
     }
 
@@ -189,6 +196,29 @@ final class VideoSourceTests: XCTestCase {
     }
 
     // MARK: Helpers
+
+    /// Reads `path` sequentially, then seeks to each index in turn and checks
+    /// that the frame read there is the same, bit for bit.
+    private func assertSeeksMatchSequentialReading(
+        _ path: String, indices: [Int], file: StaticString = #filePath, line: UInt = #line
+    ) throws {
+        let sequential = try VideoSource(path: path)
+        var frames: [[UInt8]] = []
+        while let frame = try sequential.nextFrame() { frames.append(frame.pixels) }
+        XCTAssertEqual(frames.count, sequential.info.frameCount, path, file: file, line: line)
+
+        let source = try VideoSource(path: path)
+        for index in indices where index < frames.count {
+            try source.seek(toFrameIndex: index)
+            XCTAssertEqual(source.nextFrameIndex, index, file: file, line: line)
+            let frame = try XCTUnwrap(
+                try source.nextFrame(), "\(path): no frame after seeking to \(index)", file: file, line: line)
+            let difference = PixelDifference(actual: frame.pixels, expected: frames[index], width: source.info.width)
+            XCTAssertEqual(
+                difference.maxAbsolute, 0, "\(path): seek to \(index): \(difference)", file: file, line: line)
+            XCTAssertEqual(source.nextFrameIndex, index + 1, file: file, line: line)
+        }
+    }
 
     /// Reads the whole clip, checks the frame count and the clean end, and
     /// returns frames decoded per second.
