@@ -28,6 +28,7 @@
 #include <cstring>
 #include <exception>
 #include <limits>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <string>
@@ -64,6 +65,14 @@ void set_error(char *err, size_t err_len, const char *format, ...) {
     va_end(args);
 }
 
+/// `text` with line breaks turned into spaces: messages are one line.
+std::string one_line(std::string text) {
+    for (char &c : text) {
+        if (c == '\n' || c == '\r') c = ' ';
+    }
+    return text;
+}
+
 /// Runs `body`, turning every C++ exception into a status code and message.
 template <typename Body>
 int guarded(const char *operation, char *err, size_t err_len, Body body) noexcept {
@@ -71,15 +80,14 @@ int guarded(const char *operation, char *err, size_t err_len, Body body) noexcep
         return body();
     } catch (const cv::Exception &e) {
         // e.what() spans several lines; e.err is the one-line reason.
-        std::string reason = e.err.empty() ? std::string(e.what()) : e.err;
-        for (char &c : reason) if (c == '\n' || c == '\r') c = ' ';
+        const std::string reason = one_line(e.err.empty() ? e.what() : e.err);
         set_error(err, err_len, "OpenCV failed to %s: %s", operation, reason.c_str());
         return CVS_ERR_INTERNAL;
     } catch (const std::bad_alloc &) {
         set_error(err, err_len, "out of memory while trying to %s", operation);
         return CVS_ERR_NO_MEMORY;
     } catch (const std::exception &e) {
-        set_error(err, err_len, "failed to %s: %s", operation, e.what());
+        set_error(err, err_len, "failed to %s: %s", operation, one_line(e.what()).c_str());
         return CVS_ERR_INTERNAL;
     } catch (...) {
         set_error(err, err_len, "failed to %s: unknown C++ exception", operation);
@@ -343,23 +351,21 @@ extern "C" int cvs_open(const char *path, cvs_source **out, char *err, size_t er
     }
     *out = nullptr;
     return guarded("open the clip", err, err_len, [&]() -> int {
-        std::string p(path);
-        cvs_source *s = new cvs_source();
+        const std::string p(path);
+        // Owned here until it opens, so that a throw part way frees it.
+        std::unique_ptr<cvs_source> s(new cvs_source());
         std::string prefix, suffix;
         int digits = 0;
         int status;
         if (parse_pattern(p, prefix, digits, suffix)) {
-            status = open_sequence(s, p, prefix, digits, suffix, err, err_len);
+            status = open_sequence(s.get(), p, prefix, digits, suffix, err, err_len);
         } else if (cv::haveImageReader(p)) {
-            status = open_still(s, p, err, err_len);
+            status = open_still(s.get(), p, err, err_len);
         } else {
-            status = open_video(s, p, err, err_len);
+            status = open_video(s.get(), p, err, err_len);
         }
-        if (status != CVS_OK) {
-            delete s;
-            return status;
-        }
-        *out = s;
+        if (status != CVS_OK) return status;
+        *out = s.release();
         return CVS_OK;
     });
 }

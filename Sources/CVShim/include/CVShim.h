@@ -89,6 +89,10 @@ int cvs_read_rgba(cvs_source *source, uint8_t *rgba, size_t rgba_len,
 
 /// Positions the source so that the next read returns frame `index`
 /// (0-based, 0 <= index <= frame_count; frame_count means "at the end").
+/// Exact: the frame read after a seek is the one sequential reading gives.
+/// Videos seek to the previous keyframe and decode forward; where the frame
+/// landed on cannot be confirmed by its timestamp (MPEG-TS), the video is
+/// decoded from the start instead.
 int cvs_seek(cvs_source *source, int64_t index, char *err, size_t err_len);
 
 /// The 0-based index of the frame the next read returns.
