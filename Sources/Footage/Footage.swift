@@ -138,6 +138,8 @@ public final class VideoSource: @unchecked Sendable {
     /// clean end of the clip, leaving `image` untouched. After a throw the
     /// contents of `image` are unspecified.
     public func read(into image: inout RGBAImage) throws -> Bool {
+        // The shim ends a clip exactly at its frame count.
+        if nextFrameIndex >= info.frameCount { return false }
         if image.width != info.width || image.height != info.height {
             image = RGBAImage(width: info.width, height: info.height)
         }

@@ -79,7 +79,7 @@ final class VideoSourceBadInputTests: XCTestCase {
         if geteuid() != 0 {
             let folder = try makeTemporaryFolder(self)
             let path = folder + "/locked.mp4"
-            try Data(contentsOf: URL(fileURLWithPath: demoClipPath)).write(to: URL(fileURLWithPath: path))
+            try Data("any bytes; the mode is what matters".utf8).write(to: URL(fileURLWithPath: path))
             XCTAssertEqual(chmod(path, 0o000), 0)
             XCTAssertEqual(
                 errorMessage({ try VideoSource(path: path) }),
@@ -94,7 +94,9 @@ final class VideoSourceBadInputTests: XCTestCase {
                 "FootageTests.VideoSourceBadInputTests/testUnreadableFileSaysPermissionDenied",
             ])
         let output = String(decoding: result.standardOutput, as: UTF8.self) + result.standardError
-        XCTAssertEqual(result.status, 0, "child test as nobody failed:\n\(output)")
+        XCTAssertEqual(
+            result.status, 0,
+            "child test as nobody failed (it needs to read \(testBinary) and write the temporary folder):\n\(output)")
         XCTAssertTrue(
             output.contains("Executed 1 test, with 0 failures"),
             "child did not run exactly this test:\n\(output)")

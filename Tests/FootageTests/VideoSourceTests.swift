@@ -231,7 +231,9 @@ final class VideoSourceTests: XCTestCase {
         let seconds = Date().timeIntervalSince(start)
         XCTAssertEqual(count, expectedFrameCount)
         XCTAssertEqual(source.nextFrameIndex, expectedFrameCount)
-        XCTAssertFalse(try source.read(into: &image), "a read after the end must report the end again")
+        var untouched = RGBAImage(width: 2, height: 2, rowOrder: .bottomUp)
+        XCTAssertFalse(try source.read(into: &untouched), "a read after the end must report the end again")
+        XCTAssertEqual(untouched, RGBAImage(width: 2, height: 2, rowOrder: .bottomUp), "the end changed the image")
         return Double(count) / max(seconds, 1e-9)
     }
 }
