@@ -1,1 +1,106 @@
+// CVShim — the pure-C border between Swift and OpenCV.
+//
+// Why this exists: OpenCV's API is C++ (classes, templates, exceptions), which
+// Swift cannot import safely; a C++ exception that unwinds through Swift
+// frames aborts the process. This shim keeps OpenCV behind plain C types and
+// catches every exception (cv::Exception, std::bad_alloc, anything) on its
+// side, turning it into a status code plus a one-line message in a buffer the
+// caller owns. It can go once Swift's C++ interoperability handles exceptions.
+//
+// Conventions: every symbol starts with `cvs_`. Functions return a status
+// code (CVS_OK, CVS_END at the end of a stream, a negative CVS_ERR_* on
+// failure) and, on failure, write a NUL-terminated message of at most
+// `err_len - 1` bytes into `err` (which may be NULL when `err_len` is 0).
+// Messages describe what went wrong without the path; the caller adds it.
+//
+// A source is used from one thread at a time.
 #pragma once
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Status codes.
+enum {
+    CVS_OK = 0,
+    /// A read found no further frame: the clip ended cleanly.
+    CVS_END = 1,
+    /// The source could not be opened (not a clip OpenCV can decode, no files
+    /// matching a sequence pattern, no video stream, unknown length).
+    CVS_ERR_OPEN = -1,
+    /// Decoding failed part way: a frame the clip promised could not be read.
+    CVS_ERR_DECODE = -2,
+    /// A caller mistake: null pointer, buffer too small, index out of range.
+    CVS_ERR_ARGUMENT = -3,
+    /// Memory ran out (std::bad_alloc).
+    CVS_ERR_NO_MEMORY = -4,
+    /// Any other exception from OpenCV or the C++ runtime.
+    CVS_ERR_INTERNAL = -5,
+};
+
+/// What a source reads from.
+typedef enum {
+    /// A video file, decoded by cv::VideoCapture's FFmpeg backend.
+    CVS_KIND_VIDEO = 0,
+    /// Numbered image files named by a printf pattern (`shot.%04d.png`).
+    CVS_KIND_IMAGE_SEQUENCE = 1,
+    /// One image file (cv::imread), read as a clip of one frame.
+    CVS_KIND_STILL = 2,
+} cvs_kind;
+
+/// A clip's properties, fixed when the source opens.
+typedef struct {
+    cvs_kind kind;
+    int32_t width;
+    int32_t height;
+    /// From the container for videos; 0 for sequences and stills (no rate).
+    double frames_per_second;
+    /// Frames the clip promises (container's count, or duration x rate when
+    /// the container has no count). For sequences: last - first + 1.
+    int64_t frame_count;
+    /// Sequences: the number of the first file (e.g. 1001 for shot.1001.png).
+    int64_t first_file_number;
+} cvs_info;
+
+typedef struct cvs_source cvs_source;
+
+/// Whether `path` is an image sequence pattern: exactly one `%d` or `%0Nd`
+/// conversion (and no other `%`). 1 when it is, 0 when not.
+int cvs_is_sequence_pattern(const char *path);
+
+/// Opens `path`: a printf pattern with one `%d`/`%0Nd` opens an image
+/// sequence, a file with an image signature opens as a still, anything else
+/// opens as a video. On success `*out` receives a handle to free with
+/// cvs_close.
+int cvs_open(const char *path, cvs_source **out, char *err, size_t err_len);
+
+/// Copies the clip's properties into `*info`.
+int cvs_get_info(const cvs_source *source, cvs_info *info, char *err, size_t err_len);
+
+/// Decodes the next frame as RGBA8 (alpha 255), rows top-down, packed
+/// (width * 4 bytes per row), straight into `rgba` (at least
+/// width * height * 4 bytes). Returns CVS_END after the last frame.
+/// `*frame_index` receives the 0-based index of the frame written.
+int cvs_read_rgba(cvs_source *source, uint8_t *rgba, size_t rgba_len,
+                  int64_t *frame_index, char *err, size_t err_len);
+
+/// Positions the source so that the next read returns frame `index`
+/// (0-based, 0 <= index <= frame_count; frame_count means "at the end").
+/// Exact: the frame read after a seek is the one sequential reading gives.
+/// Videos seek to the previous keyframe and decode forward; where the frame
+/// landed on cannot be confirmed by its timestamp (MPEG-TS), the video is
+/// decoded from the start instead.
+int cvs_seek(cvs_source *source, int64_t index, char *err, size_t err_len);
+
+/// The 0-based index of the frame the next read returns.
+int64_t cvs_next_frame_index(const cvs_source *source);
+
+/// Releases the source. Accepts NULL. Never fails.
+void cvs_close(cvs_source *source);
+
+#ifdef __cplusplus
+}
+#endif
