@@ -1,8 +1,11 @@
-// Writes the Neon Noir look set as .cube files plus a README table:
+// Writes the Neon Noir look set as .cube files plus a README table, and a
+// contact sheet PNG: one frame of the demo clip through every look.
 //   neon-noir-gen [OUTPUT_DIR]     (default: shaders/luts/neon-noir)
 import EmpathyCore
+import Footage
 import Foundation
 import Grading
+import ImageSequence
 
 #if canImport(Glibc)
 import Glibc
@@ -38,8 +41,32 @@ func generate(into directory: String) throws {
         readme += "| `\(look.name)` | \(look.summary) |\n"
         print("wrote \(path)")
     }
+    readme += "\n`contact-sheet.png`: frame \(contactSheetFrame) of `\(contactSheetClip)`, ungraded first, then every look in this order.\n"
     try AtomicFile.write(readme, to: directory + "/README.md")
     print("wrote \(directory)/README.md")
+    try writeContactSheet(to: directory + "/contact-sheet.png")
+    print("wrote \(directory)/contact-sheet.png")
+}
+
+let contactSheetClip = "footage/demo/astronaut.mp4"
+let contactSheetFrame = 48
+
+/// The demo clip's middle frame through every look, each tile labelled with
+/// the look's name. Deterministic: the same clip and looks give the same bytes.
+func writeContactSheet(to path: String) throws {
+    let source = try VideoSource(path: contactSheetClip)
+    try source.seek(toFrameIndex: contactSheetFrame - 1)
+    guard let frame = try source.nextFrame() else {
+        throw EmpathyError.badFile(path: contactSheetClip, line: nil, message: "has no frame \(contactSheetFrame)")
+    }
+    let columns = 4
+    var sheet = NeonNoir.contactSheet(reference: frame, columns: columns)
+    let names = ["ungraded"] + NeonNoir.looks.map(\.name)
+    for (index, name) in names.enumerated() {
+        let x = (index % columns) * frame.width + 12, y = (index / columns) * frame.height + 12
+        BitmapText.draw(name, into: &sheet, x: x, y: y, scale: 2)
+    }
+    try PNGCodec.write(sheet, to: path)
 }
 
 let arguments = CommandLine.arguments.dropFirst()
