@@ -8,20 +8,27 @@
         { "NAME": "intensity", "TYPE": "float", "DEFAULT": 1.0, "MIN": 0.0, "MAX": 1.0 }
     ]
 }*/
-#version 300 es
-// The host defines HAS_SHAPER and/or HAS_CUBE after the #version line (a
-// #line directive keeps the line numbers of this file in compile errors).
+#version 320 es
+// The host defines HAS_SHAPER and/or HAS_CUBE, and TABLES_IN_BUFFERS when the
+// tables live in texture buffers (OpenGL ES 3.2), after the #version line; a
+// #line directive keeps this file's line numbers in compile errors. On an
+// OpenGL ES 3.0 context the host compiles this file as GLSL ES 3.00, without
+// TABLES_IN_BUFFERS.
 //
 // Per pixel, with x the input RGB in [0, 1] (the CPU reference is
 // CubeLUT.grade in Sources/Grading/CubeLUT.swift):
 //   g = cube(shaper(x));  y = x + (g - x) * intensity;
 //   out = floor(y * 255 + 0.5) / 255, so the unorm8 store cannot truncate.
-// Both tables are float textures read with texelFetch: no hardware filtering,
-// which quantises the weights on GPUs.
+// Both tables hold RGBA32F texels (alpha unused) read with texelFetch: no
+// hardware filtering, which quantises the weights on GPUs. On llvmpipe a
+// texture buffer (one index per entry) fetches fastest, RGBA faster than RGB.
 precision highp float;
 precision highp int;
 precision highp sampler2D;
 precision highp sampler3D;
+#ifdef TABLES_IN_BUFFERS
+precision highp samplerBuffer;
+#endif
 
 uniform sampler2D inputImage;
 uniform float intensity;
@@ -30,16 +37,24 @@ in vec2 isf_FragNormCoord;
 out vec4 fragColor;
 
 #ifdef HAS_SHAPER
-// size entries, stored row after row in a (rowWidth × rows) RGB32F texture.
-uniform sampler2D shaperTable;
 uniform int shaperSize;
-uniform int shaperRowWidth;
 uniform vec3 shaperDomainMin;
 uniform vec3 shaperDomainMax;
+#ifdef TABLES_IN_BUFFERS
+uniform samplerBuffer shaperTable;
+
+vec3 shaperEntry(int index) {
+    return texelFetch(shaperTable, index).rgb;
+}
+#else
+// Entries stored row after row in a (shaperRowWidth × rows) texture.
+uniform sampler2D shaperTable;
+uniform int shaperRowWidth;
 
 vec3 shaperEntry(int index) {
     return texelFetch(shaperTable, ivec2(index % shaperRowWidth, index / shaperRowWidth), 0).rgb;
 }
+#endif
 
 // Like LUT1D.apply: t = clamp((x - min) / (max - min), 0, 1) * (size - 1),
 // i = floor(t) (at most size - 2), f = t - i, out = v[i] + (v[i+1] - v[i]) * f.
@@ -56,11 +71,24 @@ vec3 applyShaper(vec3 rgb) {
 #endif
 
 #ifdef HAS_CUBE
-// size³ entries, red fastest: texel (r, g, b) is entry (r, g, b).
-uniform sampler3D cubeTable;
+// size³ entries, red fastest: entry (r, g, b) is at r + g*size + b*size².
 uniform int cubeSize;
 uniform vec3 cubeDomainMin;
 uniform vec3 cubeDomainMax;
+#ifdef TABLES_IN_BUFFERS
+uniform samplerBuffer cubeTable;
+
+vec3 cubeEntry(vec3 lattice) {
+    float size = float(cubeSize);
+    return texelFetch(cubeTable, int(dot(lattice, vec3(1.0, size, size * size)))).rgb;
+}
+#else
+uniform sampler3D cubeTable;
+
+vec3 cubeEntry(vec3 lattice) {
+    return texelFetch(cubeTable, ivec3(lattice), 0).rgb;
+}
+#endif
 
 // Tetrahedral interpolation, the same split into six tetrahedra as
 // LUT3D.apply, written without branches: p = clamp((x - min) / (max - min),
@@ -69,7 +97,9 @@ uniform vec3 cubeDomainMax;
 // dmax >= dmid >= dmin, out = (1 - dmax) c000 + (dmax - dmid) c_max
 // + (dmid - dmin) c_maxmid + dmin c111, where c_max steps one along the axis
 // of dmax and c_maxmid along the axes of dmax and dmid. Ties are ordered
-// r < g < b; any order gives the same value on a shared face. Four fetches.
+// r < g < b; any order gives the same value on a shared face. Four fetches
+// (the branching form costs 3.5× as much on llvmpipe, whose SIMD lanes run
+// every branch taken by any pixel).
 vec3 applyCube(vec3 rgb) {
     float last = float(cubeSize - 1);
     vec3 p = clamp((rgb - cubeDomainMin) / (cubeDomainMax - cubeDomainMin), 0.0, 1.0) * last;
@@ -84,11 +114,10 @@ vec3 applyCube(vec3 rgb) {
     float dMax = dot(d, maxAxis);
     float dMid = dot(d, midAxis);
     float dMin = dot(d, minAxis);
-    ivec3 base = ivec3(i);
-    vec3 c000 = texelFetch(cubeTable, base, 0).rgb;
-    vec3 cMax = texelFetch(cubeTable, base + ivec3(maxAxis), 0).rgb;
-    vec3 cMaxMid = texelFetch(cubeTable, base + ivec3(maxAxis + midAxis), 0).rgb;
-    vec3 c111 = texelFetch(cubeTable, base + ivec3(1), 0).rgb;
+    vec3 c000 = cubeEntry(i);
+    vec3 cMax = cubeEntry(i + maxAxis);
+    vec3 cMaxMid = cubeEntry(i + maxAxis + midAxis);
+    vec3 c111 = cubeEntry(i + vec3(1.0));
     return (1.0 - dMax) * c000 + (dMax - dMid) * cMax + (dMid - dMin) * cMaxMid + dMin * c111;
 }
 #endif

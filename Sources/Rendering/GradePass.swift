@@ -9,8 +9,11 @@ import Grading
 /// g = cube(shaper(x)); y = x + (g - x) * intensity;
 /// out = clamp(floor(y * 255 + 0.5), 0, 255). Alpha passes through.
 /// The 3D table uses tetrahedral interpolation and the shaper linear
-/// interpolation, both read from float textures with `texelFetch`, so the
+/// interpolation, both read from RGBA32F tables with `texelFetch`, so the
 /// result matches `CubeLUT.grade` (the CPU reference) within ±1 code value.
+/// The tables live in texture buffers on OpenGL ES 3.2 (fastest on llvmpipe)
+/// and in a 3D / 2D texture on OpenGL ES 3.0 or when a table is too large
+/// for a buffer.
 ///
 /// One frame costs one texture upload (`glTexSubImage2D` while the size stays
 /// the same), one draw of a full-screen triangle and one `glReadPixels`
@@ -26,6 +29,10 @@ public final class GradePass {
     private let vertexArray: GLuint
     private var cubeTexture: GLuint = 0
     private var shaperTexture: GLuint = 0
+    /// Buffer objects behind the tables when `tablesInBuffers`.
+    private var tableBuffers: [GLuint] = []
+    /// True when the LUT tables are texture buffers, false for 3D/2D textures.
+    let tablesInBuffers: Bool
     private let intensityLocation: GLint
     private let flipLocation: GLint
 
@@ -35,8 +42,9 @@ public final class GradePass {
     private var frameWidth = 0
     private var frameHeight = 0
 
-    static let vertexSource = """
-        #version 300 es
+    static func vertexSource(version: String) -> String {
+        """
+        #version \(version)
         // A triangle that covers the viewport; texture coordinates follow the
         // picture, flipped when the uploaded rows are top-down so that GL row 0
         // is the bottom of the picture either way.
@@ -49,19 +57,33 @@ public final class GradePass {
             gl_Position = vec4(position, 0.0, 1.0);
         }
         """
+    }
 
-    public init(context: RenderContext, lut: CubeLUT, shaderURL: URL) throws {
+    public convenience init(context: RenderContext, lut: CubeLUT, shaderURL: URL) throws {
+        try self.init(context: context, lut: lut, shaderURL: shaderURL, allowTextureBuffers: true)
+    }
+
+    /// `allowTextureBuffers: false` forces the OpenGL ES 3.0 table layout
+    /// (3D texture for the cube, 2D texture for the shaper).
+    init(context: RenderContext, lut: CubeLUT, shaderURL: URL, allowTextureBuffers: Bool) throws {
         self.context = context
         self.shaderURL = shaderURL
         try context.makeCurrent()
-        try Self.validate(lut, context: context)
+        let inBuffers = allowTextureBuffers && Self.tablesFitInBuffers(lut, context: context)
+        try Self.validate(lut, context: context, inBuffers: inBuffers)
+        tablesInBuffers = inBuffers
 
         let fileSource = try ShaderSource.load(shaderURL)
         var defines: [String] = []
         if lut.shaper != nil { defines.append("HAS_SHAPER") }
         if lut.cube != nil { defines.append("HAS_CUBE") }
+        if inBuffers { defines.append("TABLES_IN_BUFFERS") }
+        // The shader is GLSL ES 3.20; an OpenGL ES 3.0 context compiles it as
+        // 3.00 (the 3.2-only parts sit behind TABLES_IN_BUFFERS).
+        let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
         let program = try ShaderSource.buildProgram(
-            vertex: Self.vertexSource, fragment: fileSource, defines: defines, fragmentPath: shaderURL.relativePath)
+            vertex: Self.vertexSource(version: version), fragment: fileSource, version: version, defines: defines,
+            fragmentPath: shaderURL.relativePath)
         self.program = program
 
         var vertexArray: GLuint = 0
@@ -74,18 +96,28 @@ public final class GradePass {
         glUniform1i(glGetUniformLocation(program, "inputImage"), 0)
 
         if let cube = lut.cube {
-            cubeTexture = try Self.uploadCube(cube)
+            let texels = Self.rgbaTexels(cube.values)
+            if inBuffers {
+                cubeTexture = try uploadBuffer(texels, unit: 1, what: "a \(cube.size)³ 3D LUT")
+            } else {
+                cubeTexture = try Self.uploadCube(texels, size: cube.size)
+            }
             glUniform1i(glGetUniformLocation(program, "cubeTable"), 1)
             glUniform1i(glGetUniformLocation(program, "cubeSize"), GLint(cube.size))
             Self.setVector(program, "cubeDomainMin", cube.domainMin)
             Self.setVector(program, "cubeDomainMax", cube.domainMax)
         }
         if let shaper = lut.shaper {
-            let rowWidth = min(shaper.size, context.maxTextureSize)
-            shaperTexture = try Self.uploadShaper(shaper, rowWidth: rowWidth)
+            let texels = Self.rgbaTexels(shaper.values)
+            if inBuffers {
+                shaperTexture = try uploadBuffer(texels, unit: 2, what: "a \(shaper.size)-entry 1D shaper")
+            } else {
+                let rowWidth = min(shaper.size, context.maxTextureSize)
+                shaperTexture = try Self.uploadShaper(texels, size: shaper.size, rowWidth: rowWidth)
+                glUniform1i(glGetUniformLocation(program, "shaperRowWidth"), GLint(rowWidth))
+            }
             glUniform1i(glGetUniformLocation(program, "shaperTable"), 2)
             glUniform1i(glGetUniformLocation(program, "shaperSize"), GLint(shaper.size))
-            glUniform1i(glGetUniformLocation(program, "shaperRowWidth"), GLint(rowWidth))
             Self.setVector(program, "shaperDomainMin", shaper.domainMin)
             Self.setVector(program, "shaperDomainMax", shaper.domainMax)
         }
@@ -99,6 +131,7 @@ public final class GradePass {
         glDeleteTextures(GLsizei(textures.count), &textures)
         var framebuffer = framebuffer
         if framebuffer != 0 { glDeleteFramebuffers(1, &framebuffer) }
+        if !tableBuffers.isEmpty { glDeleteBuffers(GLsizei(tableBuffers.count), tableBuffers) }
         var vertexArray = vertexArray
         glDeleteVertexArrays(1, &vertexArray)
         glDeleteProgram(program)
@@ -156,11 +189,11 @@ public final class GradePass {
         glBindTexture(GLenum(GL_TEXTURE_2D), frameTexture)
         if cubeTexture != 0 {
             glActiveTexture(GLenum(GL_TEXTURE1))
-            glBindTexture(GLenum(GL_TEXTURE_3D), cubeTexture)
+            glBindTexture(GLenum(tablesInBuffers ? GL_TEXTURE_BUFFER : GL_TEXTURE_3D), cubeTexture)
         }
         if shaperTexture != 0 {
             glActiveTexture(GLenum(GL_TEXTURE2))
-            glBindTexture(GLenum(GL_TEXTURE_2D), shaperTexture)
+            glBindTexture(GLenum(tablesInBuffers ? GL_TEXTURE_BUFFER : GL_TEXTURE_2D), shaperTexture)
         }
         glBindVertexArray(vertexArray)
         glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
@@ -219,7 +252,17 @@ public final class GradePass {
         frameHeight = height
     }
 
-    private static func validate(_ lut: CubeLUT, context: RenderContext) throws {
+    /// Texture buffers need OpenGL ES 3.2 and room for every entry; the
+    /// cube's entry index is computed in float, exact up to 2^24 = 256³.
+    private static func tablesFitInBuffers(_ lut: CubeLUT, context: RenderContext) -> Bool {
+        let limit = context.maxTextureBufferSize
+        guard limit > 0 else { return false }
+        if let cube = lut.cube, cube.size * cube.size * cube.size > min(limit, 1 << 24) { return false }
+        if let shaper = lut.shaper, shaper.size > limit { return false }
+        return true
+    }
+
+    private static func validate(_ lut: CubeLUT, context: RenderContext, inBuffers: Bool) throws {
         let name = lut.title.map { "LUT '\($0)'" } ?? "the LUT"
         func checkDomain(_ low: SIMD3<Float>, _ high: SIMD3<Float>, _ table: String) throws {
             for c in 0..<3 where !(high[c] > low[c]) || !low[c].isFinite || !high[c].isFinite {
@@ -231,7 +274,7 @@ public final class GradePass {
             guard cube.size >= 2 else {
                 throw EmpathyError.invalidArgument("\(name): a 3D table needs at least 2 entries per side, found \(cube.size)")
             }
-            guard cube.size <= context.max3DTextureSize else {
+            guard inBuffers || cube.size <= context.max3DTextureSize else {
                 throw EmpathyError.invalidArgument(
                     "\(name): a 3D table of size \(cube.size) exceeds this GL's 3D texture limit of \(context.max3DTextureSize) (\(context.renderer)); resample it to a smaller size such as 65")
             }
@@ -249,40 +292,76 @@ public final class GradePass {
         }
     }
 
-    private static func uploadCube(_ cube: LUT3D) throws -> GLuint {
+    /// RGB triplets → RGBA texels (alpha 1): RGBA32F fetches faster than
+    /// RGB32F on llvmpipe.
+    private static func rgbaTexels(_ rgb: [Float]) -> [Float] {
+        let count = rgb.count / 3
+        var rgba = [Float](repeating: 1, count: count * 4)
+        rgb.withUnsafeBufferPointer { source in
+            rgba.withUnsafeMutableBufferPointer { target in
+                for k in 0..<count {
+                    target[4 * k] = source[3 * k]
+                    target[4 * k + 1] = source[3 * k + 1]
+                    target[4 * k + 2] = source[3 * k + 2]
+                }
+            }
+        }
+        return rgba
+    }
+
+    /// A texture buffer of RGBA32F texels on texture unit `unit`.
+    private func uploadBuffer(_ texels: [Float], unit: Int32, what: String) throws -> GLuint {
+        var buffer: GLuint = 0
+        glGenBuffers(1, &buffer)
+        tableBuffers.append(buffer)
+        glBindBuffer(GLenum(GL_TEXTURE_BUFFER), buffer)
+        texels.withUnsafeBytes { bytes in
+            glBufferData(GLenum(GL_TEXTURE_BUFFER), bytes.count, bytes.baseAddress, GLenum(GL_STATIC_DRAW))
+        }
+        var texture: GLuint = 0
+        glGenTextures(1, &texture)
+        glActiveTexture(GLenum(GL_TEXTURE0 + unit))
+        glBindTexture(GLenum(GL_TEXTURE_BUFFER), texture)
+        glTexBuffer(GLenum(GL_TEXTURE_BUFFER), GLenum(GL_RGBA32F), buffer)
+        glBindBuffer(GLenum(GL_TEXTURE_BUFFER), 0)
+        try Self.checkGL("uploading \(what)")
+        return texture
+    }
+
+    private static func uploadCube(_ texels: [Float], size: Int) throws -> GLuint {
         var texture: GLuint = 0
         glGenTextures(1, &texture)
         glActiveTexture(GLenum(GL_TEXTURE1))
         glBindTexture(GLenum(GL_TEXTURE_3D), texture)
         glPixelStorei(GLenum(GL_UNPACK_ALIGNMENT), 4)
-        let size = GLsizei(cube.size)
-        cube.values.withUnsafeBytes { bytes in
+        let side = GLsizei(size)
+        texels.withUnsafeBytes { bytes in
             glTexImage3D(
-                GLenum(GL_TEXTURE_3D), 0, GL_RGB32F, size, size, size, 0,
-                GLenum(GL_RGB), GLenum(GL_FLOAT), bytes.baseAddress)
+                GLenum(GL_TEXTURE_3D), 0, GL_RGBA32F, side, side, side, 0,
+                GLenum(GL_RGBA), GLenum(GL_FLOAT), bytes.baseAddress)
         }
         setNearest(GLenum(GL_TEXTURE_3D))
         glTexParameteri(GLenum(GL_TEXTURE_3D), GLenum(GL_TEXTURE_WRAP_R), GL_CLAMP_TO_EDGE)
-        try checkGL("uploading a \(cube.size)³ 3D LUT")
+        try checkGL("uploading a \(size)³ 3D LUT")
         return texture
     }
 
-    private static func uploadShaper(_ shaper: LUT1D, rowWidth: Int) throws -> GLuint {
-        let rows = (shaper.size + rowWidth - 1) / rowWidth
-        var values = shaper.values
-        values.append(contentsOf: repeatElement(0, count: (rows * rowWidth - shaper.size) * 3))
+    private static func uploadShaper(_ texels: [Float], size: Int, rowWidth: Int) throws -> GLuint {
+        let rows = (size + rowWidth - 1) / rowWidth
+        var padded = texels
+        padded.append(contentsOf: repeatElement(0, count: (rows * rowWidth - size) * 4))
         var texture: GLuint = 0
         glGenTextures(1, &texture)
         glActiveTexture(GLenum(GL_TEXTURE2))
         glBindTexture(GLenum(GL_TEXTURE_2D), texture)
         glPixelStorei(GLenum(GL_UNPACK_ALIGNMENT), 4)
-        values.withUnsafeBytes { bytes in
+        padded.withUnsafeBytes { bytes in
             glTexImage2D(
-                GLenum(GL_TEXTURE_2D), 0, GL_RGB32F, GLsizei(rowWidth), GLsizei(rows), 0,
-                GLenum(GL_RGB), GLenum(GL_FLOAT), bytes.baseAddress)
+                GLenum(GL_TEXTURE_2D), 0, GL_RGBA32F, GLsizei(rowWidth), GLsizei(rows), 0,
+                GLenum(GL_RGBA), GLenum(GL_FLOAT), bytes.baseAddress)
         }
         setNearest(GLenum(GL_TEXTURE_2D))
-        try checkGL("uploading a \(shaper.size)-entry 1D shaper")
+        try checkGL("uploading a \(size)-entry 1D shaper")
         return texture
     }
 

@@ -30,13 +30,22 @@ public final class RenderContext: @unchecked Sendable {
     public let contextVersion: String
     public let max3DTextureSize: Int
     public let maxTextureSize: Int
+    /// Texels in one texture buffer; 0 on an OpenGL ES 3.0 context (texture
+    /// buffers are core in 3.2).
+    public let maxTextureBufferSize: Int
 
     let display: EGLDisplay
     let context: EGLContext
 
     static let installHint = "install libgl1-mesa-dri (Mesa) or a GPU driver"
 
-    public init(platform: Platform = .automatic) throws {
+    public convenience init(platform: Platform = .automatic) throws {
+        try self.init(platform: platform, versions: [(3, 2), (3, 0)])
+    }
+
+    /// `versions`: the OpenGL ES (major, minor) versions to try, in order
+    /// (tests use [(3, 0)] to exercise the fallback).
+    init(platform: Platform, versions: [(major: Int32, minor: Int32)]) throws {
         var choice = platform
         if choice == .automatic, let env = ProcessInfo.processInfo.environment["EMPATHY_EGL"], !env.isEmpty {
             guard let forced = Platform(rawValue: env) else {
@@ -95,7 +104,7 @@ public final class RenderContext: @unchecked Sendable {
 
         var created: (EGLContext, String)?
         var lastError: EGLint = EGL_SUCCESS
-        for (wantMajor, wantMinor) in [(3, 2), (3, 0)] as [(EGLint, EGLint)] {
+        for (wantMajor, wantMinor) in versions {
             let attributes: [EGLint] = [
                 EGL_CONTEXT_MAJOR_VERSION, wantMajor, EGL_CONTEXT_MINOR_VERSION, wantMinor, EGL_NONE,
             ]
@@ -127,6 +136,10 @@ public final class RenderContext: @unchecked Sendable {
         self.max3DTextureSize = Int(value)
         glGetIntegerv(GLenum(GL_MAX_TEXTURE_SIZE), &value)
         self.maxTextureSize = Int(value)
+        value = 0
+        if contextVersion == "3.2" { glGetIntegerv(GLenum(GL_MAX_TEXTURE_BUFFER_SIZE), &value) }
+        self.maxTextureBufferSize = Int(value)
+        while glGetError() != GLenum(GL_NO_ERROR) {}
     }
 
     deinit {

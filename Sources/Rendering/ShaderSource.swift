@@ -34,7 +34,7 @@ struct ShaderSource {
         guard let versionLineIndex = lines.firstIndex(where: {
             $0.trimmingCharacters(in: .whitespaces).hasPrefix("#version")
         }) else {
-            throw EmpathyError.badFile(path: path, line: nil, message: "no #version line; start the GLSL with '#version 300 es'")
+            throw EmpathyError.badFile(path: path, line: nil, message: "no #version line; start the GLSL with '#version 320 es'")
         }
 
         var header: [String: Any]?
@@ -54,13 +54,15 @@ struct ShaderSource {
         return ShaderSource(path: path, text: text, header: header, versionLineIndex: versionLineIndex)
     }
 
-    /// The source handed to the compiler: the file with `#define NAME 1` for
-    /// each define inserted after its `#version` line, and a `#line` directive
-    /// so that compile errors keep the file's own line numbers.
-    func compilableText(defines: [String]) -> String {
+    /// The source handed to the compiler: the file with its `#version` line
+    /// replaced by `version` when given, `#define NAME 1` for each define
+    /// inserted after it, and a `#line` directive so that compile errors keep
+    /// the file's own line numbers.
+    func compilableText(version: String? = nil, defines: [String]) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        if let version { lines[versionLineIndex] = "#version \(version)" }
         var inserted = defines.map { "#define \($0) 1" }
-        // GLSL ES 3.00: after `#line n`, the next line is line n (1-based).
+        // GLSL ES 3.00 and later: after `#line n`, the next line is line n.
         inserted.append("#line \(versionLineIndex + 2)")
         lines.insert(contentsOf: inserted, at: versionLineIndex + 1)
         return lines.joined(separator: "\n")
@@ -68,11 +70,13 @@ struct ShaderSource {
 
     /// Compiles and links a program; a fragment compile error names
     /// `fragmentPath` and the line the driver reported.
-    static func buildProgram(vertex: String, fragment: ShaderSource, defines: [String], fragmentPath: String) throws -> GLuint {
+    static func buildProgram(
+        vertex: String, fragment: ShaderSource, version: String?, defines: [String], fragmentPath: String
+    ) throws -> GLuint {
         let vertexShader = try compile(GLenum(GL_VERTEX_SHADER), vertex, path: "built-in full-screen vertex shader")
         defer { glDeleteShader(vertexShader) }
         let fragmentShader = try compile(
-            GLenum(GL_FRAGMENT_SHADER), fragment.compilableText(defines: defines), path: fragmentPath)
+            GLenum(GL_FRAGMENT_SHADER), fragment.compilableText(version: version, defines: defines), path: fragmentPath)
         defer { glDeleteShader(fragmentShader) }
 
         let program = glCreateProgram()

@@ -10,28 +10,36 @@ import XCTest
 /// the GPU's unorm8 → float conversion and fused arithmetic may differ in the
 /// last bit), 0 where the result is exact by construction.
 final class GradePassTests: XCTestCase {
-    private func makePass(_ lut: CubeLUT, shader: URL = gradeShaderURL) throws -> GradePass {
-        try GradePass(context: RenderContext(), lut: lut, shaderURL: shader)
+    private func makePass(_ lut: CubeLUT, shader: URL = gradeShaderURL, allowTextureBuffers: Bool = true) throws -> GradePass {
+        try GradePass(context: RenderContext(), lut: lut, shaderURL: shader, allowTextureBuffers: allowTextureBuffers)
     }
 
+    /// Renders with both table layouts (texture buffers, and the OpenGL ES
+    /// 3.0 layout of 3D/2D textures) and compares each with the reference.
     private func assertMatchesReference(
         _ lut: CubeLUT, _ frame: RGBAImage, intensity: Float = 1, _ label: String,
         file: StaticString = #filePath, line: UInt = #line
     ) throws {
-        let pass = try makePass(lut)
-        let output = try pass.render(frame, intensity: intensity)
-        XCTAssertEqual(output.rowOrder, .bottomUp, file: file, line: line)
-        let difference = assertSamePicture(
-            output, lut.grade(frame, intensity: intensity), tolerance: 1, label, file: file, line: line)
-        if let difference { print("\(label): \(difference)") }
+        let expected = lut.grade(frame, intensity: intensity)
+        for allowTextureBuffers in [true, false] {
+            let pass = try makePass(lut, allowTextureBuffers: allowTextureBuffers)
+            let layout = pass.tablesInBuffers ? "buffers" : "textures"
+            let output = try pass.render(frame, intensity: intensity)
+            XCTAssertEqual(output.rowOrder, .bottomUp, file: file, line: line)
+            let difference = assertSamePicture(output, expected, tolerance: 1, "\(label) [\(layout)]", file: file, line: line)
+            if let difference { print("\(label) [\(layout)]: \(difference)") }
+        }
     }
 
     // MARK: - Exactness and agreement with the CPU reference
 
     func testIdentityLUTReturnsTheInputExactly() throws {
-        let pass = try makePass(CubeLUT(cube: .identity(size: 17)))
-        for frame in [TestImages.ramp(), TestImages.random(width: 97, height: 61, seed: 1)] {
-            assertSamePicture(try pass.render(frame, intensity: 1), frame, tolerance: 0, "identity 17³")
+        for allowTextureBuffers in [true, false] {
+            let pass = try makePass(CubeLUT(cube: .identity(size: 17)), allowTextureBuffers: allowTextureBuffers)
+            for frame in [TestImages.ramp(), TestImages.random(width: 97, height: 61, seed: 1)] {
+                assertSamePicture(
+                    try pass.render(frame, intensity: 1), frame, tolerance: 0, "identity 17³ [buffers: \(pass.tablesInBuffers)]")
+            }
         }
     }
 
@@ -65,6 +73,23 @@ final class GradePassTests: XCTestCase {
 
     func testShaperAloneMatchesCPUReference() throws {
         try assertMatchesReference(CubeLUT(shaper: TestLUTs.shaper(size: 4096)), TestImages.ramp(), "shaper 4096 only")
+    }
+
+    func testShaperLongerThanATextureRowWrapsAndMatchesCPUReference() throws {
+        let context = try RenderContext()
+        let lut = CubeLUT(shaper: TestLUTs.shaper(size: context.maxTextureSize * 2 + 3))
+        try assertMatchesReference(lut, TestImages.ramp(), "shaper of \(context.maxTextureSize * 2 + 3) entries")
+    }
+
+    func testOpenGLES30ContextGradesLikeTheCPUReference() throws {
+        let context = try RenderContext(platform: .automatic, versions: [(3, 0)])
+        XCTAssertEqual(context.contextVersion, "3.0")
+        XCTAssertEqual(context.maxTextureBufferSize, 0)
+        let lut = CubeLUT(shaper: TestLUTs.shaper(size: 64), cube: TestLUTs.nonLinear(size: 17))
+        let pass = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL)
+        XCTAssertFalse(pass.tablesInBuffers)
+        let frame = TestImages.ramp()
+        assertSamePicture(try pass.render(frame, intensity: 0.75), lut.grade(frame, intensity: 0.75), tolerance: 1, "ES 3.0")
     }
 
     func testIntensityZeroHalfAndOneMatchCPUReference() throws {
@@ -160,18 +185,32 @@ final class GradePassTests: XCTestCase {
 
     // MARK: - Large tables
 
+    func testTablesLiveInTextureBuffersOnOpenGLES32() throws {
+        let context = try RenderContext()
+        let lut = CubeLUT(shaper: TestLUTs.shaper(size: 16), cube: TestLUTs.nonLinear(size: 17))
+        let pass = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL)
+        XCTAssertEqual(pass.tablesInBuffers, context.contextVersion == "3.2", "context \(context.version)")
+        let forced = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL, allowTextureBuffers: false)
+        XCTAssertFalse(forced.tablesInBuffers)
+    }
+
     func testLUTOfSize256StillWorks() throws {
         let context = try RenderContext()
-        guard context.max3DTextureSize >= 256 else {
-            // Then the pass must say so clearly instead of failing in GL.
-            XCTAssertThrowsError(try GradePass(context: context, lut: CubeLUT(cube: .identity(size: 256)), shaderURL: gradeShaderURL)) {
-                XCTAssertTrue("\($0)".contains("3D texture limit"), "\($0)")
-            }
-            return
-        }
-        let pass = try GradePass(context: context, lut: CubeLUT(cube: .identity(size: 256)), shaderURL: gradeShaderURL)
+        let lut = CubeLUT(cube: .identity(size: 256))
         let frame = TestImages.ramp()
-        assertSamePicture(try pass.render(frame, intensity: 1), frame, tolerance: 0, "identity 256³")
+        for allowTextureBuffers in [true, false] {
+            let fits = allowTextureBuffers ? context.maxTextureBufferSize >= 256 * 256 * 256 : context.max3DTextureSize >= 256
+            guard fits || allowTextureBuffers else {
+                // Then the pass must say so clearly instead of failing in GL.
+                XCTAssertThrowsError(try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL, allowTextureBuffers: false)) {
+                    XCTAssertTrue("\($0)".contains("3D texture limit"), "\($0)")
+                }
+                continue
+            }
+            let pass = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL, allowTextureBuffers: allowTextureBuffers)
+            let layout = pass.tablesInBuffers ? "buffers" : "textures"
+            assertSamePicture(try pass.render(frame, intensity: 1), frame, tolerance: 0, "identity 256³ [\(layout)]")
+        }
     }
 
     // MARK: - Bad input
@@ -253,40 +292,47 @@ final class GradePassTests: XCTestCase {
 
     func testTimingAt1080pIsPrintedPerStage() throws {
         let lut = CubeLUT(cube: TestLUTs.nonLinear(size: 33))
-        let pass = try makePass(lut)
         let frame = TestImages.random(width: 1920, height: 1080, seed: 9)
-        var output = RGBAImage(width: 1920, height: 1080, rowOrder: .bottomUp)
-        try pass.render(frame, intensity: 1, into: &output)  // warm-up: allocation, shader JIT
-        let frames = 10
-        var uploadMs = 0.0, drawMs = 0.0, readbackMs = 0.0, totalMs = 0.0
-        for _ in 0..<frames {
-            let t0 = DispatchTime.now().uptimeNanoseconds
-            try pass.upload(frame)
-            pass.finish()
-            let t1 = DispatchTime.now().uptimeNanoseconds
-            pass.draw(intensity: 1, rowOrder: frame.rowOrder)
-            pass.finish()
-            let t2 = DispatchTime.now().uptimeNanoseconds
-            try pass.readBack(into: &output)
-            let t3 = DispatchTime.now().uptimeNanoseconds
-            try pass.render(frame, intensity: 1, into: &output)
-            let t4 = DispatchTime.now().uptimeNanoseconds
-            uploadMs += Double(t1 - t0) / 1e6
-            drawMs += Double(t2 - t1) / 1e6
-            readbackMs += Double(t3 - t2) / 1e6
-            totalMs += Double(t4 - t3) / 1e6
-        }
-        let n = Double(frames)
-        print(String(
-            format: "grade 1920x1080, 33³ tetrahedral, %@: upload %.2f ms, draw %.2f ms, readback %.2f ms; render() %.2f ms per frame (mean of %d)",
-            pass.context.renderer, uploadMs / n, drawMs / n, readbackMs / n, totalMs / n, frames))
-        // The timed frames must still be right: spot-check against the reference.
-        for (x, y) in [(0, 0), (1919, 1079), (777, 333)] {
-            let o = frame.offset(x: x, y: y)
-            let expected = lut.grade(RGBAImage(width: 1, height: 1, pixels: Array(frame.pixels[o..<o + 4])))
-            let g = output.offset(x: x, y: y)
-            for c in 0..<4 {
-                XCTAssertLessThanOrEqual(abs(Int(output.pixels[g + c]) - Int(expected.pixels[c])), 1, "pixel (\(x), \(y)) channel \(c)")
+        for allowTextureBuffers in [true, false] {
+            let pass = try makePass(lut, allowTextureBuffers: allowTextureBuffers)
+            var output = RGBAImage(width: 1920, height: 1080, rowOrder: .bottomUp)
+            try pass.render(frame, intensity: 1, into: &output)  // warm-up: allocation, shader JIT
+            let frames = 10
+            var upload: [Double] = [], draw: [Double] = [], readback: [Double] = [], total: [Double] = []
+            func milliseconds(_ from: UInt64, _ to: UInt64) -> Double { Double(to - from) / 1e6 }
+            for _ in 0..<frames {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                try pass.upload(frame)
+                pass.finish()
+                let t1 = DispatchTime.now().uptimeNanoseconds
+                pass.draw(intensity: 1, rowOrder: frame.rowOrder)
+                pass.finish()
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                try pass.readBack(into: &output)
+                let t3 = DispatchTime.now().uptimeNanoseconds
+                try pass.render(frame, intensity: 1, into: &output)
+                let t4 = DispatchTime.now().uptimeNanoseconds
+                upload.append(milliseconds(t0, t1))
+                draw.append(milliseconds(t1, t2))
+                readback.append(milliseconds(t2, t3))
+                total.append(milliseconds(t3, t4))
+            }
+            func summary(_ values: [Double]) -> String {
+                String(format: "%.2f (min %.2f)", values.reduce(0, +) / Double(values.count), values.min() ?? 0)
+            }
+            print(
+                "grade 1920x1080, 33³ tetrahedral, tables in \(pass.tablesInBuffers ? "texture buffers" : "a 3D texture"), "
+                    + "\(pass.context.renderer): upload \(summary(upload)) ms, draw \(summary(draw)) ms, "
+                    + "readback \(summary(readback)) ms; render() \(summary(total)) ms per frame (mean of \(frames))")
+            // The timed frames must still be right: spot-check against the reference.
+            for (x, y) in [(0, 0), (1919, 1079), (777, 333)] {
+                let o = frame.offset(x: x, y: y)
+                let expected = lut.grade(RGBAImage(width: 1, height: 1, pixels: Array(frame.pixels[o..<o + 4])))
+                let g = output.offset(x: x, y: y)
+                for c in 0..<4 {
+                    XCTAssertLessThanOrEqual(
+                        abs(Int(output.pixels[g + c]) - Int(expected.pixels[c])), 1, "pixel (\(x), \(y)) channel \(c)")
+                }
             }
         }
     }
