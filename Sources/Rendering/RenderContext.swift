@@ -55,74 +55,37 @@ public final class RenderContext: @unchecked Sendable {
             choice = forced
         }
 
-        var opened: (EGLDisplay, Platform)?
+        // Candidates in order of preference; the first that gives a current
+        // OpenGL ES 3 context wins, so a GPU whose driver fails to start
+        // falls back to the surfaceless platform in automatic mode.
+        var candidates: [(EGLDisplay, Platform)] = []
         if choice != .surfaceless {
-            opened = try Self.openDeviceDisplay(acceptSoftware: choice == .device)
-            if opened == nil && choice == .device {
+            candidates += Self.deviceDisplays(acceptSoftware: choice == .device).map { ($0, .device) }
+            if candidates.isEmpty && choice == .device {
                 throw EmpathyError.message(
                     "EMPATHY_EGL=device: no EGL device found (\(Self.eglErrorName(eglGetError()))); \(Self.installHint), or use EMPATHY_EGL=surfaceless")
             }
         }
-        if opened == nil {
+        if choice != .device {
             guard let d = eglGetPlatformDisplay(EGLenum(EGL_PLATFORM_SURFACELESS_MESA), nil, nil) else {
                 throw EmpathyError.message(
                     "cannot open the surfaceless EGL display (\(Self.eglErrorName(eglGetError()))); \(Self.installHint)")
             }
-            opened = (d, .surfaceless)
+            candidates.append((d, .surfaceless))
         }
-        guard let (display, used) = opened else {
-            throw EmpathyError.message("cannot open an EGL display; \(Self.installHint)")
-        }
-
-        var major: EGLint = 0, minor: EGLint = 0
-        guard eglInitialize(display, &major, &minor) == EGL_TRUE else {
-            throw EmpathyError.message(
-                "cannot initialise the \(used.rawValue) EGL display (\(Self.eglErrorName(eglGetError()))); \(Self.installHint)")
-        }
-        guard major > 1 || (major == 1 && minor >= 5) else {
-            throw EmpathyError.message(
-                "EGL \(major).\(minor) found on the \(used.rawValue) display, EGL 1.5 is needed; \(Self.installHint)")
-        }
-        guard eglBindAPI(EGLenum(EGL_OPENGL_ES_API)) == EGL_TRUE else {
-            throw EmpathyError.message(
-                "the \(used.rawValue) EGL display has no OpenGL ES (\(Self.eglErrorName(eglGetError()))); \(Self.installHint)")
-        }
-
-        let extensions = eglQueryString(display, EGL_EXTENSIONS).map { String(cString: $0) } ?? ""
-        let noConfig = extensions.contains("EGL_KHR_no_config_context") || extensions.contains("EGL_MESA_configless_context")
-        var config: EGLConfig? = nil
-        if !noConfig {
-            // Without EGL_KHR_no_config_context, any ES 3 capable config will do:
-            // the context never draws to a surface.
-            let attributes: [EGLint] = [EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_NONE]
-            var count: EGLint = 0
-            guard eglChooseConfig(display, attributes, &config, 1, &count) == EGL_TRUE, count > 0 else {
-                throw EmpathyError.message(
-                    "the \(used.rawValue) EGL display offers no OpenGL ES 3 config (\(Self.eglErrorName(eglGetError()))); \(Self.installHint)")
-            }
-        }
-
-        var created: (EGLContext, String)?
-        var lastError: EGLint = EGL_SUCCESS
-        for (wantMajor, wantMinor) in versions {
-            let attributes: [EGLint] = [
-                EGL_CONTEXT_MAJOR_VERSION, wantMajor, EGL_CONTEXT_MINOR_VERSION, wantMinor, EGL_NONE,
-            ]
-            if let ctx = eglCreateContext(display, config, nil, attributes) {
-                created = (ctx, "\(wantMajor).\(wantMinor)")
+        var started: (display: EGLDisplay, platform: Platform, context: EGLContext, version: String)?
+        var failures: [Error] = []
+        for (candidate, candidatePlatform) in candidates {
+            do {
+                let (context, version) = try Self.start(candidate, candidatePlatform, versions: versions)
+                started = (candidate, candidatePlatform, context, version)
                 break
+            } catch {
+                failures.append(error)
             }
-            lastError = eglGetError()
         }
-        guard let (context, contextVersion) = created else {
-            throw EmpathyError.message(
-                "cannot create an OpenGL ES 3 context on the \(used.rawValue) EGL display (\(Self.eglErrorName(lastError))); \(Self.installHint)")
-        }
-        guard eglMakeCurrent(display, nil, nil, context) == EGL_TRUE else {
-            let error = eglGetError()
-            eglDestroyContext(display, context)
-            throw EmpathyError.message(
-                "cannot make the OpenGL ES context current without a surface (\(Self.eglErrorName(error))); \(Self.installHint)")
+        guard let (display, used, context, contextVersion) = started else {
+            throw failures.last ?? EmpathyError.message("cannot open an EGL display; \(Self.installHint)")
         }
 
         self.display = display
@@ -161,6 +124,60 @@ public final class RenderContext: @unchecked Sendable {
         }
     }
 
+    /// Initialises `display` and makes a new OpenGL ES context current on it,
+    /// trying `versions` in order. Returns the context and "major.minor".
+    private static func start(
+        _ display: EGLDisplay, _ used: Platform, versions: [(major: Int32, minor: Int32)]
+    ) throws -> (EGLContext, String) {
+        var major: EGLint = 0, minor: EGLint = 0
+        guard eglInitialize(display, &major, &minor) == EGL_TRUE else {
+            throw EmpathyError.message(
+                "cannot initialise the \(used.rawValue) EGL display (\(eglErrorName(eglGetError()))); \(installHint)")
+        }
+        guard major > 1 || (major == 1 && minor >= 5) else {
+            throw EmpathyError.message(
+                "EGL \(major).\(minor) found on the \(used.rawValue) display, EGL 1.5 is needed; \(installHint)")
+        }
+        guard eglBindAPI(EGLenum(EGL_OPENGL_ES_API)) == EGL_TRUE else {
+            throw EmpathyError.message(
+                "the \(used.rawValue) EGL display has no OpenGL ES (\(eglErrorName(eglGetError()))); \(installHint)")
+        }
+
+        let extensions = eglQueryString(display, EGL_EXTENSIONS).map { String(cString: $0) } ?? ""
+        let noConfig = extensions.contains("EGL_KHR_no_config_context") || extensions.contains("EGL_MESA_configless_context")
+        var config: EGLConfig? = nil
+        if !noConfig {
+            // Without EGL_KHR_no_config_context, any ES 3 capable config will do:
+            // the context never draws to a surface.
+            let attributes: [EGLint] = [EGL_RENDERABLE_TYPE, EGL_OPENGL_ES3_BIT, EGL_NONE]
+            var count: EGLint = 0
+            guard eglChooseConfig(display, attributes, &config, 1, &count) == EGL_TRUE, count > 0 else {
+                throw EmpathyError.message(
+                    "the \(used.rawValue) EGL display offers no OpenGL ES 3 config (\(eglErrorName(eglGetError()))); \(installHint)")
+            }
+        }
+
+        var lastError: EGLint = EGL_SUCCESS
+        for (wantMajor, wantMinor) in versions {
+            let attributes: [EGLint] = [
+                EGL_CONTEXT_MAJOR_VERSION, wantMajor, EGL_CONTEXT_MINOR_VERSION, wantMinor, EGL_NONE,
+            ]
+            guard let context = eglCreateContext(display, config, nil, attributes) else {
+                lastError = eglGetError()
+                continue
+            }
+            guard eglMakeCurrent(display, nil, nil, context) == EGL_TRUE else {
+                let error = eglGetError()
+                eglDestroyContext(display, context)
+                throw EmpathyError.message(
+                    "cannot make an OpenGL ES context current without a surface on the \(used.rawValue) EGL display (\(eglErrorName(error))); \(installHint)")
+            }
+            return (context, "\(wantMajor).\(wantMinor)")
+        }
+        throw EmpathyError.message(
+            "cannot create an OpenGL ES 3 context on the \(used.rawValue) EGL display (\(eglErrorName(lastError))); \(installHint)")
+    }
+
     // MARK: - Device platform
 
     private typealias QueryDevices = @convention(c) (
@@ -168,22 +185,22 @@ public final class RenderContext: @unchecked Sendable {
     ) -> EGLBoolean
     private typealias QueryDeviceString = @convention(c) (EGLDeviceEXT?, EGLint) -> UnsafePointer<CChar>?
 
-    /// Opens the display of the first hardware EGL device; with
-    /// `acceptSoftware`, falls back to a software device. Nil when none fits.
-    private static func openDeviceDisplay(acceptSoftware: Bool) throws -> (EGLDisplay, Platform)? {
+    /// Displays of the hardware EGL devices, then (with `acceptSoftware`) of
+    /// the software ones; empty when EGL has no device enumeration.
+    private static func deviceDisplays(acceptSoftware: Bool) -> [EGLDisplay] {
         let clientExtensions = eglQueryString(nil, EGL_EXTENSIONS).map { String(cString: $0) } ?? ""
         guard clientExtensions.contains("EGL_EXT_device_enumeration") || clientExtensions.contains("EGL_EXT_device_base"),
             clientExtensions.contains("EGL_EXT_platform_device"),
             let queryPointer = eglGetProcAddress("eglQueryDevicesEXT"),
             let stringPointer = eglGetProcAddress("eglQueryDeviceStringEXT")
-        else { return nil }
+        else { return [] }
         let queryDevices = unsafeBitCast(queryPointer, to: QueryDevices.self)
         let queryDeviceString = unsafeBitCast(stringPointer, to: QueryDeviceString.self)
 
         var count: EGLint = 0
-        guard queryDevices(0, nil, &count) == EGL_TRUE, count > 0 else { return nil }
+        guard queryDevices(0, nil, &count) == EGL_TRUE, count > 0 else { return [] }
         var devices = [EGLDeviceEXT?](repeating: nil, count: Int(count))
-        guard queryDevices(count, &devices, &count) == EGL_TRUE else { return nil }
+        guard queryDevices(count, &devices, &count) == EGL_TRUE else { return [] }
 
         var hardware: [EGLDeviceEXT] = []
         var software: [EGLDeviceEXT] = []
@@ -195,12 +212,9 @@ public final class RenderContext: @unchecked Sendable {
                 hardware.append(device)
             }
         }
-        for device in hardware + (acceptSoftware ? software : []) {
-            if let display = eglGetPlatformDisplay(EGLenum(EGL_PLATFORM_DEVICE_EXT), UnsafeMutableRawPointer(device), nil) {
-                return (display, .device)
-            }
+        return (hardware + (acceptSoftware ? software : [])).compactMap { device in
+            eglGetPlatformDisplay(EGLenum(EGL_PLATFORM_DEVICE_EXT), UnsafeMutableRawPointer(device), nil)
         }
-        return nil
     }
 
     // MARK: - Error names

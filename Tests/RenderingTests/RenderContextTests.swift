@@ -62,6 +62,30 @@ final class RenderContextTests: XCTestCase {
         }
     }
 
+    func testMissingMesaDriverIsOneLineNamingTheEGLErrorAndThePackage() throws {
+        // Runs the context test in a child copy of this test binary whose
+        // Mesa cannot find its drivers, as on a machine without
+        // libgl1-mesa-dri, and reads the error it reports.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+        child.arguments = ["RenderingTests.RenderContextTests/testContextComesUpWithOpenGLES3AndReportsRendererAndVersion"]
+        var environment = ProcessInfo.processInfo.environment
+        environment["LIBGL_DRIVERS_PATH"] = "/nonexistent"
+        environment["EMPATHY_EGL"] = "surfaceless"
+        child.environment = environment
+        let output = Pipe()
+        child.standardOutput = output
+        child.standardError = output
+        try child.run()
+        let text = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        XCTAssertNotEqual(child.terminationStatus, 0, "the child's context must fail to start:\n\(text)")
+        XCTAssertTrue(
+            text.contains(
+                "\"cannot initialise the surfaceless EGL display (EGL_NOT_INITIALIZED); install libgl1-mesa-dri (Mesa) or a GPU driver\""),
+            text)
+    }
+
     func testEGLErrorsAreNamedLikeTheirConstants() {
         XCTAssertEqual(RenderContext.eglErrorName(0x3001), "EGL_NOT_INITIALIZED")
         XCTAssertEqual(RenderContext.eglErrorName(0x3009), "EGL_BAD_MATCH")
