@@ -98,8 +98,8 @@ vec3 cubeEntry(vec3 lattice) {
 // + (dmid - dmin) c_maxmid + dmin c111, where c_max steps one along the axis
 // of dmax and c_maxmid along the axes of dmax and dmid. Ties are ordered
 // r < g < b; any order gives the same value on a shared face. Four fetches;
-// the branching form drew 2.3× slower on llvmpipe, whose SIMD lanes run
-// every branch taken by any pixel of the block.
+// the branching form of LUT3D.apply drew 2× slower on llvmpipe, whose SIMD
+// lanes run every branch taken by any pixel of the block.
 vec3 applyCube(vec3 rgb) {
     float last = float(cubeSize - 1);
     vec3 p = clamp((rgb - cubeDomainMin) / (cubeDomainMax - cubeDomainMin), 0.0, 1.0) * last;

@@ -137,7 +137,10 @@ public final class GradePass {
         glDeleteProgram(program)
     }
 
-    /// Renders one frame. Output rows come back bottom-up straight from glReadPixels (rowOrder .bottomUp) — the PNG writer flips for free. Accepts any input rowOrder and gives the same picture. Reuses textures/FBO when the size is unchanged.
+    /// Renders one frame. Output rows come back bottom-up straight from
+    /// `glReadPixels` (rowOrder `.bottomUp`) — the PNG writer flips for free.
+    /// Accepts any input rowOrder and gives the same picture. Reuses the
+    /// textures and framebuffer while the size is unchanged.
     ///
     /// `intensity` is clamped to 0...1; NaN or infinity is an error. `output`
     /// is reallocated only when its size differs from the frame's.
