@@ -20,6 +20,10 @@ struct ShaderSource {
             throw EmpathyError.io(path: path, operation: "read shader", errno: errno)
         }
         close(descriptor)
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw EmpathyError.io(path: path, operation: "read shader", errno: EISDIR)
+        }
         guard let data = FileManager.default.contents(atPath: url.path) else {
             throw EmpathyError.io(path: path, operation: "read shader", errno: EIO)
         }

@@ -240,6 +240,15 @@ final class GradePassTests: XCTestCase {
         }
     }
 
+    func testShaderPathThatIsAFolderIsOneLineWithEISDIR() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("grade-folder-\(getpid()).frag")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        XCTAssertThrowsError(try makePass(CubeLUT(cube: .identity(size: 2)), shader: folder)) { error in
+            XCTAssertEqual("\(error)", "cannot read shader '\(folder.path)': Is a directory (EISDIR)")
+        }
+    }
+
     func testShaderHeaderThatIsNotJSONIsRejected() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grade-header-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
