@@ -1,2 +1,0 @@
-import EmpathyCore
-import Grading
