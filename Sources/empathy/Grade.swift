@@ -4,9 +4,7 @@ import Foundation
 import Pipeline
 import Rendering
 
-extension RenderContext.Platform: ExpressibleByArgument, CaseIterable {
-    public static var allCases: [RenderContext.Platform] { [.automatic, .device, .surfaceless] }
-}
+extension RenderContext.Platform: ExpressibleByArgument {}
 
 struct Grade: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -34,8 +34,8 @@ enum EmpathyProcess {
         process.environment = env
         let outURL = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-out-\(UUID())")
         let errURL = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-err-\(UUID())")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         defer { try? FileManager.default.removeItem(at: outURL); try? FileManager.default.removeItem(at: errURL) }
         process.standardOutput = try FileHandle(forWritingTo: outURL)
         process.standardError = try FileHandle(forWritingTo: errURL)
