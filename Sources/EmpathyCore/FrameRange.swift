@@ -13,13 +13,13 @@ public struct FrameRange: Sendable, Equatable, CustomStringConvertible {
     /// Parses `A-B`, `A-`, `-B` or `N`.
     public init?(parsing text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
-        if let n = Int(trimmed) {
+        if !trimmed.contains("-"), let n = Int(trimmed) {
             guard n >= 1 else { return nil }
             self.init(first: n, last: n)
             return
         }
         let parts = trimmed.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2 else { return nil }
+        guard parts.count == 2, !(parts[0].isEmpty && parts[1].isEmpty) else { return nil }
         let a = parts[0].isEmpty ? 1 : Int(parts[0])
         let b: Int?? = parts[1].isEmpty ? .some(nil) : Int(parts[1]).map { .some($0) }
         guard let first = a, first >= 1, let lastOpt = b else { return nil }
