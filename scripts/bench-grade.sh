@@ -23,7 +23,7 @@ LUTFILE=shaders/luts/$LOOK.cube
 [ -f "$LUTFILE" ] || { echo "bench-grade: no LUT file $LUTFILE" >&2; exit 1; }
 
 read -r W H FRAMES < <(ffprobe -v error -select_streams v:0 -count_packets \
-  -show_entries stream=width,height,nb_read_packets -of csv=p=0:s=' ' "$CLIP")
+  -show_entries stream=width,height,nb_read_packets -of csv=p=0 "$CLIP" | tr ',' ' ')
 STEM=$(basename "${CLIP%.*}")
 rm -rf "$OUT"; mkdir -p "$OUT"
 
@@ -32,20 +32,24 @@ median() { sort -g | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : (a[NR/2]+
 
 echo "clip: $CLIP (${W}x${H}, $FRAMES frames); LUT: $LUTFILE; $RUNS runs each; $(nproc) cores"
 
-emp_times=(); ff_times=()
+# Runs alternate (empathy, ffmpeg, empathy, …) so a burst of load elsewhere
+# hits both; the fps ratio is the median of the per-run ratios.
+emp_times=(); ff_times=(); emp_cpu=(); ff_cpu=(); ratios=()
 for run in $(seq "$RUNS"); do
   rm -rf "$OUT/empathy" "$OUT/ffmpeg"; mkdir -p "$OUT/ffmpeg"
-  t0=$(now)
-  "$EMPATHY" grade "$CLIP" --lut "$LOOK" --out "$OUT/empathy" --quiet >/dev/null
-  t1=$(now)
-  ffmpeg -v error -nostdin -i "$CLIP" -vf "lut3d=file=$LUTFILE:interp=tetrahedral" \
-    -f image2 "$OUT/ffmpeg/$STEM.%04d.png"
-  t2=$(now)
-  emp_times+=("$(echo "$t1 - $t0" | bc -l)"); ff_times+=("$(echo "$t2 - $t1" | bc -l)")
-  printf '  run %d: empathy %.2f s, ffmpeg %.2f s\n' "$run" "${emp_times[-1]}" "${ff_times[-1]}"
+  read -r ew ec < <($PY scripts/timed.py "$EMPATHY" grade "$CLIP" --lut "$LOOK" --out "$OUT/empathy" --quiet 2>&1 >/dev/null | tail -1)
+  read -r fw fc < <($PY scripts/timed.py ffmpeg -v error -nostdin -i "$CLIP" \
+    -vf "lut3d=file=$LUTFILE:interp=tetrahedral" -f image2 "$OUT/ffmpeg/$STEM.%04d.png" 2>&1 | tail -1)
+  emp_times+=("$ew"); ff_times+=("$fw"); emp_cpu+=("$ec"); ff_cpu+=("$fc")
+  ratios+=("$(echo "$fw / $ew" | bc -l)")
+  printf '  run %d: empathy %.2f s (CPU %.2f s), ffmpeg %.2f s (CPU %.2f s), ratio %.2fx\n' \
+    "$run" "$ew" "$ec" "$fw" "$fc" "${ratios[-1]}"
 done
 emp_med=$(printf '%s\n' "${emp_times[@]}" | median)
 ff_med=$(printf '%s\n' "${ff_times[@]}" | median)
+emp_cpu_med=$(printf '%s\n' "${emp_cpu[@]}" | median)
+ff_cpu_med=$(printf '%s\n' "${ff_cpu[@]}" | median)
+ratio_med=$(printf '%s\n' "${ratios[@]}" | median)
 
 # Accuracy: every 10th frame of each tool's output against the float
 # reference applied to that tool's own decoded input (empathy's decode is
@@ -71,12 +75,17 @@ ff_bytes=$(du -sb "$OUT/ffmpeg" | cut -f1)
 field() { $PY -c "import json,sys; print(json.loads(sys.argv[1])[sys.argv[2]])" "$1" "$2"; }
 
 echo
-printf '%-8s %9s %8s %9s %11s %10s\n' tool "median s" fps "max diff" "p99.9 diff" "PNG MB"
-printf '%-8s %9.2f %8.2f %9s %11s %10.1f\n' empathy "$emp_med" "$(echo "$FRAMES / $emp_med" | bc -l)" \
-  "$(field "$emp_acc" max)" "$(field "$emp_acc" p999)" "$(echo "$emp_bytes / 1000000" | bc -l)"
-printf '%-8s %9.2f %8.2f %9s %11s %10.1f\n' ffmpeg "$ff_med" "$(echo "$FRAMES / $ff_med" | bc -l)" \
-  "$(field "$ff_acc" max)" "$(field "$ff_acc" p999)" "$(echo "$ff_bytes / 1000000" | bc -l)"
+printf '%-8s %9s %8s %12s %9s %11s %10s\n' tool "median s" fps "CPU ms/frame" "max diff" "p99.9 diff" "PNG MB"
+printf '%-8s %9.2f %8.2f %12.1f %9s %11s %10.1f\n' empathy "$emp_med" "$(echo "$FRAMES / $emp_med" | bc -l)" \
+  "$(echo "1000 * $emp_cpu_med / $FRAMES" | bc -l)" "$(field "$emp_acc" max)" "$(field "$emp_acc" p999)" \
+  "$(echo "$emp_bytes / 1000000" | bc -l)"
+printf '%-8s %9.2f %8.2f %12.1f %9s %11s %10.1f\n' ffmpeg "$ff_med" "$(echo "$FRAMES / $ff_med" | bc -l)" \
+  "$(echo "1000 * $ff_cpu_med / $FRAMES" | bc -l)" "$(field "$ff_acc" max)" "$(field "$ff_acc" p999)" \
+  "$(echo "$ff_bytes / 1000000" | bc -l)"
 echo
-printf 'fps ratio empathy/ffmpeg: %.2fx   PNG bytes ratio empathy/ffmpeg: %.3f\n' \
-  "$(echo "$ff_med / $emp_med" | bc -l)" "$(echo "$emp_bytes / $ff_bytes" | bc -l)"
+printf 'fps ratio empathy/ffmpeg: %.2fx (median of per-run ratios; ratio of medians %.2fx)\n' \
+  "$ratio_med" "$(echo "$ff_med / $emp_med" | bc -l)"
+printf 'CPU time ratio ffmpeg/empathy: %.2fx   PNG bytes ratio empathy/ffmpeg: %.3f\n' \
+  "$(echo "$ff_cpu_med / $emp_cpu_med" | bc -l)" "$(echo "$emp_bytes / $ff_bytes" | bc -l)"
 echo "decoders (OpenCV vs ffmpeg rgb24) differ by: $decode_diff"
+echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

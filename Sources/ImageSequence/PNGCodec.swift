@@ -16,7 +16,9 @@ public struct PNGOptions: Sendable, Equatable {
     /// - `libpng`: libpng writes the file, zlib deflates (the reference writer).
     /// - `libdeflate`: rows are filtered here, deflated with libdeflate and the
     ///   chunks (signature, IHDR, one IDAT, IEND) written directly.
-    public enum Encoder: String, Sendable, CaseIterable { case libpng, libdeflate }
+    /// - `fast`: as `libdeflate`, but deflated by `FastDeflate` (Huffman codes
+    ///   over literals and runs, no match search); the level is ignored.
+    public enum Encoder: String, Sendable, CaseIterable { case libpng, libdeflate, fast }
 
     /// The PNG row filter (PNG spec §9). `adaptive` picks, per row, the filter
     /// whose output has the smallest sum of |signed byte| (libpng's heuristic).
@@ -46,42 +48,40 @@ public struct PNGOptions: Sendable, Equatable {
         self.keepAlpha = keepAlpha
     }
 
-    /// libdeflate level 1 with the Average filter, chosen by measurement with
-    /// `png-tune` (release build; 1920×1080 crops of the public-domain NASA
-    /// astronaut photo, "grain" = 3 frames with ffmpeg `noise=alls=8:allf=t`,
-    /// "clean" = 1 frame without; median of 5 encodes per frame; cpu = thread
-    /// CPU time, which the 3 other builds sharing the 2 cores do not inflate):
+    /// The `fast` encoder (`FastDeflate`: per-block dynamic Huffman codes over
+    /// literals and byte runs, no match search) with the Average filter,
+    /// chosen by measurement with `png-tune` (release build; 1920×1080 crops of
+    /// the public-domain NASA astronaut photo, "grain" = frames with ffmpeg
+    /// `noise=alls=8:allf=t`, "clean" = 1 frame without; median of repeated
+    /// encodes; cpu = thread CPU time; every output decoded by libpng and
+    /// compared exactly):
     ///
     ///     encoder    lvl filter   strategy |  grain: wall   cpu     bytes |  clean: wall   cpu     bytes
-    ///     libpng       6 adaptive default  |  582.9  289.3  3959927 B |  900.7  530.7  2042857 B  (libpng's defaults)
-    ///     libpng       1 adaptive default  |  257.9  161.5  4064368 B |  120.8  118.9  2334602 B
-    ///     libpng       1 up       default  |  116.8  116.4  4276496 B |   95.2   95.1  2668593 B
-    ///     libpng       1 up       rle      |   84.8   84.7  3883987 B |   80.5   80.4  2686126 B
-    ///     libpng       1 paeth    rle      |  115.9  115.9  3746450 B |   97.2   96.7  2023663 B
-    ///     libpng       1 sub      rle      |   83.8   83.8  3755501 B |   81.5   81.5  2356517 B
-    ///     libpng       3 paeth    rle      |  111.8  111.8  3746450 B |   96.1   96.1  2023663 B
-    ///     libpng       1 paeth    filtered |  211.7  144.1  4181425 B |  186.7   96.3  2337003 B
-    ///     libdeflate   0 up       -        |    3.5    3.5  6222418 B |    3.6    3.6  6222418 B  (filter cost only)
-    ///     libdeflate   0 paeth    -        |    9.9    5.8  6222418 B |    5.4    5.3  6222418 B  (filter cost only)
-    ///     libdeflate   1 none     -        |   62.6   58.1  5573131 B |   55.4   55.2  4304659 B
-    ///     libdeflate   1 sub      -        |   62.4   62.3  3882235 B |   35.1   35.1  2275525 B
-    ///     libdeflate   1 up       -        |   62.4   62.2  4005542 B |   36.8   36.8  2492606 B
-    ///     libdeflate   1 average  -        |   64.5   64.2  3792649 B |   36.1   36.1  2172392 B  <- default
-    ///     libdeflate   1 paeth    -        |   65.2   65.1  3872336 B |   37.9   37.9  2170739 B
-    ///     libdeflate   1 adaptive -        |   81.4   80.8  3785585 B |   49.7   49.6  2168187 B
-    ///     libdeflate   2 paeth    -        |   83.0   82.9  3870666 B |   61.3   61.2  2118979 B
-    ///     libdeflate   6 paeth    -        |   90.7   90.1  3788531 B |  146.1  145.1  2025321 B
-    ///     ffmpeg -c:v png (its defaults)   |      -      -  5566020 B |      -      -  4206655 B
+    ///     libpng       6 adaptive default  |  285.6  285.0  3959765 B |  525.7  525.7  2042857 B  (libpng's defaults)
+    ///     libpng       1 up       rle      |   83.5   83.5  3883963 B |   79.6   79.6  2686126 B
+    ///     libpng       1 paeth    rle      |  112.4  112.4  3746259 B |   95.8   95.8  2023663 B
+    ///     libpng       1 sub      rle      |   82.1   82.1  3755399 B |   80.0   80.0  2356517 B
+    ///     libdeflate   0 up       -        |    3.1    3.1  6222418 B |    3.1    3.1  6222418 B  (filter cost only)
+    ///     fast         - sub      -        |   28.5   28.5  3736074 B |   45.0   45.0  2344893 B
+    ///     fast         - up       -        |   28.8   28.8  3870929 B |   37.8   37.8  2685276 B
+    ///     fast         - average  -        |   28.5   28.5  3606078 B |   42.9   42.9  2273837 B  <- default
+    ///     fast         - paeth    -        |   29.5   29.5  3728631 B |   44.4   44.3  2015392 B
+    ///     libdeflate   1 up       -        |   61.9   61.9  4005510 B |   36.2   36.2  2492606 B
+    ///     libdeflate   1 average  -        |   63.6   63.6  3792589 B |   34.3   34.3  2172392 B
+    ///     libdeflate   1 paeth    -        |   63.4   63.4  3872233 B |   35.8   35.8  2170739 B
+    ///     libdeflate   6 paeth    -        |   92.9   91.5  3786719 B |  159.6  156.3  2025321 B
+    ///     ffmpeg -c:v png (its defaults)   |      -      -  5565971 B |      -      -  4206655 B
     ///
-    /// At level 1 the four predicting filters cost the same (±2 ms); Average
-    /// gives the smallest files of them (Paeth within 2%), 32% smaller than
-    /// ffmpeg's PNG encoder on grain and 48% on the clean frame, at about
-    /// 0.75× the time of the fastest libpng setting (level 1, Sub, Z_RLE).
-    public static let `default` = PNGOptions(encoder: .libdeflate, compressionLevel: 1, filter: .average)
+    /// Film frames carry grain, which leaves LZ77 matching little to find: on
+    /// them `fast` takes under half of libdeflate level 1's time and writes
+    /// smaller files (per-block tables follow the picture), 35% smaller than
+    /// ffmpeg's PNG encoder. On grain-free frames libdeflate level 1 is a few
+    /// ms faster and ~5% smaller; `PNGOptions(encoder: .libdeflate)` selects it.
+    public static let `default` = PNGOptions(encoder: .fast, compressionLevel: 1, filter: .average)
 
     /// Throws `.invalidArgument` naming the bad field and the valid range.
     public func validate() throws {
-        let range = encoder == .libpng ? 0...9 : 0...12
+        let range = encoder == .libpng ? 0...9 : 0...12  // `fast` has no levels and ignores it
         guard range.contains(compressionLevel) else {
             throw EmpathyError.invalidArgument(
                 "PNG compression level \(compressionLevel) is out of range for the \(encoder.rawValue) encoder; use \(range.lowerBound)...\(range.upperBound)")
@@ -121,7 +121,7 @@ public enum PNGCodec {
         }
         switch options.encoder {
         case .libpng: return try encodeWithLibpng(image, options: options)
-        case .libdeflate: return try encodeWithLibdeflate(image, options: options)
+        case .libdeflate, .fast: return try encodeWithLibdeflate(image, options: options)
         }
     }
 
@@ -289,14 +289,19 @@ extension PNGCodec {
 
 extension PNGCodec {
     static func encodeWithLibdeflate(_ image: RGBAImage, options: PNGOptions) throws -> [UInt8] {
-        guard let compressor = libdeflate_alloc_compressor(Int32(options.compressionLevel)) else {
-            throw EmpathyError.message(
-                "libdeflate could not start a compressor at level \(options.compressionLevel) (out of memory?)")
+        var compressor: OpaquePointer?
+        if options.encoder == .libdeflate {
+            compressor = libdeflate_alloc_compressor(Int32(options.compressionLevel))
+            guard compressor != nil else {
+                throw EmpathyError.message(
+                    "libdeflate could not start a compressor at level \(options.compressionLevel) (out of memory?)")
+            }
         }
-        defer { libdeflate_free_compressor(compressor) }
+        defer { if let compressor { libdeflate_free_compressor(compressor) } }
 
         let filtered = filterRows(image, keepAlpha: options.keepAlpha, filter: options.filter)
-        let bound = libdeflate_zlib_compress_bound(compressor, filtered.count)
+        let bound = compressor.map { libdeflate_zlib_compress_bound($0, filtered.count) }
+            ?? FastDeflate.bound(filtered.count)
         let headerCount = signature.count + 25 + 8  // signature, IHDR chunk, IDAT length + type
         var out = [UInt8](repeating: 0, count: headerCount + bound + 4 + iendChunk.count)
         let compressedCount = out.withUnsafeMutableBufferPointer { dst -> Int in
@@ -313,8 +318,11 @@ extension PNGCodec {
             storeBigEndian(libdeflate_crc32(0, p + 12, 17), at: p + 29)
             // IDAT: type at 37, data at 41.
             p[37] = 0x49; p[38] = 0x44; p[39] = 0x41; p[40] = 0x54
-            let n = filtered.withUnsafeBytes { src in
-                libdeflate_zlib_compress(compressor, src.baseAddress, src.count, p + headerCount, bound)
+            let n = filtered.withUnsafeBufferPointer { src in
+                if let compressor {
+                    return libdeflate_zlib_compress(compressor, src.baseAddress, src.count, p + headerCount, bound)
+                }
+                return FastDeflate.zlibCompress(src.baseAddress!, count: src.count, into: p + headerCount, capacity: bound)
             }
             guard n > 0, n <= Int(Int32.max) else { return 0 }  // one IDAT chunk holds < 2^31 bytes
             storeBigEndian(UInt32(n), at: p + 33)

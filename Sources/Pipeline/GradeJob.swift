@@ -200,21 +200,24 @@ public final class GradeJob {
             defer { queue.push(.decodeSeconds(seconds)); queue.close() }
             do {
                 if first > 1 { try source.seek(toFrameIndex: first - 1) }
-                var image = RGBAImage(width: source.info.width, height: source.info.height)
                 for frame in frames {
                     if frame - 1 - source.nextFrameIndex > seekThreshold {
                         try source.seek(toFrameIndex: frame - 1)
                     }
+                    // A fresh buffer per frame: the previous one is still queued
+                    // or being shaded, and reusing it would copy it first.
+                    var image: RGBAImage?
                     repeat {
                         let t0 = Date()
-                        guard try source.read(into: &image) else {
+                        image = try source.nextFrame()
+                        guard image != nil else {
                             throw EmpathyError.badFile(
                                 path: input, line: nil,
                                 message: "the clip ended at frame \(source.nextFrameIndex) before frame \(frame); the file may be truncated")
                         }
                         seconds += Date().timeIntervalSince(t0)
                     } while source.nextFrameIndex < frame
-                    guard queue.push(.frame(frame, image)) else { return }
+                    guard let image, queue.push(.frame(frame, image)) else { return }
                 }
             } catch let error as EmpathyError {
                 queue.push(.failed(error))
@@ -228,12 +231,12 @@ public final class GradeJob {
             queue.cancel()
             decoderDone.wait()
         }
-        var output = RGBAImage(width: 1, height: 1)
         while let item = queue.pop() {
             switch item {
             case let .frame(frame, image):
                 let t0 = Date()
-                try pass.render(image, intensity: configuration.intensity, into: &output)
+                // A new output each frame: the last one is still being encoded.
+                let output = try pass.render(image, intensity: configuration.intensity)
                 report.renderSeconds += Date().timeIntervalSince(t0)
                 try writer.submit(output, number: number(ofFrame: frame))
                 frameDone()

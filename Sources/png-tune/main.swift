@@ -34,10 +34,15 @@ func die(_ message: String) -> Never {
 func emit(_ line: String) { FileHandle.standardOutput.write(Data((line + "\n").utf8)) }
 
 var repeats = 5
+/// Measure only this encoder's settings (for profiling one of them).
+var only: String?
 var framePaths: [(String, Bool)] = []
 var args = CommandLine.arguments.dropFirst()[...]
 while let arg = args.popFirst() {
-    if arg == "--repeats" {
+    if arg == "--only" {
+        guard let value = args.popFirst() else { die("--only needs an encoder name (libpng, libdeflate, fast)") }
+        only = value
+    } else if arg == "--repeats" {
         guard let value = args.popFirst().flatMap({ Int($0) }), value >= 1 else { die("--repeats needs a positive count") }
         repeats = value
     } else if arg.hasPrefix("clean:") {
@@ -119,6 +124,10 @@ let settings: [PNGOptions] = [
     // Level 0 stores without compressing: the cost of filtering and framing alone.
     PNGOptions(encoder: .libdeflate, compressionLevel: 0, filter: .up),
     PNGOptions(encoder: .libdeflate, compressionLevel: 0, filter: .paeth),
+    PNGOptions(encoder: .fast, filter: .sub),
+    PNGOptions(encoder: .fast, filter: .up),
+    PNGOptions(encoder: .fast, filter: .average),
+    PNGOptions(encoder: .fast, filter: .paeth),
     PNGOptions(encoder: .libdeflate, compressionLevel: 1, filter: .none),
     PNGOptions(encoder: .libdeflate, compressionLevel: 1, filter: .sub),
     PNGOptions(encoder: .libdeflate, compressionLevel: 1, filter: .up),
@@ -141,7 +150,7 @@ func cell(_ r: Result?) -> String {
 }
 emit("frames: \(grain.count) grain, \(clean.count) clean, \(frames.first.map { "\($0.image.width)×\($0.image.height)" } ?? ""); \(repeats) repeats; median wall ms, median thread-CPU ms, mean bytes")
 emit("encoder     lvl filter    strategy    |  grain: wall    cpu     bytes |  clean: wall    cpu     bytes")
-for options in settings {
+for options in settings where only == nil || options.encoder.rawValue == only {
     let name = options.encoder.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)
     let filter = options.filter.rawValue.padding(toLength: 9, withPad: " ", startingAt: 0)
     let strategy = (options.encoder == .libpng ? options.strategy.rawValue : "-").padding(toLength: 11, withPad: " ", startingAt: 0)

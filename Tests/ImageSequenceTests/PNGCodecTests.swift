@@ -42,7 +42,7 @@ final class PNGCodecTests: XCTestCase {
                 }
             }
         }
-        XCTAssertEqual(cases, 4 * 2 * 2 * 2 * 2)
+        XCTAssertEqual(cases, 4 * 2 * 2 * PNGOptions.Encoder.allCases.count * 2)
     }
 
     func testEveryFilterAndLevelRoundTripsForBothEncoders() throws {
