@@ -18,9 +18,7 @@ let package = Package(
     ],
     targets: [
         // MARK: C surfaces
-        .systemLibrary(
-            name: "COpenCV", path: "Sources/COpenCV", pkgConfig: "opencv4",
-            providers: [.apt(["libopencv-dev"])]),
+
         .systemLibrary(
             name: "CEGL", path: "Sources/CEGL", pkgConfig: "egl glesv2",
             providers: [.apt(["libegl-dev", "libgles-dev", "libgl1-mesa-dri"])]),
@@ -30,9 +28,16 @@ let package = Package(
         .systemLibrary(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
+        // OpenCV by name rather than through pkg-config's opencv4, which lists
+        // every OpenCV library (dnn, gapi, viz, …): loading ~380 shared objects
+        // and resolving their symbols cost ~0.4 s at every start.
         .target(
-            name: "CVShim", dependencies: ["COpenCV"], path: "Sources/CVShim",
-            cxxSettings: [.unsafeFlags(["-O2"])]),
+            name: "CVShim", path: "Sources/CVShim",
+            cxxSettings: [.unsafeFlags(["-O2", "-I/usr/include/opencv4"])],
+            linkerSettings: [
+                .linkedLibrary("opencv_videoio"), .linkedLibrary("opencv_imgcodecs"),
+                .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+            ]),
 
         // MARK: Swift modules by domain
         .target(name: "EmpathyCore"),

@@ -303,8 +303,10 @@ extension PNGCodec {
         let bound = compressor.map { libdeflate_zlib_compress_bound($0, filtered.count) }
             ?? FastDeflate.bound(filtered.count)
         let headerCount = signature.count + 25 + 8  // signature, IHDR chunk, IDAT length + type
-        var out = [UInt8](repeating: 0, count: headerCount + bound + 4 + iendChunk.count)
-        let compressedCount = out.withUnsafeMutableBufferPointer { dst -> Int in
+        var compressedCount = 0
+        // Uninitialised: every byte up to the returned count is written below.
+        let out = [UInt8](unsafeUninitializedCapacity: headerCount + bound + 4 + iendChunk.count) { dst, initialized in
+            initialized = 0
             let p = dst.baseAddress!
             p.update(from: signature, count: 8)
             // IHDR: width, height, bit depth 8, colour type, compression 0, filter 0, interlace 0.
@@ -324,16 +326,16 @@ extension PNGCodec {
                 }
                 return FastDeflate.zlibCompress(src.baseAddress!, count: src.count, into: p + headerCount, capacity: bound)
             }
-            guard n > 0, n <= Int(Int32.max) else { return 0 }  // one IDAT chunk holds < 2^31 bytes
+            guard n > 0, n <= Int(Int32.max) else { return }  // one IDAT chunk holds < 2^31 bytes
             storeBigEndian(UInt32(n), at: p + 33)
             storeBigEndian(libdeflate_crc32(0, p + 37, 4 + n), at: p + headerCount + n)
             (p + headerCount + n + 4).update(from: iendChunk, count: iendChunk.count)
-            return n
+            compressedCount = n
+            initialized = headerCount + n + 4 + iendChunk.count
         }
         guard compressedCount > 0 else {
             throw EmpathyError.message("libdeflate could not compress a \(image.width)×\(image.height) frame")
         }
-        out.removeLast(bound - compressedCount)
         return out
     }
 
