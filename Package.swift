@@ -30,6 +30,9 @@ let package = Package(
         .systemLibrary(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(
+            name: "CUDev", path: "Sources/CUDev", pkgConfig: "libudev",
+            providers: [.apt(["libudev-dev"])]),
         .target(
             name: "CVShim", dependencies: ["COpenCV"], path: "Sources/CVShim",
             cxxSettings: [.unsafeFlags(["-O2"])]),
@@ -43,12 +46,13 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
+        .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
 
         // MARK: Executables
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading",
+                "Pipeline", "EmpathyCore", "Grading", "Biometrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -64,6 +68,7 @@ let package = Package(
             dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
+        .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
     cxxLanguageStandard: .cxx17
