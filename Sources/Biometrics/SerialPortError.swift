@@ -12,7 +12,7 @@ public enum SerialPortError: Error, Equatable, CustomStringConvertible, Localize
     case notFound(path: String)
     /// `EACCES` / `EPERM`: the user may not open the device.
     case permissionDenied(path: String)
-    /// The path is not a terminal (`ENOTTY` from `tcgetattr`).
+    /// The path is not a terminal (`ENOTTY` from `tcgetattr`, `EISDIR`).
     case notATerminal(path: String)
     /// Another program holds the port (`EBUSY`).
     case busy(path: String)
@@ -29,7 +29,7 @@ public enum SerialPortError: Error, Equatable, CustomStringConvertible, Localize
         switch code {
         case ENOENT: self = .notFound(path: path)
         case EACCES, EPERM: self = .permissionDenied(path: path)
-        case ENOTTY: self = .notATerminal(path: path)
+        case ENOTTY, EISDIR: self = .notATerminal(path: path)
         case EBUSY: self = .busy(path: path)
         case EIO, ENXIO, ENODEV: self = .gone(path: path, errno: code)
         default: self = .system(path: path, operation: operation, errno: code)
