@@ -1,0 +1,152 @@
+import Biometrics
+import EmpathyCore
+import Foundation
+import XCTest
+
+final class SensorSessionTests: XCTestCase {
+    private func temporaryPath(_ name: String) -> String {
+        FileManager.default.temporaryDirectory.appendingPathComponent("\(getpid())-\(name)").path
+    }
+
+    func testRecordedSimulatedSessionReplaysBeatsHeartRateAndPhase() throws {
+        let sensor = try SimulatedSensor()
+        let process = try sensor.start(["--bpm", "75", "--duration-s", "30", "--seed", "7"])
+        var options = SensorReaderOptions()
+        options.reconnect = false
+        let reader = SensorReader(source: .path(sensor.linkPath), options: options)
+        let path = temporaryPath("session.csv")
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        let recorder = try SessionRecorder(path: path, source: sensor.linkPath, startDate: reader.startDate, footageOffsetSeconds: 2)
+        var recordError: Error?
+        try reader.run { event in
+            do { try recorder.record(event) } catch { recordError = error }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path), "nothing at the destination before finish()")
+        try recorder.finish()
+        process.waitUntilExit()
+        XCTAssertNil(recordError)
+
+        let session = try SensorSession.load(path: path)
+        XCTAssertEqual(session.offsetSeconds, 2)
+        XCTAssertEqual(session.source, sensor.linkPath)
+        let truth = try sensor.truth().filter { $0.timeSeconds < 29.7 }
+        let recorded = session.beats.prefix(truth.count)
+        XCTAssertEqual(session.beats.count, truth.count)
+        // Device-clock precision survives: intervals between session beat times match the truth within 2 ms.
+        var worstMs = 0.0
+        for i in 1..<min(recorded.count, truth.count) {
+            let recordedInterval = recorded[i].timeSeconds - recorded[i - 1].timeSeconds
+            let trueInterval = truth[i].timeSeconds - truth[i - 1].timeSeconds
+            worstMs = max(worstMs, abs(recordedInterval - trueInterval) * 1000)
+        }
+        XCTAssertLessThanOrEqual(worstMs, 2, "worst interval error")
+
+        // Footage time f is session time f + 2: phase 0 at a beat, 0.5 half-way to the next.
+        let beat = session.beats[10].timeSeconds, next = session.beats[11].timeSeconds
+        XCTAssertEqual(session.beatPhase(atFootageSeconds: beat - 2) ?? -1, 0, accuracy: 1e-9)
+        XCTAssertEqual(session.beatPhase(atFootageSeconds: (beat + next) / 2 - 2) ?? -1, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(session.heartRateBPM(atFootageSeconds: next - 2) ?? 0, 75, accuracy: 5)
+        XCTAssertNotNil(session.rmssdMs(atFootageSeconds: 25))
+        XCTAssertEqual(try SensorSession.load(path: path, offsetSeconds: 0).offsetSeconds, 0, "--sensor-offset overrides the file")
+    }
+
+    private static let sessionWithGap = """
+        # empathy sensor session v1
+        # started_utc=2026-11-21T05:41:00.000Z
+        # source=/dev/ttyACM0
+        # footage_offset_s=0
+        host_time_s,event,device_time_ms,interval_ms,bpm,contact,amplitude,raw
+        0.100000,connected,,,,,,"/dev/ttyACM0 empathy-pulse/1.0.0 empathy"
+        1.050000,beat,1000,0,0.0,,200,"$EMP,B,1000,0,0,200*00"
+        2.060000,beat,2000,1000,60.0,,200,"x"
+        3.040000,beat,3000,1000,60.0,,200,"x"
+        3.500000,quality,3400,,,1,200,"x"
+        4.050000,beat,4000,1000,60.0,,200,"x"
+        4.500000,disconnected,,,,,,"sensor '/dev/ttyACM0' went away: hung up: check the cable"
+        9.000000,connected,,,,,,"/dev/ttyACM0 empathy-pulse/1.0.0 empathy after a 4.500 s gap"
+        10.540000,beat,500,0,0.0,,200,"x"
+        11.340000,beat,1300,800,75.0,,200,"x"
+
+        """
+
+    func testSessionGapsHaveNoHeartRateOrPhase() throws {
+        let session = try SensorSession.parse(Self.sessionWithGap, path: "gap.csv")
+        XCTAssertEqual(session.gaps, [4.5...9.0])
+        // Device time maps through the least-delayed line of each connection: 3.040 − 3.000 = 0.040 s.
+        XCTAssertEqual(session.beats.map(\.timeSeconds), [1.04, 2.04, 3.04, 4.04, 10.54, 11.34].map { $0 }, accuracy: 1e-9)
+        XCTAssertEqual(session.beats.map(\.interBeatIntervalMs), [nil, 1000, 1000, 1000, nil, 800])
+        XCTAssertEqual(session.heartRateBPM(atFootageSeconds: 4.2) ?? 0, 60, accuracy: 1e-9)
+        XCTAssertNil(session.heartRateBPM(atFootageSeconds: 6), "in the gap")
+        XCTAssertNil(session.beatPhase(atFootageSeconds: 6), "in the gap")
+        XCTAssertEqual(session.beatPhase(atFootageSeconds: 2.54) ?? -1, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(session.contact.first?.contact, true)
+    }
+
+    func testSessionFollowsADriftingBoardClockAndIgnoresArrivalJitter() throws {
+        // A board clock 0.5 % slow against the host; lines arrive 30–60 ms after the beat.
+        var text = "# empathy sensor session v1\n" + SessionFormat.header + "\n"
+        var generator = SystemRandomNumberGenerator()
+        for i in 1...120 {
+            let deviceMs = i * 1000
+            let trueHost = Double(deviceMs) / 1000 * 1.005
+            let arrival = trueHost + 0.030 + Double.random(in: 0...0.030, using: &generator)
+            text += String(format: "%.6f", arrival) + ",beat,\(deviceMs),1000,60.0,,200,\"x\"\n"
+        }
+        let session = try SensorSession.parse(text, path: "drift.csv")
+        var worstMs = 0.0
+        for (i, beat) in session.beats.enumerated() {
+            let expected = Double(i + 1) * 1.005 + 0.030
+            worstMs = max(worstMs, abs(beat.timeSeconds - expected) * 1000)
+        }
+        // Within ±5 s the drift is at most 25 ms; the least-delayed line is within a few ms of 30 ms.
+        XCTAssertLessThanOrEqual(worstMs, 30, "worst beat time error in ms")
+        XCTAssertLessThanOrEqual(abs(session.beats[60].timeSeconds - (61 * 1.005 + 0.030)) * 1000, 30)
+        // A global offset would be off by 0.5 s after 100 s: the window keeps up.
+        XCTAssertEqual(session.beats[119].timeSeconds, 120 * 1.005 + 0.030, accuracy: 0.030)
+    }
+
+    func testBadSessionFilesNameTheLine() {
+        let header = "# empathy sensor session v1\n" + SessionFormat.header + "\n"
+        let table: [(String, Int?, String)] = [
+            ("time,bpm\n1,60\n", 1, "not a sensor session"),
+            ("# empathy sensor session v1\n# footage_offset_s=abc\n", 2, "footage_offset_s"),
+            ("# empathy sensor session v1\ntime,bpm\n", 2, "column header"),
+            (header + "0.5,beat,1000,800\n", 3, "expected 8 columns, found 4"),
+            (header + "soon,beat,1000,800,75,,200,\"x\"\n", 3, "host_time_s 'soon'"),
+            (header + "0.5,beat,1000,8e,75,,200,\"x\"\n", 3, "interval_ms '8e'"),
+            ("# empathy sensor session v1\n", nil, "truncated"),
+        ]
+        for (text, line, phrase) in table {
+            XCTAssertThrowsError(try SensorSession.parse(text, path: "bad.csv"), phrase) { error in
+                guard case let .badFile(path, errorLine, message)? = error as? EmpathyError else {
+                    return XCTFail("expected .badFile, got \(error)")
+                }
+                XCTAssertEqual(path, "bad.csv")
+                XCTAssertEqual(errorLine, line, message)
+                XCTAssertTrue(message.contains(phrase), message)
+            }
+        }
+    }
+
+    func testMissingSessionFileIsAnIOError() {
+        XCTAssertThrowsError(try SensorSession.load(path: "/nonexistent/take3.csv")) { error in
+            XCTAssertTrue(String(describing: error).contains("/nonexistent/take3.csv"), "\(error)")
+        }
+    }
+
+    func testAbandonedRecordingLeavesNoFile() throws {
+        let path = temporaryPath("abandoned.csv")
+        let recorder = try SessionRecorder(path: path, source: "test", startDate: Date())
+        try recorder.record(.disconnected(path: "test", reason: "x", hostTimeSeconds: 1))
+        try recorder.flush()
+        recorder.abandon()
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let leftovers = try FileManager.default.contentsOfDirectory(atPath: folder).filter { $0.contains("\(getpid())-abandoned") }
+        XCTAssertEqual(leftovers, [])
+    }
+}
+
+private func XCTAssertEqual(_ a: [Double], _ b: [Double], accuracy: Double, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertEqual(a.count, b.count, file: file, line: line)
+    for (x, y) in zip(a, b) { XCTAssertEqual(x, y, accuracy: accuracy, "\(a) vs \(b)", file: file, line: line) }
+}
