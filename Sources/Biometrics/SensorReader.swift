@@ -179,7 +179,7 @@ public final class SensorReader: @unchecked Sendable {
         case let .path(path): return path
         case .auto:
             guard let path = try SensorDiscovery.firstCandidate() else {
-                throw SerialPortError.notFound(path: "auto (no known USB board or USB-serial chip)")
+                throw SerialPortError.noneFound
             }
             return path
         }

@@ -10,6 +10,8 @@ import Glibc
 public enum SerialPortError: Error, Equatable, CustomStringConvertible, LocalizedError {
     /// The device node does not exist (`ENOENT`): not plugged in, or a typo.
     case notFound(path: String)
+    /// `--sensor auto` found no USB device with a known VID:PID.
+    case noneFound
     /// `EACCES` / `EPERM`: the user may not open the device.
     case permissionDenied(path: String)
     /// The path is not a terminal (`ENOTTY` from `tcgetattr`, `EISDIR`).
@@ -39,7 +41,7 @@ public enum SerialPortError: Error, Equatable, CustomStringConvertible, Localize
     /// True when waiting and retrying may help (the device may come back).
     public var isTransient: Bool {
         switch self {
-        case .notFound, .gone, .busy: return true
+        case .notFound, .noneFound, .gone, .busy: return true
         default: return false
         }
     }
@@ -48,6 +50,8 @@ public enum SerialPortError: Error, Equatable, CustomStringConvertible, Localize
         switch self {
         case let .notFound(path):
             return "no sensor at '\(path)' (ENOENT): plug it in, or run `empathy sensor list` to see what is connected"
+        case .noneFound:
+            return "no pulse sensor found: --sensor auto looks for USB boards and USB-serial chips (Arduino 2341/2a03, CH340 1a86, FTDI 0403:6001, CP210x 10c4:ea60, Adafruit 239a); plug one in, or pass the device path"
         case let .permissionDenied(path):
             return "cannot open sensor '\(path)': permission denied (EACCES): add the user to the 'dialout' group (`sudo usermod -aG dialout $USER`) and log in again"
         case let .notATerminal(path):
