@@ -56,8 +56,11 @@ bool PulseDetector::addSample(uint16_t adc, Beat &beat) {
 
     if (state_ == kSeekRise) {
         if (s < troughValue_) { troughValue_ = s; troughIndex_ = i; }
-        uint32_t refractory = 125;  // samples = 250 ms
-        if (haveLastBeat_ && lastIntervalMs_ / 4 > refractory) refractory = lastIntervalMs_ / 4;
+        // Refractory: IBI / 2, within 250-400 ms (125-200 samples). The cap
+        // keeps a premature beat after a long (missed-beat) interval visible.
+        uint32_t refractory = haveLastBeat_ ? lastIntervalMs_ / 4 : 125;
+        if (refractory < 125) refractory = 125;
+        if (refractory > 200) refractory = 200;
         bool outsideRefractory = !haveLastBeat_ || (i - lastBeatIndex_) > refractory;
         if (s > threshold_ && troughValue_ != 0xFFFF && outsideRefractory &&
             s - troughValue_ >= kMinContactAmplitude) {
@@ -90,6 +93,14 @@ bool PulseDetector::finishPulse(Beat &beat) {
     if (k <= oldest || above <= below || below >= half) {
         thresholdFromPulse_ = false;
         return false;  // upstroke longer than the history: not a pulse shape
+    }
+    // A step (finger put down, sensor knocked) rises in one jump, which the
+    // 4-tap filter spreads over 4 samples of 1/4 each; a pulse upstroke
+    // (>= 50 ms, 25 samples) rises by at most ~1/16 of its height per sample.
+    if ((uint16_t)(above - below) > (peakValue_ - troughValue_) / 8) {
+        thresholdFromPulse_ = false;
+        haveLastBeat_ = false;
+        return false;
     }
     // Crossing at sample (k-1) + frac; times in ms x 16 (sample = 32 units).
     uint32_t fracQ = (uint32_t)(half - below) * 32 / (above - below);

@@ -10,14 +10,16 @@
 //  2. A pulse starts when s rises above the threshold (half-way between the
 //     previous pulse's trough and peak, or the mid-point of the 1 s envelope
 //     while no pulse has been seen) outside the refractory period
-//     (max(250 ms, IBI/2) after the previous beat).
+//     (IBI/2 after the previous beat, kept within 250-400 ms).
 //  3. The pulse ends 40 ms after its maximum, or when s falls a quarter of the
 //     way back from the peak. Then the beat time is the moment the upstroke
 //     crossed half-way between this pulse's own trough and peak
 //     ("50 % of the upstroke", the fiducial point the simulator's truth uses),
 //     found in a 256 ms history and linearly interpolated between samples.
 //     Using this pulse's own trough and peak makes the time independent of
-//     slow amplitude and baseline changes (breathing).
+//     slow amplitude and baseline changes (breathing). A pulse whose crossing
+//     sample rises by more than 1/8 of its height is a step (finger put down,
+//     sensor knocked), not a beat: dropped, and the next beat has no IBI.
 //  4. No contact: the envelope (max - min of s over the last 1-2 s) is below
 //     kMinContactAmplitude, the raw signal sits at a rail, or no beat came for
 //     3 s. Losing contact forgets the previous beat, so the next beat reports

@@ -16,7 +16,8 @@
  *   IBI_k = 60/bpm + rsa * sin(2 pi t_k / breath) + N(0, jitter^2)
  * (respiratory sinus arrhythmia plus jitter). Options add ectopic beats
  * (premature: 0.65 x IBI, 0.7 x amplitude, then a compensatory pause so the
- * pair sums to 2 IBIs), missed beats (amplitude 0.1: too small to detect) and
+ * pair sums to 2 IBIs), missed beats (0.1 x the rise from the same foot: too
+ * small to detect) and
  * a contact-loss window (flat 150 mV signal).
  *
  * Waveform (mV) around beat k, amplitude A_k = 900 (1 + 0.1 sin(2 pi t/breath)),
@@ -128,12 +129,13 @@ static void make_beats(void) {
             compensation = 2.0 * normal - 0.65 * normal;
             ibi = compensation;
         }
+        b->foot_mv = baseline_mv(b->time_s) - 0.4 * b->amplitude_mv;
         if (opt.missed_every > 0 && n % opt.missed_every == 0 && b->kind == BEAT_NORMAL) {
+            /* the same foot, a tenth of the rise: far under the half-way threshold */
             b->kind = BEAT_MISSED;
             b->amplitude_mv *= 0.1;
         }
         if (in_contact_loss(b->time_s)) b->kind = BEAT_NO_CONTACT;
-        b->foot_mv = baseline_mv(b->time_s) - 0.4 * b->amplitude_mv;
         t = b->time_s + ibi;
     }
 }
