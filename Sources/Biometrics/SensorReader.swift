@@ -125,7 +125,12 @@ public final class SensorReader: @unchecked Sendable {
     /// calling `handler` on this thread. Throws when the first connection
     /// fails; later failures only delay reconnection.
     public func run(_ handler: (SensorEvent) -> Void) throws {
-        var (port, framer, parser) = try connect(handler: handler, gapStart: nil)
+        var port: SerialPort, framer: LineFramer, parser: LineParser
+        do {
+            (port, framer, parser) = try connect(handler: handler, gapStart: nil)
+        } catch is Stopped {
+            return
+        }
         while !isStopped {
             do {
                 let bytes = try port.read(timeoutMs: 100)
@@ -174,6 +179,9 @@ public final class SensorReader: @unchecked Sendable {
         return SensorLine(hostTimeSeconds: hostTime, text: text, verdict: verdict)
     }
 
+    /// `stop()` was called while waiting for a banner.
+    private struct Stopped: Error {}
+
     private func resolvePath() throws -> String {
         switch source {
         case let .path(path): return path
@@ -202,7 +210,7 @@ public final class SensorReader: @unchecked Sendable {
         var asked = false
         do {
             while firmware == nil {
-                if isStopped { break }
+                if isStopped { throw Stopped() }
                 let now = hostTimeSeconds
                 if now - opened > options.bannerTimeoutSeconds {
                     throw SerialPortError.noBanner(path: path, waitedSeconds: options.bannerTimeoutSeconds)

@@ -246,7 +246,9 @@ public struct SensorSession: Sendable {
         if let start = gapStart { gaps.append(start...max(start, durationSeconds)) }
         for segment in segments {
             // (device s, host − device s) for every line with a device time.
+            // Sorted by device time, so the lines near each one are found by bisection.
             let observed = segment.compactMap { row in row.deviceTimeMs.map { ($0 / 1000, row.hostTime - $0 / 1000) } }
+                .sorted { $0.0 < $1.0 }
             // A device clock more than 2 % off the host's is no real-time board
             // (a simulation or a replay): keep its clock, anchored at its first line.
             var realTime = true
@@ -258,8 +260,17 @@ public struct SensorSession: Sendable {
                 var time = row.hostTime
                 if let device = row.deviceTimeMs.map({ $0 / 1000 }) {
                     let window = Self.clockWindowSeconds
-                    let nearby = realTime ? observed.filter { abs($0.0 - device) <= window }.map(\.1) : [observed[0].1]
-                    if let offset = nearby.min() { time = device + offset }
+                    if !realTime {
+                        time = device + observed[0].1
+                    } else {
+                        var index = Self.firstIndex(in: observed, atOrAfter: device - window)
+                        var offset = Double.infinity
+                        while index < observed.count && observed[index].0 <= device + window {
+                            offset = min(offset, observed[index].1)
+                            index += 1
+                        }
+                        time = device + offset
+                    }
                 }
                 if row.event == "beat" {
                     // The interval is the device's own measurement; 0 (unknown,
@@ -273,6 +284,16 @@ public struct SensorSession: Sendable {
         }
         beats.sort { $0.timeSeconds < $1.timeSeconds }
         filtered = HeartStatistics.filter(beats)
+    }
+
+    /// The first index whose device time is ≥ `value` (binary search).
+    private static func firstIndex(in sorted: [(Double, Double)], atOrAfter value: Double) -> Int {
+        var low = 0, high = sorted.count
+        while low < high {
+            let mid = (low + high) / 2
+            if sorted[mid].0 < value { low = mid + 1 } else { high = mid }
+        }
+        return low
     }
 
     // MARK: Queries at footage time (seconds)

@@ -105,6 +105,26 @@ final class SensorSessionTests: XCTestCase {
         XCTAssertEqual(session.beats[119].timeSeconds, 120 * 1.005 + 0.030, accuracy: 0.030)
     }
 
+    func testAnHourLongSessionLoadsQuickly() throws {
+        // One hour at 75 BPM with quality lines and the raw stream: about 26,000 rows.
+        var text = "# empathy sensor session v1\n" + SessionFormat.header + "\n"
+        text.reserveCapacity(2_000_000)
+        for i in 0..<18_000 {
+            let deviceMs = i * 200
+            let host = String(format: "%.6f", Double(deviceMs) / 1000 + 0.04)
+            text += "\(host),samples,\(deviceMs),,,,,\"x\"\n"
+            if i % 4 == 0 { text += "\(host),beat,\(deviceMs),800,75.0,,200,\"x\"\n" }
+            if i % 5 == 0 { text += "\(host),quality,\(deviceMs),,,1,200,\"x\"\n" }
+        }
+        let started = Date()
+        let session = try SensorSession.parse(text, path: "hour.csv")
+        let seconds = Date().timeIntervalSince(started)
+        XCTAssertEqual(session.beats.count, 4500)
+        XCTAssertEqual(session.heartRateBPM(atFootageSeconds: 1800) ?? 0, 75, accuracy: 1e-9)
+        XCTAssertLessThan(seconds, 5, "seconds to load an hour (debug build)")
+        print("SensorSession: an hour (\(text.split(separator: "\n").count) rows) loaded in \(String(format: "%.2f", seconds)) s")
+    }
+
     func testBadSessionFilesNameTheLine() {
         let header = "# empathy sensor session v1\n" + SessionFormat.header + "\n"
         let table: [(String, Int?, String)] = [

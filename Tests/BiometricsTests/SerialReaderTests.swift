@@ -52,6 +52,18 @@ final class SerialReaderTests: XCTestCase {
         XCTAssertEqual(error as? SerialPortError, .noBanner(path: pty.slavePath, waitedSeconds: 0.6))
     }
 
+    func testStopWhileWaitingForTheBannerReturnsAtOnce() throws {
+        let pty = try PseudoTerminal()
+        var options = SensorReaderOptions()
+        options.bannerTimeoutSeconds = 30
+        let background = BackgroundReader(SensorReader(source: .path(pty.slavePath), options: options))
+        usleep(200_000)
+        let started = Date()
+        XCTAssertNil(background.finish(), "stopping is not an error")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 1, "seconds to stop")
+        XCTAssertTrue(background.log.connections.isEmpty, "no connection reported without a banner")
+    }
+
     func testGarbageAtTheWrongBaudRateIsCountedAndRefused() throws {
         let pty = try PseudoTerminal()
         var options = SensorReaderOptions()
