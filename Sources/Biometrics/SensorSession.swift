@@ -133,15 +133,19 @@ public final class SessionRecorder {
 /// queried at footage times: session time = footage time + `offsetSeconds`.
 ///
 /// Beat times come from the device clock where the format has one: within
-/// each connection, device time d maps to session time d + min(host arrival −
-/// device time) over the lines within ±`clockWindowSeconds` of d — the
-/// least-delayed nearby line — so beats keep the board's 1 ms precision
-/// instead of the USB/serial arrival jitter, while the window follows the
-/// drift of an Uno's ceramic resonator (up to 0.5 %, 50 ms per 10 s). A
-/// device clock running more than 2 % off the host's (a simulation faster
-/// than real time, a replay) is kept as is, anchored at its first line.
+/// each connection, device time d maps to session time d + o(d), where o is
+/// a line under the points (device time, host arrival − device time) of the
+/// lines in a window of 2 × `clockWindowSeconds` around d (slid inwards at the
+/// ends of the connection): the edge of their lower convex hull above the
+/// window's mean device time, which is the line under all the points that is
+/// closest to them on average — the least-delayed lines set it. So beats keep
+/// the board's 1 ms precision instead of the USB/serial arrival jitter, and
+/// the line follows the drift of an Uno's ceramic resonator (up to 0.5 %,
+/// 50 ms per 10 s). A device clock running more than 2 % off the host's (a
+/// simulation faster than real time, a replay) is kept as is, anchored at its
+/// first line.
 public struct SensorSession: Sendable {
-    public static let clockWindowSeconds = 5.0
+    public static let clockWindowSeconds = 15.0
 
     public var startedUTC: String?
     public var source: String?
@@ -257,19 +261,39 @@ public struct SensorSession: Sendable {
                 realTime = abs(hostSpan / (last.0 - first.0) - 1) <= 0.02
             }
             for row in segment {
+                guard row.event == "beat" || row.event == "quality" else { continue }
                 var time = row.hostTime
                 if let device = row.deviceTimeMs.map({ $0 / 1000 }) {
                     let window = Self.clockWindowSeconds
                     if !realTime {
                         time = device + observed[0].1
                     } else {
-                        var index = Self.firstIndex(in: observed, atOrAfter: device - window)
-                        var offset = Double.infinity
-                        while index < observed.count && observed[index].0 <= device + window {
-                            offset = min(offset, observed[index].1)
+                        // The lower convex hull of (device, arrival − device) in a 2w
+                        // window around d (slid inwards at the ends of the connection),
+                        // evaluated at d: the line under the least-delayed lines.
+                        let firstTime = observed[0].0, lastTime = observed[observed.count - 1].0
+                        let low = max(firstTime, min(device - window, lastTime - 2 * window))
+                        var index = Self.firstIndex(in: observed, atOrAfter: low)
+                        var hull: [(Double, Double)] = []
+                        var windowSum = 0.0, windowCount = 0
+                        while index < observed.count && observed[index].0 <= low + 2 * window {
+                            let p = observed[index]
+                            windowSum += p.0
+                            windowCount += 1
+                            while hull.count >= 2 {
+                                let a = hull[hull.count - 2], b = hull[hull.count - 1]
+                                // Drop b when it lies on or above the segment a–p.
+                                if (b.0 - a.0) * (p.1 - a.1) - (b.1 - a.1) * (p.0 - a.0) <= 0 { hull.removeLast() } else { break }
+                            }
+                            hull.append(p)
                             index += 1
                         }
-                        time = device + offset
+                        // The hull edge over the window's mean device time is the line
+                        // under every point closest to them on average (a linear
+                        // programme's optimum); the end points, always on the hull, do
+                        // not set it.
+                        let meanTime = hull.isEmpty ? device : windowSum / Double(windowCount)
+                        time = device + Self.line(under: hull, at: meanTime, evaluatedAt: device)
                     }
                 }
                 if row.event == "beat" {
@@ -284,6 +308,15 @@ public struct SensorSession: Sendable {
         }
         beats.sort { $0.timeSeconds < $1.timeSeconds }
         filtered = HeartStatistics.filter(beats)
+    }
+
+    /// The line through the `hull` edge above `x`, evaluated at `at`.
+    private static func line(under hull: [(Double, Double)], at x: Double, evaluatedAt at: Double) -> Double {
+        guard hull.count >= 2 else { return hull.first?.1 ?? 0 }
+        var i = 1
+        while i < hull.count - 1 && hull[i].0 < x { i += 1 }
+        let a = hull[i - 1], b = hull[i]
+        return b.0 > a.0 ? a.1 + (b.1 - a.1) * (at - a.0) / (b.0 - a.0) : min(a.1, b.1)
     }
 
     /// The first index whose device time is ≥ `value` (binary search).

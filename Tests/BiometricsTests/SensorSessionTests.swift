@@ -72,24 +72,27 @@ final class SensorSessionTests: XCTestCase {
     func testSessionGapsHaveNoHeartRateOrPhase() throws {
         let session = try SensorSession.parse(Self.sessionWithGap, path: "gap.csv")
         XCTAssertEqual(session.gaps, [4.5...9.0])
-        // Device time maps through the least-delayed line of each connection: 3.040 − 3.000 = 0.040 s.
-        XCTAssertEqual(session.beats.map(\.timeSeconds), [1.04, 2.04, 3.04, 4.04, 10.54, 11.34].map { $0 }, accuracy: 1e-9)
+        // Device time maps through the line under the (device, arrival − device) points:
+        // (1.0, 0.050) (2.0, 0.060) (3.0, 0.040) (3.4, 0.100) (4.0, 0.050); their mean device
+        // time 2.68 s lies under the hull edge (1.0, 0.050)–(3.0, 0.040), offset 0.055 − 0.005 d.
+        XCTAssertEqual(session.beats.map(\.timeSeconds), [1.05, 2.045, 3.04, 4.035, 10.54, 11.34], accuracy: 1e-9)
         XCTAssertEqual(session.beats.map(\.interBeatIntervalMs), [nil, 1000, 1000, 1000, nil, 800])
         XCTAssertEqual(session.heartRateBPM(atFootageSeconds: 4.2) ?? 0, 60, accuracy: 1e-9)
         XCTAssertNil(session.heartRateBPM(atFootageSeconds: 6), "in the gap")
         XCTAssertNil(session.beatPhase(atFootageSeconds: 6), "in the gap")
-        XCTAssertEqual(session.beatPhase(atFootageSeconds: 2.54) ?? -1, 0.5, accuracy: 1e-9)
+        XCTAssertEqual(session.beatPhase(atFootageSeconds: (2.045 + 3.04) / 2) ?? -1, 0.5, accuracy: 1e-9)
         XCTAssertEqual(session.contact.first?.contact, true)
     }
 
     func testSessionFollowsADriftingBoardClockAndIgnoresArrivalJitter() throws {
         // A board clock 0.5 % slow against the host; lines arrive 30–60 ms after the beat.
         var text = "# empathy sensor session v1\n" + SessionFormat.header + "\n"
-        var generator = SystemRandomNumberGenerator()
+        var state: UInt64 = 12345  // a fixed pseudo-random delay sequence (LCG)
         for i in 1...120 {
             let deviceMs = i * 1000
             let trueHost = Double(deviceMs) / 1000 * 1.005
-            let arrival = trueHost + 0.030 + Double.random(in: 0...0.030, using: &generator)
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let arrival = trueHost + 0.030 + 0.030 * Double(state >> 11) / Double(1 << 53)
             text += String(format: "%.6f", arrival) + ",beat,\(deviceMs),1000,60.0,,200,\"x\"\n"
         }
         let session = try SensorSession.parse(text, path: "drift.csv")
@@ -98,11 +101,11 @@ final class SensorSessionTests: XCTestCase {
             let expected = Double(i + 1) * 1.005 + 0.030
             worstMs = max(worstMs, abs(beat.timeSeconds - expected) * 1000)
         }
-        // Within ±5 s the drift is at most 25 ms; the least-delayed line is within a few ms of 30 ms.
-        XCTAssertLessThanOrEqual(worstMs, 30, "worst beat time error in ms")
-        XCTAssertLessThanOrEqual(abs(session.beats[60].timeSeconds - (61 * 1.005 + 0.030)) * 1000, 30)
-        // A global offset would be off by 0.5 s after 100 s: the window keeps up.
-        XCTAssertEqual(session.beats[119].timeSeconds, 120 * 1.005 + 0.030, accuracy: 0.030)
+        // The line under the least-delayed of 30 lines in each window: a few ms over 30 ms.
+        XCTAssertLessThanOrEqual(worstMs, 10, "worst beat time error in ms")
+        // A single offset for the session would be off by 0.5 s after 100 s.
+        XCTAssertEqual(session.beats[119].timeSeconds, 120 * 1.005 + 0.030, accuracy: 0.010)
+        print("SensorSession: drifting clock, worst beat error \(String(format: "%.1f", worstMs)) ms")
     }
 
     func testAnHourLongSessionLoadsQuickly() throws {
