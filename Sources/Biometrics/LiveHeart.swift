@@ -1,7 +1,9 @@
 /// Heart rate, HRV, contact and beat phase from a live reader's events, on
-/// the reader's host time line. Device times map to host time through the
-/// least-delayed line of the current connection (running minimum of
-/// arrival − device time); formats without a device clock use arrival time.
+/// the reader's host time line. Device time d maps to host time d + o, where
+/// o tracks the least-delayed lines of the current connection: on each line,
+/// o = min(o + `maximumDriftRate` × (d − d_previous), arrival − d) — a minimum
+/// that may rise as fast as a slow board clock drifts (an Uno's resonator is
+/// within 0.5 %). Formats without a device clock use arrival time.
 public struct LiveHeart: Sendable {
     public private(set) var beats: [FilteredBeat] = []
     public private(set) var contact: Bool?
@@ -10,8 +12,11 @@ public struct LiveHeart: Sendable {
     public private(set) var firmware: String?
     public var historySeconds = 120.0
 
+    public static let maximumDriftRate = 0.006
+
     private var filter = ArtifactFilter()
     private var deviceOffsetSeconds: Double?
+    private var lastDeviceSeconds: Double?
 
     public init() {}
 
@@ -21,6 +26,7 @@ public struct LiveHeart: Sendable {
             connected = true
             self.firmware = firmware
             deviceOffsetSeconds = nil
+            lastDeviceSeconds = nil
         case .disconnected:
             connected = false
             contact = nil
@@ -32,9 +38,14 @@ public struct LiveHeart: Sendable {
 
     private mutating func hostTime(device: UInt32?, arrival: Double) -> Double {
         guard let device else { return arrival }
-        let offset = min(deviceOffsetSeconds ?? .infinity, arrival - Double(device) / 1000)
+        let d = Double(device) / 1000
+        var offset = arrival - d
+        if let previous = deviceOffsetSeconds, let last = lastDeviceSeconds, d >= last {
+            offset = min(previous + Self.maximumDriftRate * (d - last), offset)
+        }
         deviceOffsetSeconds = offset
-        return Double(device) / 1000 + offset
+        lastDeviceSeconds = d
+        return d + offset
     }
 
     private mutating func consume(_ message: SensorMessage, arrivedAt arrival: Double) {

@@ -40,6 +40,12 @@ public struct SensorLine: Sendable, Equatable {
     public var hostTimeSeconds: Double
     public var text: String
     public var verdict: LineVerdict
+
+    public init(hostTimeSeconds: Double, text: String, verdict: LineVerdict) {
+        self.hostTimeSeconds = hostTimeSeconds
+        self.text = text
+        self.verdict = verdict
+    }
 }
 
 public enum SensorEvent: Sendable, Equatable {

@@ -101,3 +101,34 @@ final class HeartMathsTests: XCTestCase {
         XCTAssertNil(HeartBaseline.measure(beats([nil, 1000, 1000])), "too short to calibrate")
     }
 }
+
+final class LiveHeartTests: XCTestCase {
+    private func line(_ fields: [String], at hostTime: Double) -> SensorEvent {
+        var parser = LineParser()
+        let text = LineParser.empathyLine(fields)
+        return .line(SensorLine(hostTimeSeconds: hostTime, text: text, verdict: parser.parse(Array(text.utf8))))
+    }
+
+    func testLiveBeatTimesFollowASlowBoardClockForTenMinutes() {
+        var heart = LiveHeart()
+        heart.consume(.connected(path: "p", firmware: "empathy-pulse/1.0.0", format: .empathy, gapSeconds: nil, hostTimeSeconds: 0))
+        var state: UInt64 = 99  // fixed pseudo-random arrival delays, 5–25 ms (LCG)
+        var worstMs = 0.0
+        for i in 1...750 {  // 80 BPM for 9.4 min; the board clock runs 0.5 % slow
+            let deviceMs = 400 + i * 750
+            let trueHost = Double(deviceMs) / 1000 * 1.005
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let arrival = trueHost + 0.005 + 0.020 * Double(state >> 11) / Double(1 << 53)
+            heart.consume(line(["B", "\(deviceMs)", "750", "800", "200"], at: arrival))
+            if i > 10 { worstMs = max(worstMs, abs((heart.beats.last?.timeSeconds ?? 0) - (trueHost + 0.005)) * 1000) }
+        }
+        print("LiveHeart: drifting clock, worst beat error \(String(format: "%.1f", worstMs)) ms")
+        // A plain running minimum would lag the host by 0.5 % × 560 s = 2.8 s by now.
+        XCTAssertLessThan(worstMs, 15, "worst live beat time error, ms")
+        let last = heart.beats.last?.timeSeconds ?? 0
+        XCTAssertEqual(heart.heartRateBPM(at: last) ?? 0, 80, accuracy: 0.01)
+        XCTAssertEqual(heart.beatPhase(at: last + 0.375) ?? -1, 0.5, accuracy: 0.02, "predicted half-way to the next beat")
+        heart.consume(.disconnected(path: "p", reason: "gone", hostTimeSeconds: last + 1))
+        XCTAssertNil(heart.beatPhase(at: last + 1.1), "no phase while disconnected")
+    }
+}
