@@ -9,7 +9,8 @@ public enum SensorFormat: String, Sendable, CaseIterable {
 }
 
 /// One piece of information a sensor line carries. Device times are the
-/// sensor's own clock in ms (nil for formats that carry none).
+/// sensor's own clock in ms (nil for formats that carry none); amplitudes and
+/// sample values are 10-bit ADC counts (0–1023, 4.9 mV each at 5 V).
 public enum SensorMessage: Sendable, Equatable {
     case hello(protocolVersion: Int, firmware: String, sampleRateHz: Int)
     /// `interBeatIntervalMs` is 0 when the sensor does not know it (first beat
