@@ -28,6 +28,9 @@ let package = Package(
         .systemLibrary(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(
+            name: "CUDev", path: "Sources/CUDev", pkgConfig: "libudev",
+            providers: [.apt(["libudev-dev"])]),
         // OpenCV by name rather than through pkg-config's opencv4, which lists
         // every OpenCV library (dnn, gapi, viz, …): loading ~380 shared objects
         // and resolving their symbols cost ~0.4 s at every start.
@@ -48,12 +51,13 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
+        .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
 
         // MARK: Executables
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading",
+                "Pipeline", "EmpathyCore", "Grading", "Biometrics",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -69,6 +73,7 @@ let package = Package(
             dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
+        .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -12,6 +12,7 @@ PACKAGES=(
   ffmpeg               # demo footage, tests and benchmarks compare against it
   python3 python3-numpy bc  # float reference and arithmetic in the benchmark
   opencolorio-tools    # tests check that the LUTs load in OpenColorIO (ociochecklut)
+  gcc-avr avr-libc arduino-core-avr arduino-mk avrdude libudev-dev simavr libsimavr-dev libelf-dev  # pulse firmware build/upload, its simavr harness, sensor discovery
 )
 
 missing=()

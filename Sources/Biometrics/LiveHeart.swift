@@ -1,0 +1,77 @@
+/// Heart rate, HRV, contact and beat phase from a live reader's events, on
+/// the reader's host time line. Device time d maps to host time d + o, where
+/// o tracks the least-delayed lines of the current connection: on each line,
+/// o = min(o + `maximumDriftRate` × (d − d_previous), arrival − d) — a minimum
+/// that may rise as fast as a slow board clock drifts (an Uno's resonator is
+/// within 0.5 %). Formats without a device clock use arrival time.
+public struct LiveHeart: Sendable {
+    public private(set) var beats: [FilteredBeat] = []
+    public private(set) var contact: Bool?
+    public private(set) var signalAmplitude: Int?
+    public private(set) var connected = false
+    public private(set) var firmware: String?
+    public var historySeconds = 120.0
+
+    public static let maximumDriftRate = 0.006
+
+    private var filter = ArtifactFilter()
+    private var deviceOffsetSeconds: Double?
+    private var lastDeviceSeconds: Double?
+
+    public init() {}
+
+    public mutating func consume(_ event: SensorEvent) {
+        switch event {
+        case let .connected(_, firmware, _, _, _):
+            connected = true
+            self.firmware = firmware
+            deviceOffsetSeconds = nil
+            lastDeviceSeconds = nil
+        case .disconnected:
+            connected = false
+            contact = nil
+        case let .line(line):
+            guard case let .accepted(messages, _) = line.verdict else { return }
+            for message in messages { consume(message, arrivedAt: line.hostTimeSeconds) }
+        }
+    }
+
+    private mutating func hostTime(device: UInt32?, arrival: Double) -> Double {
+        guard let device else { return arrival }
+        let d = Double(device) / 1000
+        var offset = arrival - d
+        if let previous = deviceOffsetSeconds, let last = lastDeviceSeconds, d >= last {
+            offset = min(previous + Self.maximumDriftRate * (d - last), offset)
+        }
+        deviceOffsetSeconds = offset
+        lastDeviceSeconds = d
+        return d + offset
+    }
+
+    private mutating func consume(_ message: SensorMessage, arrivedAt arrival: Double) {
+        switch message {
+        case let .beat(device, ibi, _, _):
+            let time = hostTime(device: device, arrival: arrival)
+            let interval = ibi > 0 ? Double(ibi) : nil
+            let verdict = filter.judge(interval)
+            beats.append(FilteredBeat(timeSeconds: time, normalIntervalMs: verdict == .accepted ? interval : nil, verdict: verdict))
+            if let first = beats.first, time - first.timeSeconds > historySeconds { beats.removeFirst() }
+        case let .quality(device, contact, amplitude):
+            _ = hostTime(device: device, arrival: arrival)
+            self.contact = contact
+            signalAmplitude = amplitude
+        case .hello, .samples, .heartRate:
+            break
+        }
+    }
+
+    public func heartRateBPM(at t: Double) -> Double? { HeartStatistics.heartRateBPM(beats, at: t) }
+    public func rmssdMs(at t: Double) -> Double? { HeartStatistics.rmssdMs(beats, at: t) }
+
+    /// Beat phase predicted forward from the last beat (see `BeatPhase`).
+    public func beatPhase(at t: Double) -> Double? {
+        guard connected, let last = beats.last else { return nil }
+        return BeatPhase.phase(at: t, lastBeatSeconds: last.timeSeconds, nextBeatSeconds: nil,
+                               expectedIntervalMs: heartRateBPM(at: t).map { 60000 / $0 })
+    }
+}

@@ -1,0 +1,102 @@
+import Biometrics
+import Foundation
+import XCTest
+
+/// The `empathy sensor` commands, run as the real executable against the
+/// simulated board.
+final class SensorCommandTests: XCTestCase {
+    private struct Run {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    private func empathy(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Run {
+        let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("empathy")
+        let executable = FileManager.default.isExecutableFile(atPath: beside.path)
+            ? beside : SimulatedSensor.repositoryRoot.appendingPathComponent(".build/debug/empathy")
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning {
+            process.terminate()
+            XCTFail("empathy \(arguments.joined(separator: " ")) hung")
+        }
+        process.waitUntilExit()
+        return Run(status: process.terminationStatus,
+                   stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+                   stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+    }
+
+    func testRecordWritesASessionThatBaselineMeasures() throws {
+        let sensor = try SimulatedSensor()
+        let process = try sensor.start(["--bpm", "66", "--duration-s", "40", "--seed", "3"])
+        let path = sensor.directory.appendingPathComponent("take1.csv").path
+        // The board hangs up after 40 s of simulation; the recording stops at --duration.
+        let record = try empathy(["sensor", "record", "--sensor", sensor.linkPath, "--out", path, "--duration", "3"])
+        process.terminate()
+        XCTAssertEqual(record.status, 0, record.stderr)
+        XCTAssertTrue(record.stdout.contains("recorded"), record.stdout)
+        let session = try SensorSession.load(path: path)
+        XCTAssertGreaterThanOrEqual(session.beats.count, 42, "40 s at 66 BPM is 44 beats")
+
+        let baseline = try empathy(["sensor", "baseline", path])
+        XCTAssertEqual(baseline.status, 0, baseline.stderr)
+        let json = try JSONSerialization.jsonObject(with: Data(baseline.stdout.utf8)) as? [String: Double]
+        XCTAssertEqual(json?["restingHeartRateBPM"] ?? 0, 66, accuracy: 1.5, baseline.stdout)
+        XCTAssertGreaterThan(json?["restingRMSSDMs"] ?? 0, 10, baseline.stdout)
+    }
+
+    func testSensorErrorsAreOneLineAndExitOne() throws {
+        let table: [([String], String)] = [
+            (["sensor", "monitor", "--sensor", "/tmp"], "not a serial port"),
+            (["sensor", "monitor", "--sensor", "/dev/ttyNOPE7"], "no sensor at '/dev/ttyNOPE7'"),
+            (["sensor", "baseline", "/nonexistent/take.csv"], "/nonexistent/take.csv"),
+        ]
+        for (arguments, phrase) in table {
+            let run = try empathy(arguments)
+            XCTAssertEqual(run.status, 1, arguments.joined(separator: " "))
+            let lines = run.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, run.stderr)
+            XCTAssertTrue(run.stderr.contains(phrase), run.stderr)
+        }
+        let badDuration = try empathy(["sensor", "monitor", "--duration", "-1"])
+        XCTAssertEqual(badDuration.status, 64)
+        XCTAssertTrue(badDuration.stderr.contains("--duration"), badDuration.stderr)
+    }
+
+    func testListSaysWhenNothingIsPluggedIn() throws {
+        let run = try empathy(["sensor", "list"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        // These machines have no USB serial devices; with one plugged in each line names it and why.
+        let devices = try SensorDiscovery.list()
+        if devices.isEmpty {
+            XCTAssertTrue(run.stdout.contains("no USB serial devices found"), run.stdout)
+        } else {
+            XCTAssertEqual(run.stdout.split(separator: "\n").count, devices.count, run.stdout)
+        }
+    }
+
+    func testDiscoveryMatchesKnownBoardsAndChips() {
+        let table: [(String, String, String?)] = [
+            ("2341", "0043", "Arduino (arduino.cc)"),
+            ("2A03", "0043", "Arduino (arduino.org)"),
+            ("1a86", "7523", "CH340 USB-serial (Uno clones)"),
+            ("0403", "6001", "FTDI FT232R USB-serial"),
+            ("0403", "6014", nil),
+            ("10c4", "ea60", "Silicon Labs CP210x USB-serial"),
+            ("239a", "800b", "Adafruit board"),
+            ("046d", "c52b", nil),
+        ]
+        for (vendor, product, expected) in table {
+            XCTAssertEqual(SensorDiscovery.match(vendorID: vendor, productID: product), expected, "\(vendor):\(product)")
+        }
+    }
+}
