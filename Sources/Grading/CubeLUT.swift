@@ -18,16 +18,22 @@ public struct LUT1D: Sendable, Equatable {
         self.values = values
     }
 
+    /// Maps an input to table coordinates: t = x * scale + offset, with
+    /// scale = (size - 1) / (max - min) and offset = -min * scale, so that
+    /// min → 0 and max → size - 1. (The shader gets the same two vectors as
+    /// uniforms: a multiply-add per pixel instead of a divide.)
+    public var latticeScale: SIMD3<Float> { Float(size - 1) / (domainMax - domainMin) }
+    public var latticeOffset: SIMD3<Float> { -domainMin * latticeScale }
+
     /// out_c = v[i][c] + (v[i+1][c] - v[i][c]) * f, where
-    /// t = clamp((x_c - min_c) / (max_c - min_c), 0, 1) * (size - 1), i = floor(t), f = t - i.
+    /// t = clamp(x_c * scale_c + offset_c, 0, size - 1), i = min(floor(t), size - 2), f = t - i.
     @inlinable
     public func apply(_ rgb: SIMD3<Float>) -> SIMD3<Float> {
         var out = SIMD3<Float>()
         let last = Float(size - 1)
+        let scale = latticeScale, offset = latticeOffset
         for c in 0..<3 {
-            let span = domainMax[c] - domainMin[c]
-            var t = (rgb[c] - domainMin[c]) / span
-            t = min(max(t, 0), 1) * last
+            let t = min(max(rgb[c] * scale[c] + offset[c], 0), last)
             let i = min(Int(t), size - 2)
             let f = t - Float(i)
             let a = values[i * 3 + c], b = values[(i + 1) * 3 + c]
@@ -79,6 +85,10 @@ public struct LUT3D: Sendable, Equatable {
         return LUT3D(size: size, values: values)
     }
 
+    /// As `LUT1D.latticeScale`: t = x * scale + offset maps [min, max] to [0, size - 1].
+    public var latticeScale: SIMD3<Float> { Float(size - 1) / (domainMax - domainMin) }
+    public var latticeOffset: SIMD3<Float> { -domainMin * latticeScale }
+
     @inlinable
     func entry(_ r: Int, _ g: Int, _ b: Int) -> SIMD3<Float> {
         let i = (r + g * size + b * size * size) * 3
@@ -88,15 +98,14 @@ public struct LUT3D: Sendable, Equatable {
     /// Tetrahedral interpolation (Kasson et al., 1995; the same split of the
     /// cube into six tetrahedra as ffmpeg's `lut3d` and OpenColorIO).
     ///
-    /// p = clamp((x - min) / (max - min), 0, 1) * (size - 1); i = floor(p),
+    /// p = clamp(x * scale + offset, 0, size - 1) (see `latticeScale`); i = floor(p),
     /// d = p - i, and c_xyz is the entry at i + (x, y, z). With dr > dg > db:
     /// out = (1-dr) c000 + (dr-dg) c100 + (dg-db) c110 + db c111, and likewise
     /// for the other five orderings of (dr, dg, db).
     @inlinable
     public func apply(_ rgb: SIMD3<Float>) -> SIMD3<Float> {
         let last = Float(size - 1)
-        var p = (rgb - domainMin) / (domainMax - domainMin)
-        p = p.clamped(lowerBound: .zero, upperBound: .one) * last
+        let p = (rgb * latticeScale + latticeOffset).clamped(lowerBound: .zero, upperBound: SIMD3(repeating: last))
         let r0 = min(Int(p.x), size - 1), g0 = min(Int(p.y), size - 1), b0 = min(Int(p.z), size - 1)
         let r1 = min(r0 + 1, size - 1), g1 = min(g0 + 1, size - 1), b1 = min(b0 + 1, size - 1)
         let dr = p.x - Float(r0), dg = p.y - Float(g0), db = p.z - Float(b0)

@@ -74,9 +74,21 @@ public final class GradePass {
         tablesInBuffers = inBuffers
 
         let fileSource = try ShaderSource.load(shaderURL)
+        // A LUT is fixed for the pass's life, so its size and domain mapping
+        // are compiled in as constants (uniforms cost llvmpipe ~30% more
+        // instructions per pixel); intensity, which can change per frame,
+        // stays a uniform.
         var defines: [String] = []
-        if lut.shaper != nil { defines.append("HAS_SHAPER") }
-        if lut.cube != nil { defines.append("HAS_CUBE") }
+        if let shaper = lut.shaper {
+            defines += ["HAS_SHAPER", "SHAPER_SIZE \(shaper.size)",
+                        "SHAPER_SCALE \(Self.glslVector(shaper.latticeScale))",
+                        "SHAPER_OFFSET \(Self.glslVector(shaper.latticeOffset))"]
+        }
+        if let cube = lut.cube {
+            defines += ["HAS_CUBE", "CUBE_SIZE \(cube.size)",
+                        "CUBE_SCALE \(Self.glslVector(cube.latticeScale))",
+                        "CUBE_OFFSET \(Self.glslVector(cube.latticeOffset))"]
+        }
         if inBuffers { defines.append("TABLES_IN_BUFFERS") }
         // The shader is GLSL ES 3.20; an OpenGL ES 3.0 context compiles it as
         // 3.00 (the 3.2-only parts sit behind TABLES_IN_BUFFERS).
@@ -103,9 +115,6 @@ public final class GradePass {
                 cubeTexture = try Self.uploadCube(texels, size: cube.size)
             }
             glUniform1i(glGetUniformLocation(program, "cubeTable"), 1)
-            glUniform1i(glGetUniformLocation(program, "cubeSize"), GLint(cube.size))
-            Self.setVector(program, "cubeDomainMin", cube.domainMin)
-            Self.setVector(program, "cubeDomainMax", cube.domainMax)
         }
         if let shaper = lut.shaper {
             let texels = Self.rgbaTexels(shaper.values)
@@ -117,9 +126,6 @@ public final class GradePass {
                 glUniform1i(glGetUniformLocation(program, "shaperRowWidth"), GLint(rowWidth))
             }
             glUniform1i(glGetUniformLocation(program, "shaperTable"), 2)
-            glUniform1i(glGetUniformLocation(program, "shaperSize"), GLint(shaper.size))
-            Self.setVector(program, "shaperDomainMin", shaper.domainMin)
-            Self.setVector(program, "shaperDomainMax", shaper.domainMax)
         }
         try Self.checkGL("setting up the grade pass for '\(shaderURL.relativePath)'")
     }
@@ -378,8 +384,14 @@ public final class GradePass {
         glTexParameteri(target, GLenum(GL_TEXTURE_WRAP_T), GL_CLAMP_TO_EDGE)
     }
 
-    private static func setVector(_ program: GLuint, _ name: String, _ value: SIMD3<Float>) {
-        glUniform3f(glGetUniformLocation(program, name), value.x, value.y, value.z)
+    /// A GLSL `vec3` literal that reads back as exactly `value` (9 significant
+    /// digits round-trip a Float).
+    static func glslVector(_ value: SIMD3<Float>) -> String {
+        func literal(_ x: Float) -> String {
+            let text = String(format: "%.9g", Double(x))
+            return text.contains(".") || text.contains("e") ? text : text + ".0"
+        }
+        return "vec3(\(literal(value.x)), \(literal(value.y)), \(literal(value.z)))"
     }
 
     static func checkGL(_ operation: String) throws {

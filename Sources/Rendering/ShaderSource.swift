@@ -59,13 +59,14 @@ struct ShaderSource {
     }
 
     /// The source handed to the compiler: the file with its `#version` line
-    /// replaced by `version` when given, `#define NAME 1` for each define
-    /// inserted after it, and a `#line` directive so that compile errors keep
-    /// the file's own line numbers.
+    /// replaced by `version` when given, a `#define` for each define inserted
+    /// after it (`NAME` becomes `#define NAME 1`; `NAME VALUE` is kept as
+    /// written), and a `#line` directive so that compile errors keep the
+    /// file's own line numbers.
     func compilableText(version: String? = nil, defines: [String]) -> String {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
         if let version { lines[versionLineIndex] = "#version \(version)" }
-        var inserted = defines.map { "#define \($0) 1" }
+        var inserted = defines.map { $0.contains(" ") ? "#define \($0)" : "#define \($0) 1" }
         // GLSL ES 3.00 and later: after `#line n`, the next line is line n.
         inserted.append("#line \(versionLineIndex + 2)")
         lines.insert(contentsOf: inserted, at: versionLineIndex + 1)
