@@ -11,12 +11,15 @@ final class SensorCommandTests: XCTestCase {
         var stderr: String
     }
 
-    private func empathy(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Run {
+    private var empathyExecutable: URL {
         let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("empathy")
-        let executable = FileManager.default.isExecutableFile(atPath: beside.path)
+        return FileManager.default.isExecutableFile(atPath: beside.path)
             ? beside : SimulatedSensor.repositoryRoot.appendingPathComponent(".build/debug/empathy")
+    }
+
+    private func empathy(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Run {
         let process = Process()
-        process.executableURL = executable
+        process.executableURL = empathyExecutable
         process.arguments = arguments
         let out = Pipe(), err = Pipe()
         process.standardOutput = out
@@ -39,11 +42,32 @@ final class SensorCommandTests: XCTestCase {
         let sensor = try SimulatedSensor()
         let process = try sensor.start(["--bpm", "66", "--duration-s", "40", "--seed", "3"])
         let path = sensor.directory.appendingPathComponent("take1.csv").path
-        // The board hangs up after 40 s of simulation; the recording stops at --duration.
-        let record = try empathy(["sensor", "record", "--sensor", sensor.linkPath, "--out", path, "--duration", "3"])
+        // Record until the board has sent its whole 40 s of simulated time (the
+        // simulator exits then; how long that takes depends on the machine's
+        // load), then stop the recording with Ctrl-C, as a person would.
+        let recorder = Process()
+        recorder.executableURL = empathyExecutable
+        recorder.arguments = ["sensor", "record", "--sensor", sensor.linkPath, "--out", path, "--duration", "120"]
+        let out = Pipe(), err = Pipe()
+        recorder.standardOutput = out
+        recorder.standardError = err
+        recorder.standardInput = FileHandle.nullDevice
+        try recorder.run()
+        let deadline = Date().addingTimeInterval(90)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        XCTAssertFalse(process.isRunning, "the simulator did not finish 40 s of simulated time in 90 s")
         process.terminate()
-        XCTAssertEqual(record.status, 0, record.stderr)
-        XCTAssertTrue(record.stdout.contains("recorded"), record.stdout)
+        usleep(200_000)  // let the last lines arrive
+        recorder.interrupt()
+        let stopDeadline = Date().addingTimeInterval(10)
+        while recorder.isRunning && Date() < stopDeadline { usleep(20_000) }
+        XCTAssertFalse(recorder.isRunning, "sensor record did not stop on SIGINT")
+        if recorder.isRunning { recorder.terminate() }
+        recorder.waitUntilExit()
+        let stdout = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        XCTAssertEqual(recorder.terminationStatus, 0, stderr)
+        XCTAssertTrue(stdout.contains("recorded"), stdout)
         let session = try SensorSession.load(path: path)
         XCTAssertGreaterThanOrEqual(session.beats.count, 42, "40 s at 66 BPM is 44 beats")
 
