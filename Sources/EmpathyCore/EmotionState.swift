@@ -1,0 +1,51 @@
+/// The emotion vector of one frame: what the passes react to.
+///
+/// Analysis (face + heartbeat) produces one per frame in the emotion track;
+/// the renderer turns it into shader uniforms. Every field has a neutral
+/// default, so a frame without a face or without a sensor still renders.
+public struct EmotionState: Sendable, Equatable {
+    /// The seven category scores, each 0...1, in this order.
+    public enum Category: Int, CaseIterable, Sendable {
+        case neutral, happiness, sadness, surprise, fear, anger, disgust
+    }
+
+    /// Pleasant (+1) to unpleasant (−1).
+    public var valence: Float = 0
+    /// Calm (0) to excited (1).
+    public var arousal: Float = 0
+    /// nil without a sensor reading.
+    public var heartRateBPM: Float?
+    /// 0 at a beat, rising to 1 just before the next (predicted forward).
+    public var beatPhase: Float = 0
+    /// 1 at a beat, decaying to 0 (an envelope for pulsing effects).
+    public var beatPulse: Float = 0
+    /// HRV stress, 0 (relaxed) to 1 (RMSSD far below the performer's baseline).
+    public var stress: Float = 0
+    /// Indexed by `Category.rawValue`.
+    public var categories: [Float] = [1, 0, 0, 0, 0, 0, 0]
+    /// The performer's face box in normalised picture coordinates (origin at
+    /// the top-left, 0...1), nil when no face was found.
+    public var faceBox: (x: Float, y: Float, width: Float, height: Float)? {
+        get { faceBoxStorage.map { ($0.x, $0.y, $0.z, $0.w) } }
+        set { faceBoxStorage = newValue.map { SIMD4($0.x, $0.y, $0.width, $0.height) } }
+    }
+    /// Key landmarks in normalised picture coordinates (top-left origin):
+    /// eye centres, nose tip, mouth centre; nil without a face.
+    public var leftEye: SIMD2<Float>?
+    public var rightEye: SIMD2<Float>?
+    public var noseTip: SIMD2<Float>?
+    public var mouthCenter: SIMD2<Float>?
+
+    var faceBoxStorage: SIMD4<Float>?
+
+    public init() {}
+
+    public func score(_ category: Category) -> Float { categories[category.rawValue] }
+
+    public static func == (a: EmotionState, b: EmotionState) -> Bool {
+        a.valence == b.valence && a.arousal == b.arousal && a.heartRateBPM == b.heartRateBPM
+            && a.beatPhase == b.beatPhase && a.beatPulse == b.beatPulse && a.stress == b.stress
+            && a.categories == b.categories && a.faceBoxStorage == b.faceBoxStorage && a.leftEye == b.leftEye
+            && a.rightEye == b.rightEye && a.noseTip == b.noseTip && a.mouthCenter == b.mouthCenter
+    }
+}
