@@ -30,9 +30,19 @@ let package = Package(
         .systemLibrary(
             name: "CDeflate", path: "Sources/CDeflate", pkgConfig: "libdeflate",
             providers: [.apt(["libdeflate-dev"])]),
+        .systemLibrary(
+            name: "CDlib", path: "Sources/CDlib", pkgConfig: "dlib-1",
+            providers: [.apt(["libdlib-dev", "libblas-dev", "liblapack-dev"])]),
         .target(
             name: "CVShim", dependencies: ["COpenCV"], path: "Sources/CVShim",
             cxxSettings: [.unsafeFlags(["-O2"])]),
+
+        // SwiftPM drops the absolute library paths in dlib's .pc file, so blas
+        // and lapack are named here or linking fails on cblas_dgemm.
+        .target(
+            name: "FaceShim", dependencies: ["CDlib", "COpenCV"], path: "Sources/FaceShim",
+            cxxSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("blas"), .linkedLibrary("lapack")]),
 
         // MARK: Swift modules by domain
         .target(name: "EmpathyCore"),
@@ -41,6 +51,9 @@ let package = Package(
         .target(name: "Rendering", dependencies: ["EmpathyCore", "Grading", "CEGL"]),
         .target(name: "ImageSequence", dependencies: ["EmpathyCore", "CPNG", "CDeflate"]),
         .target(
+            name: "FaceAnalysis",
+            dependencies: ["EmpathyCore", "FaceShim", "Footage", "ImageSequence"]),
+        .target(
             name: "Pipeline",
             dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
 
@@ -48,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading",
+                "Pipeline", "EmpathyCore", "Grading", "FaceAnalysis", "Footage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -64,6 +77,10 @@ let package = Package(
             dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
+        .testTarget(
+            name: "FaceAnalysisTests",
+            dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore"],
+            exclude: ["Reference"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
     cxxLanguageStandard: .cxx17
