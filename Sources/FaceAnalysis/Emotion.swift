@@ -52,7 +52,10 @@ public enum EmotionCategory: String, Sendable, CaseIterable, Codable {
 ///
 /// Evidence for an expressive category c is the weighted mean of its
 /// prototype's intensities, `e_c = Σ w_i AU_i / Σ w_i`; neutral's evidence is
-/// `e_n = 1 − max_c e_c`. Scores are shares, `s_c = e_c / Σ e`. Valence and
+/// `e_n = 1 − max_c e_c`. Scores are sharpened shares, `s_c = e_c³ / Σ e³`:
+/// prototypes overlap (fear contains surprise's units, sadness shares brow
+/// units with fear and anger), and the cube keeps the partly matched
+/// neighbours from outweighing the matched category. Valence and
 /// arousal are the score-weighted circumplex coordinates,
 /// `valence = Σ s_c v_c`, `arousal = Σ s_c a_c`.
 public struct EmotionEstimate: Sendable, Equatable {
@@ -75,8 +78,9 @@ public struct EmotionEstimate: Sendable, Equatable {
             evidence[category.index] = category.prototype.reduce(0) { $0 + au[$1.0] * $1.1 } / weights
         }
         evidence[EmotionCategory.neutral.index] = 1 - (evidence.max() ?? 0)
-        let total = max(1e-9, evidence.reduce(0, +))
-        categories = evidence.map { $0 / total }
+        let sharpened = evidence.map { $0 * $0 * $0 }
+        let total = max(1e-12, sharpened.reduce(0, +))
+        categories = sharpened.map { $0 / total }
         valence = 0
         arousal = 0
         for category in EmotionCategory.allCases {

@@ -94,9 +94,8 @@ public enum EmotionTrackFile {
     /// Parses a track. Columns are found by name, so columns may be reordered
     /// and extra ones are ignored; each required one must be present.
     public static func decode(_ text: String, path: String) throws -> [EmotionTrackRow] {
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" }).map {
-            $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
-        }
+        // "\r\n" is one Character in Swift, and a newline.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         if lines.last == "" { lines.removeLast() }
         guard let header = lines.first else {
             throw EmpathyError.badFile(path: path, line: nil, message: "is empty; an emotion track starts with a header row")

@@ -59,7 +59,7 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
     /// Writes the profile as pretty JSON, atomically.
     public func write(path: String) throws {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let data = try encoder.encode(self)
         try AtomicFile.write([UInt8](data) + [10], to: path)
     }

@@ -5,6 +5,12 @@ public struct SimilarityTransform: Sendable, Equatable {
     public var b: Double
     public var translation: SIMD2<Double>
 
+    public init(a: Double, b: Double, translation: SIMD2<Double>) {
+        self.a = a
+        self.b = b
+        self.translation = translation
+    }
+
     public static let identity = SimilarityTransform(a: 1, b: 0, translation: .zero)
 
     public var scale: Double { (a * a + b * b).squareRoot() }
