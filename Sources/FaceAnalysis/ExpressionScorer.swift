@@ -95,8 +95,8 @@ public final class ExpressionScorer {
     public struct Options: Sendable, Equatable {
         public var warmupSeconds = 0.5
         public var baselineTimeConstantSeconds = 30.0
-        /// minCutoff 2 Hz, beta 5 per (intensity/s): brisk onsets, quiet holds.
-        public var scoreSmoothing = OneEuroFilter.Parameters(minCutoffHz: 2, beta: 5, derivativeCutoffHz: 1)
+        /// minCutoff 3 Hz, beta 5 per (intensity/s), dCutoff 1 Hz: brisk onsets, quiet holds.
+        public var scoreSmoothing = OneEuroFilter.Parameters(minCutoffHz: 3, beta: 5, derivativeCutoffHz: 1)
         public var relaxSeconds = 0.5
         public init() {}
     }

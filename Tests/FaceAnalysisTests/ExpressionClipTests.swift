@@ -27,8 +27,13 @@ struct ClipAnalysis {
     var intended: [IntendedFrame]
     var detections: Int
 
-    func held(_ phase: String) -> [EmotionTrackRow] {
-        zip(rows, intended).filter { $0.1.phase == phase && $0.1.isHeld }.map(\.0)
+    /// Frames held at full intensity (or neutral), skipping the first
+    /// `settlingFrames` of each hold: the landmark and score filters lag an
+    /// onset by about two frames.
+    func held(_ phase: String, settlingFrames: Int = 3) -> [EmotionTrackRow] {
+        rows.indices.filter { i in
+            (max(0, i - settlingFrames)...i).allSatisfy { intended[$0].phase == phase && intended[$0].isHeld }
+        }.map { rows[$0] }
     }
 
     static func mean(_ rows: [EmotionTrackRow], _ value: (EmotionTrackRow) -> Double) -> Double {
@@ -59,7 +64,7 @@ final class ExpressionClipTests: XCTestCase {
     func testNeutralFramesScoreNeutralTop() throws {
         let clip = try sharedClipAnalysis.get()
         let neutral = clip.held("neutral")
-        XCTAssertGreaterThan(neutral.count, 20)
+        XCTAssertGreaterThan(neutral.count, 20)  // 36 neutral frames, less settling
         for row in neutral {
             XCTAssertEqual(row.estimate.top, .neutral, "frame \(row.frameIndex): \(row.categories)")
             XCTAssertLessThan(abs(row.valence), 0.1, "frame \(row.frameIndex)")
@@ -69,7 +74,7 @@ final class ExpressionClipTests: XCTestCase {
     func testSmileFramesScoreHappinessTopAndValenceAboveNeutral() throws {
         let clip = try sharedClipAnalysis.get()
         let smile = clip.held("smile"), neutral = clip.held("neutral")
-        XCTAssertGreaterThanOrEqual(smile.count, 12)
+        XCTAssertGreaterThanOrEqual(smile.count, 10)
         for row in smile {
             XCTAssertEqual(row.estimate.top, .happiness, "frame \(row.frameIndex): \(row.categories)")
             XCTAssertGreaterThan(row.actionUnits[.lipCornerPull], 0.5, "frame \(row.frameIndex)")
@@ -81,7 +86,7 @@ final class ExpressionClipTests: XCTestCase {
     func testSurpriseFramesRaiseBrowsAndDropJawWithSurpriseTop() throws {
         let clip = try sharedClipAnalysis.get()
         let surprise = clip.held("surprise"), neutral = clip.held("neutral")
-        XCTAssertGreaterThanOrEqual(surprise.count, 12)
+        XCTAssertGreaterThanOrEqual(surprise.count, 10)
         for row in surprise {
             XCTAssertEqual(row.estimate.top, .surprise, "frame \(row.frameIndex): \(row.categories)")
         }
@@ -95,7 +100,7 @@ final class ExpressionClipTests: XCTestCase {
     func testFrownFramesLowerBrowsWithValenceBelowNeutral() throws {
         let clip = try sharedClipAnalysis.get()
         let frown = clip.held("frown"), neutral = clip.held("neutral")
-        XCTAssertGreaterThanOrEqual(frown.count, 12)
+        XCTAssertGreaterThanOrEqual(frown.count, 10)
         let browLower = ClipAnalysis.mean(frown) { $0.actionUnits[.browLower] }
         XCTAssertGreaterThan(browLower, ClipAnalysis.mean(neutral) { $0.actionUnits[.browLower] } + 0.5)
         let frownValence = ClipAnalysis.mean(frown, \.valence), neutralValence = ClipAnalysis.mean(neutral, \.valence)
