@@ -45,9 +45,11 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
 
     /// Reads a profile JSON file.
     public static func read(path: String) throws -> NeutralProfile {
-        let data: Data
-        do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw EmpathyError.io(path: path, operation: "read calibration profile", errno: errno == 0 ? ENOENT : errno)
+        guard access(path, R_OK) == 0 else {
+            throw EmpathyError.io(path: path, operation: "read calibration profile", errno: errno)
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EmpathyError.badFile(path: path, line: nil, message: "cannot be read as a file; name a .json calibration profile")
         }
         do {
             return try JSONDecoder().decode(NeutralProfile.self, from: data)
