@@ -27,7 +27,14 @@ public struct AnalyzeJob: Sendable {
         public var faceFrameCount: Int
         public var detectionCount: Int
         public var faceIDs: [Int]
+        /// Wall time of the frame loop (decoding runs on its own thread, overlapped).
+        public var wallSeconds: Double
+        /// Time the decoder thread spent decoding frames (VideoSource).
+        public var decodeSeconds: Double
+        /// Wall time in detection, tracking, landmarks and scores.
         public var analysisSeconds: Double
+        /// Wall time drawing and writing overlays.
+        public var overlaySeconds: Double
         public var plotPath: String
         public var landmarksPath: String
     }
@@ -50,13 +57,23 @@ public struct AnalyzeJob: Sendable {
         let interval = 1 / fps
         var rows: [EmotionTrackRow] = []
         var landmarkRows: [(frameIndex: Int, faceID: Int?, points: [SIMD2<Double>]?)] = []
-        var frame = RGBAImage(width: source.info.width, height: source.info.height)
         var ids = Set<Int>()
-        let started = Date()
+        var analysisSeconds = 0.0, overlaySeconds = 0.0
+        var clock = DispatchTime.now()
+        func lap() -> Double {
+            let now = DispatchTime.now()
+            defer { clock = now }
+            return Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        }
+        let frames = FramePrefetcher(source: source)
+        defer { frames.cancel() }
+        let started = DispatchTime.now()
         var index = 0
-        while try source.read(into: &frame) {
+        while let frame = try frames.next() {
+            _ = lap()
             let result = try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / fps,
                                               intervalSeconds: interval)
+            analysisSeconds += lap()
             rows.append(result.row)
             landmarkRows.append((index, result.row.faceID, result.landmarks))
             for face in result.faces { ids.insert(face.id) }
@@ -65,11 +82,12 @@ public struct AnalyzeJob: Sendable {
                 Overlay.draw(result, into: &overlay)
                 let name = String(format: "%@/overlay.%04d.png", overlayDirectory, index + 1)
                 try PNGCodec.write(overlay, to: name)
+                overlaySeconds += lap()
             }
             index += 1
             progress?(index, source.info.frameCount)
         }
-        let elapsed = Date().timeIntervalSince(started)
+        let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         try EmotionTrackFile.write(rows, to: trackPath)
         let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
         try AtomicFile.write(EmotionTrackFile.encodeLandmarks(landmarkRows, pointCount: predictor.pointCount), to: landmarksPath)
@@ -77,6 +95,7 @@ public struct AnalyzeJob: Sendable {
         try PNGCodec.write(TrackPlot.render(rows), to: plot)
         return Summary(frameCount: rows.count, faceFrameCount: rows.filter(\.faceFound).count,
                        detectionCount: analyzer.tracker.detectionCount, faceIDs: ids.sorted(),
-                       analysisSeconds: elapsed, plotPath: plot, landmarksPath: landmarksPath)
+                       wallSeconds: wallSeconds, decodeSeconds: frames.decodeSeconds, analysisSeconds: analysisSeconds, overlaySeconds: overlaySeconds,
+                       plotPath: plot, landmarksPath: landmarksPath)
     }
 }

@@ -87,8 +87,11 @@ struct Analyze: ParsableCommand {
                 }
             }
             if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
-            let fps = summary.analysisSeconds > 0 ? Double(summary.frameCount) / summary.analysisSeconds : 0
-            print("\(track): \(summary.frameCount) frame(s), face in \(summary.faceFrameCount), face IDs \(summary.faceIDs.map(String.init).joined(separator: " ")), \(summary.detectionCount) detection(s), \(String(format: "%.1f", fps)) fps")
+            func fps(_ seconds: Double) -> String {
+                seconds > 0 ? String(format: "%.1f", Double(summary.frameCount) / seconds) : "-"
+            }
+            print("\(track): \(summary.frameCount) frame(s), face in \(summary.faceFrameCount), face IDs \(summary.faceIDs.map(String.init).joined(separator: " ")), \(summary.detectionCount) detection(s)")
+            print("speed: analysis \(fps(summary.analysisSeconds)) fps, decode \(fps(summary.decodeSeconds)) fps (own thread), overall \(fps(summary.wallSeconds)) fps")
             print("landmarks: \(summary.landmarksPath)")
             print("plot: \(summary.plotPath)")
         }
