@@ -79,7 +79,7 @@ let package = Package(
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
         .testTarget(
             name: "FaceAnalysisTests",
-            dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore"],
+            dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy"],
             exclude: ["Reference"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
