@@ -122,3 +122,19 @@ final class AnalyzeJobTests: XCTestCase {
         XCTAssertThrowsError(try NeutralProfile.read(path: folder + "/absent.json")) { XCTAssert("\($0)".contains("ENOENT"), "\($0)") }
     }
 }
+
+final class CorruptClipTests: XCTestCase {
+    func testClipCutShortMidwayIsOneLineAndWritesNoTrack() throws {
+        let folder = try makeTemporaryFolder(self)
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: expressionClipPath))
+        let cut = folder + "/cut.mp4"
+        try bytes.prefix(bytes.count * 6 / 10).write(to: URL(fileURLWithPath: cut))
+        XCTAssertThrowsError(try AnalyzeJob(inputPath: cut, trackPath: folder + "/cut.csv").run()) { error in
+            let text = "\(error)"
+            XCTAssert(text.contains("cut.mp4"), text)
+            XCTAssertFalse(text.contains("\n"), text)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/cut.csv"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder + "/cut.landmarks.csv"))
+    }
+}
