@@ -43,7 +43,8 @@ public struct FaceBox: Sendable, Equatable, Codable {
 public enum DetectorKind: String, Sendable, CaseIterable, Codable {
     /// dlib's HOG frontal detector: the box convention the 68-point model was trained on.
     case hog
-    /// OpenCV's Haar cascade (opencv-data), faster; boxes converted to dlib's convention.
+    /// OpenCV's Haar cascade (opencv-data) proposes faces, dlib's HOG confirms
+    /// each on a small crop and gives its box: faster than `.hog` on large frames.
     case cascade
 }
 

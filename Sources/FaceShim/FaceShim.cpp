@@ -31,6 +31,8 @@ struct fs_detector {
     cv::CascadeClassifier cascade;
     cv::Mat scaled;          // the frame resized by `scale` (RGBA)
     cv::Mat grey;            // its grey levels
+    cv::Mat crop;            // a cascade proposal's surroundings, resized (RGBA)
+    cv::Mat crop_grey;       // its grey levels
 };
 
 struct fs_predictor {
@@ -108,6 +110,10 @@ bool check_image(const uint8_t *rgba, int32_t width, int32_t height, size_t byte
 constexpr double kCascadeCentreX = 0.50;
 constexpr double kCascadeCentreY = 0.635;
 constexpr double kCascadeSide = 0.91;
+// Cascade proposals are confirmed on a crop kVerifyCropSides face sides wide,
+// scaled so the face is kVerifyFacePixels wide (HOG's window is 80 px).
+constexpr double kVerifyCropSides = 1.8;
+constexpr double kVerifyFacePixels = 110;
 
 }  // namespace
 
@@ -146,9 +152,8 @@ int fs_detector_open(fs_detector_kind kind, const char *cascade_path, fs_detecto
                           "(Debian opencv-data)");
                 return FS_ERR_FILE;
             }
-        } else {
-            detector->hog = dlib::get_frontal_face_detector();
         }
+        detector->hog = dlib::get_frontal_face_detector();
         *out = detector.release();
         return FS_OK;
     });
@@ -199,14 +204,60 @@ int fs_detect(fs_detector *detector, const uint8_t *rgba, int32_t width, int32_t
             cv::equalizeHist(detector->grey, equalised);
             std::vector<cv::Rect> rects;
             detector->cascade.detectMultiScale(equalised, rects, 1.1, 4, 0, cv::Size(40, 40));
+            // Each proposal is confirmed by dlib's HOG detector on a small
+            // crop around it (the proposed face scaled to kVerifyFacePixels),
+            // which drops the cascade's false positives and gives the box in
+            // dlib's own convention.
             for (const auto &r : rects) {
-                const double side = kCascadeSide * r.width;
-                const double cx = r.x + kCascadeCentreX * r.width;
-                const double cy = r.y + kCascadeCentreY * r.width;
-                all.push_back({cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2,
-                               0.0});
+                const double side = kCascadeSide * r.width / sx;  // full-frame pixels
+                const double cx = (r.x + kCascadeCentreX * r.width) / sx;
+                const double cy = (r.y + kCascadeCentreY * r.width) / sy;
+                const double half = kVerifyCropSides * side / 2;
+                const int x0 = std::max(0, static_cast<int>(std::floor(cx - half)));
+                const int y0 = std::max(0, static_cast<int>(std::floor(cy - half)));
+                const int x1 = std::min(width, static_cast<int>(std::ceil(cx + half)));
+                const int y1 = std::min(height, static_cast<int>(std::ceil(cy + half)));
+                if (x1 - x0 < 8 || y1 - y0 < 8) continue;
+                const double k = kVerifyFacePixels / side;
+                cv::resize(frame(cv::Rect(x0, y0, x1 - x0, y1 - y0)), detector->crop,
+                           cv::Size(std::max(1, static_cast<int>(std::lround((x1 - x0) * k))),
+                                    std::max(1, static_cast<int>(std::lround((y1 - y0) * k)))),
+                           0, 0, k < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+                to_grey(detector->crop, detector->crop_grey);
+                dlib::cv_image<unsigned char> crop(detector->crop_grey);
+                std::vector<dlib::rect_detection> confirmed;
+                detector->hog(crop, confirmed, 0.0);
+                if (confirmed.empty()) continue;
+                const auto best = std::max_element(
+                    confirmed.begin(), confirmed.end(),
+                    [](const dlib::rect_detection &a, const dlib::rect_detection &b) {
+                        return a.detection_confidence < b.detection_confidence;
+                    });
+                // Back to the scaled frame's coordinates, like the HOG branch.
+                all.push_back({(x0 + best->rect.left() / k) * sx, (y0 + best->rect.top() / k) * sy,
+                               (x0 + (best->rect.right() + 1) / k) * sx,
+                               (y0 + (best->rect.bottom() + 1) / k) * sy,
+                               best->detection_confidence});
             }
         }
+        // The cascade may propose one face twice (overlapping windows that
+        // both confirm): keep the strongest of boxes overlapping by half.
+        std::vector<found> unique;
+        std::stable_sort(all.begin(), all.end(),
+                         [](const found &a, const found &b) { return a.score > b.score; });
+        for (const auto &f : all) {
+            bool duplicate = false;
+            for (const auto &u : unique) {
+                const double w = std::min(f.right, u.right) - std::max(f.left, u.left);
+                const double h = std::min(f.bottom, u.bottom) - std::max(f.top, u.top);
+                const double inter = w > 0 && h > 0 ? w * h : 0;
+                const double uni = (f.right - f.left) * (f.bottom - f.top) +
+                                   (u.right - u.left) * (u.bottom - u.top) - inter;
+                if (uni > 0 && inter / uni > 0.5) duplicate = true;
+            }
+            if (!duplicate) unique.push_back(f);
+        }
+        all.swap(unique);
         std::stable_sort(all.begin(), all.end(), [](const found &a, const found &b) {
             return a.score > b.score ||
                    (a.score == b.score && (a.right - a.left) > (b.right - b.left));

@@ -44,7 +44,7 @@ func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandRe
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
     let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("face-stderr-\(UUID().uuidString)")
-    FileManager.default.createFile(atPath: errorURL.path, contents: nil)
+    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
     defer { try? FileManager.default.removeItem(at: errorURL) }
     let errorHandle = try FileHandle(forWritingTo: errorURL)
     let output = Pipe()

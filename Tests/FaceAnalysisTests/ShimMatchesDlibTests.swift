@@ -69,7 +69,7 @@ final class ShimMatchesDlibTests: XCTestCase {
             XCTAssertFalse(text.contains("\n"))
         }
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("not-a-model-\(UUID().uuidString).dat").path
-        FileManager.default.createFile(atPath: folder, contents: Data("not a model".utf8))
+        _ = FileManager.default.createFile(atPath: folder, contents: Data("not a model".utf8))
         defer { try? FileManager.default.removeItem(atPath: folder) }
         XCTAssertThrowsError(try LandmarkPredictor(modelPath: folder)) { error in
             let text = "\(error)"
@@ -80,7 +80,7 @@ final class ShimMatchesDlibTests: XCTestCase {
 
     func testBadCascadeFileIsOneClearLine() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("bad-cascade-\(UUID().uuidString).xml").path
-        FileManager.default.createFile(atPath: path, contents: Data("<nope/>".utf8))
+        _ = FileManager.default.createFile(atPath: path, contents: Data("<nope/>".utf8))
         defer { try? FileManager.default.removeItem(atPath: path) }
         XCTAssertThrowsError(try FaceDetector(kind: .cascade, cascadePath: path)) { error in
             XCTAssert("\(error)".contains("not an OpenCV cascade file"), "\(error)")

@@ -70,7 +70,22 @@ final class TrackingTests: XCTestCase {
             }
             worst = min(worst, h.overlap(with: c))
         }
-        XCTAssertGreaterThan(worst, 0.65, "worst overlap of a converted cascade box with dlib's box")
+        // HOG's boxes come in pyramid steps of 6/5, so the same face confirmed on a
+        // crop at another scale gets a box up to ~20% different in side: overlap ≥ 0.65.
+        XCTAssertGreaterThan(worst, 0.65, "worst overlap of a cascade-proposed box with dlib's box")
+    }
+
+    func testCascadeFalsePositivesAreDroppedByHOGConfirmation() throws {
+        // The demo clip's shuttle and flag fool the Haar cascade; confirmed proposals leave only the face.
+        let cascade = try FaceDetector(kind: .cascade)
+        let source = try VideoSource(path: demoClipPath)
+        var index = 0
+        while let frame = try source.nextFrame() {
+            defer { index += 1 }
+            guard index % 8 == 0 else { continue }
+            let boxes = try cascade.detect(in: frame)
+            XCTAssertEqual(boxes.count, 1, "frame \(index): \(boxes)")
+        }
     }
 
     func testTinyFacesAreDroppedRatherThanTracked() throws {

@@ -57,7 +57,9 @@ typedef enum {
     /// convention the 68-point model was trained on.
     FS_DETECTOR_HOG = 0,
     /// An OpenCV cascade (e.g. haarcascade_frontalface_default.xml from
-    /// opencv-data); boxes are converted to the HOG convention.
+    /// opencv-data) proposes faces; dlib's HOG detector confirms each on a
+    /// small crop around it (dropping false positives) and gives its box,
+    /// in the HOG convention. Faster than HOG over the whole frame.
     FS_DETECTOR_CASCADE = 1,
 } fs_detector_kind;
 
