@@ -8,6 +8,9 @@ public struct TrackerOptions: Sendable, Equatable {
     /// or its fit degrades); between detections each box is refitted from
     /// the face's previous landmarks.
     public var detectEveryFrames: Int = 12
+    /// While no face is followed, look for one every this many frames (a
+    /// faceless stretch would otherwise pay for a detection on every frame).
+    public var searchEveryFrames: Int = 3
     /// Resize factor for detection; nil picks `min(1, 640 / longer side)`
     /// (HOG's smallest face is ~80 px at that size: 160 px in a 720p frame).
     public var detectionScale: Double?
@@ -143,8 +146,12 @@ public final class FaceTracker {
     public func update(frame: RGBAImage, intervalSeconds: Double) throws -> [TrackedFace] {
         let width = frame.width, height = frame.height
         var detectedIDs = Set<Int>()
-        if tracks.isEmpty || framesSinceDetection >= options.detectEveryFrames {
+        let due = tracks.isEmpty ? min(options.searchEveryFrames, options.detectEveryFrames) : options.detectEveryFrames
+        if framesSinceDetection >= due {
             try detect(frame, detectedIDs: &detectedIDs)
+        } else if tracks.isEmpty {
+            framesSinceDetection += 1
+            return []
         } else {
             framesSinceDetection += 1
             for i in tracks.indices {
