@@ -43,8 +43,8 @@ public struct FaceBox: Sendable, Equatable, Codable {
 public enum DetectorKind: String, Sendable, CaseIterable, Codable {
     /// dlib's HOG frontal detector: the box convention the 68-point model was trained on.
     case hog
-    /// OpenCV's Haar cascade (opencv-data) proposes faces, dlib's HOG confirms
-    /// each on a small crop and gives its box: faster than `.hog` on large frames.
+    /// OpenCV's LBP cascade (opencv-data), about 4× faster than `.hog`; boxes
+    /// converted to dlib's convention. New faces are confirmed by HOG on a crop.
     case cascade
 }
 
@@ -54,13 +54,14 @@ public enum DetectorKind: String, Sendable, CaseIterable, Codable {
 /// `lock`; share it across threads only if waiting is acceptable.
 public final class FaceDetector: @unchecked Sendable {
     public static let defaultCascadePath =
-        "/usr/share/opencv4/haarcascades/haarcascade_frontalface_default.xml"
+        "/usr/share/opencv4/lbpcascades/lbpcascade_frontalface_improved.xml"
 
     public let kind: DetectorKind
-    private let lock = NSLock()
-    private let handle: OpaquePointer
+    fileprivate let lock = NSLock()
+    fileprivate let handle: OpaquePointer
 
-    /// `cascadePath` is used by `.cascade` only (default: opencv-data's frontal-face cascade).
+    /// `cascadePath` is used by `.cascade` only (default: opencv-data's
+    /// `lbpcascade_frontalface_improved.xml`; the box conversion was measured for it).
     public init(kind: DetectorKind = .hog, cascadePath: String? = nil) throws {
         self.kind = kind
         let path = cascadePath ?? Self.defaultCascadePath
@@ -94,6 +95,28 @@ public final class FaceDetector: @unchecked Sendable {
         return boxes.prefix(Int(count)).map {
             FaceBox(left: Int($0.left), top: Int($0.top), right: Int($0.right), bottom: Int($0.bottom), score: $0.score)
         }
+    }
+}
+
+extension FaceDetector {
+    /// dlib's HOG box for a face near `proposal`, found on a small crop
+    /// around it (1.8 box sides wide, scaled so the box is 110 px), or nil
+    /// when HOG sees no face there. A few milliseconds.
+    public func confirm(in image: RGBAImage, proposal: FaceBox) throws -> FaceBox? {
+        let frame = image.topDown()
+        var confirmed = fs_box()
+        var found: Int32 = 0
+        var error = [CChar](repeating: 0, count: 512)
+        let status = lock.withLock {
+            frame.pixels.withUnsafeBufferPointer { pixels in
+                fs_confirm_face(handle, pixels.baseAddress, Int32(frame.width), Int32(frame.height), frame.bytesPerRow,
+                                proposal.shim, &confirmed, &found, &error, error.count)
+            }
+        }
+        guard Int(status) == FS_OK else { throw faceShimError(status, error, path: nil, what: "face confirmation") }
+        guard found == 1 else { return nil }
+        return FaceBox(left: Int(confirmed.left), top: Int(confirmed.top), right: Int(confirmed.right),
+                       bottom: Int(confirmed.bottom), score: confirmed.score)
     }
 }
 

@@ -216,7 +216,13 @@ public final class FaceTracker {
         }
         tracks.removeAll { $0.missedDetections > options.maxMissedDetections }
         for b in unmatched {
-            tracks.append(Track(id: nextID, box: boxes[b], raw: [],
+            var box = boxes[b]
+            if detector.kind == .cascade {
+                // The cascade's false positives (textures, shapes) must not become faces.
+                guard let confirmed = try detector.confirm(in: frame, proposal: box) else { continue }
+                box = confirmed
+            }
+            tracks.append(Track(id: nextID, box: box, raw: [],
                                 smoother: LandmarkSmoother(pointCount: predictor.pointCount, parameters: options.landmarkSmoothing)))
             detectedIDs.insert(nextID)
             nextID += 1

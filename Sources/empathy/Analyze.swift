@@ -35,7 +35,7 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("dlib 68-point shape predictor (.dat).", valueName: "file"))
     var landmarkModel: String = LandmarkPredictor.defaultModelPath
 
-    @Option(help: ArgumentHelp("Face detector: hog (dlib, default) or cascade (OpenCV Haar proposals confirmed by dlib, faster on large frames).", valueName: "kind"))
+    @Option(help: ArgumentHelp("Face detector: hog (dlib, default) or cascade (OpenCV LBP cascade, faster; new faces confirmed by dlib).", valueName: "kind"))
     var detector: DetectorKind = .hog
 
     @Option(help: ArgumentHelp("OpenCV cascade file for --detector cascade.", valueName: "file"))

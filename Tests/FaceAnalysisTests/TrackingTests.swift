@@ -75,17 +75,35 @@ final class TrackingTests: XCTestCase {
         XCTAssertGreaterThan(worst, 0.65, "worst overlap of a cascade-proposed box with dlib's box")
     }
 
-    func testCascadeFalsePositivesAreDroppedByHOGConfirmation() throws {
-        // The demo clip's shuttle and flag fool the Haar cascade; confirmed proposals leave only the face.
-        let cascade = try FaceDetector(kind: .cascade)
+    func testConfirmationFindsTheFaceAndRejectsBackground() throws {
+        let detector = try FaceDetector(kind: .cascade)
+        let hog = try FaceDetector(kind: .hog)
+        let frame = try expressionFrame(0)
+        guard let face = try hog.detect(in: frame).first else { return XCTFail("no face") }
+        // A proposal off by a fifth of the face is pulled onto the face.
+        let nudged = FaceBox(left: face.left + face.width / 5, top: face.top - face.width / 5,
+                             right: face.right + face.width / 5, bottom: face.bottom - face.width / 5)
+        let confirmed = try XCTUnwrap(try detector.confirm(in: frame, proposal: nudged))
+        XCTAssertGreaterThan(confirmed.overlap(with: face), 0.65, "\(confirmed) vs \(face)")
+        // The background in the top-left corner is not a face.
+        let background = FaceBox(left: 0, top: 0, right: 99, bottom: 99)
+        XCTAssertNil(try detector.confirm(in: frame, proposal: background))
+    }
+
+    func testCascadeTrackingKeepsOneFaceThroughTheDemoClip() throws {
+        var options = AnalysisOptions()
+        options.tracker.detector = .cascade
+        let analyzer = FaceAnalyzer(detector: try FaceDetector(kind: .cascade), predictor: try predictor(), profile: nil, options: options)
         let source = try VideoSource(path: demoClipPath)
-        var index = 0
+        var index = 0, ids = Set<Int>(), found = 0
         while let frame = try source.nextFrame() {
-            defer { index += 1 }
-            guard index % 8 == 0 else { continue }
-            let boxes = try cascade.detect(in: frame)
-            XCTAssertEqual(boxes.count, 1, "frame \(index): \(boxes)")
+            let result = try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / 24, intervalSeconds: 1.0 / 24)
+            ids.formUnion(result.faces.map(\.id))
+            if result.row.faceFound { found += 1 }
+            index += 1
         }
+        XCTAssertEqual(ids, [1])
+        XCTAssertEqual(found, index)
     }
 
     func testTinyFacesAreDroppedRatherThanTracked() throws {
