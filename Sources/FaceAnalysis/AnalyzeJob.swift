@@ -47,6 +47,7 @@ public struct AnalyzeJob: Sendable {
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
         let source = try VideoSource(path: inputPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
+        try predictor.requireIBUG68Layout()
         let detector = try FaceDetector(kind: options.tracker.detector, cascadePath: cascadePath)
         let baseline = try profile.map { try $0.expressionFeatures(path: profilePath ?? $0.name) }
         let analyzer = FaceAnalyzer(detector: detector, predictor: predictor, profile: baseline, options: options)

@@ -45,6 +45,7 @@ public struct CalibrateJob: Sendable {
     public func run() throws -> NeutralProfile {
         let source = try VideoSource(path: clipPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
+        try predictor.requireIBUG68Layout()
         let tracker = FaceTracker(detector: try FaceDetector(kind: self.tracker.detector), predictor: predictor, options: self.tracker)
         var samples: [[Double]] = []
         var frame = RGBAImage(width: source.info.width, height: source.info.height)

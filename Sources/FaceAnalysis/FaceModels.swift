@@ -159,6 +159,15 @@ public final class LandmarkPredictor: @unchecked Sendable {
 
     deinit { fs_predictor_close(handle) }
 
+    /// Throws unless the model predicts the 68-point iBUG layout that
+    /// tracking and expression scores are written for.
+    public func requireIBUG68Layout() throws {
+        guard pointCount == 68 else {
+            throw EmpathyError.badFile(path: modelPath, line: nil, message:
+                "predicts \(pointCount) points; face analysis needs a 68-point model in the iBUG 300-W layout, e.g. \(Self.defaultModelPath)")
+        }
+    }
+
     /// Landmarks inside `box`, in full-frame pixel coordinates.
     public func landmarks(in image: RGBAImage, box: FaceBox) throws -> [SIMD2<Double>] {
         let frame = image.topDown()

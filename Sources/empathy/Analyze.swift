@@ -41,7 +41,7 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("OpenCV cascade file for --detector cascade.", valueName: "file"))
     var cascade: String?
 
-    @Option(help: "Run the face detector every N frames; landmarks carry the face between.")
+    @Option(help: ArgumentHelp("Run the face detector every N frames; landmarks carry the face between.", valueName: "n"))
     var detectEvery = 12
 
     @Option(help: ArgumentHelp("Resize factor for detection, 0.25 to 4 (default: fit the frame in 640 px).", valueName: "factor"))

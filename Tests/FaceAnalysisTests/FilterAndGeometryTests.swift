@@ -38,6 +38,26 @@ final class FilterAndGeometryTests: XCTestCase {
         XCTAssertGreaterThan(last, 0.95)
     }
 
+    func testLandmarkSmoothingIsTheSameForASmallAndALargeFace() throws {
+        let mean = try predictor().meanShape
+        var small = LandmarkSmoother(pointCount: 68), large = LandmarkSmoother(pointCount: 68)
+        var seed: UInt64 = 7
+        for frame in 0..<48 {
+            // A face drifting right with per-point jitter, in face units; drawn 100 px and 400 px wide.
+            let points = mean.map { p -> SIMD2<Double> in
+                seed = seed &* 6364136223846793005 &+ 1442695040888963407
+                let jitter = Double(seed >> 40) / Double(1 << 24) * 0.02 - 0.01
+                return p + SIMD2(0.01 * Double(frame) + jitter, jitter)
+            }
+            let a = small.smooth(points.map { $0 * 100 }, intervalSeconds: 1.0 / 24)
+            let b = large.smooth(points.map { $0 * 400 }, intervalSeconds: 1.0 / 24)
+            for (p, q) in zip(a, b) {
+                XCTAssertEqual(p.x / 100, q.x / 400, accuracy: 1e-9, "frame \(frame)")
+                XCTAssertEqual(p.y / 100, q.y / 400, accuracy: 1e-9, "frame \(frame)")
+            }
+        }
+    }
+
     func testEmotionEstimateOfNoActivityIsNeutralAtTheOrigin() {
         let e = EmotionEstimate(actionUnits: ActionUnitIntensities())
         XCTAssertEqual(e.top, .neutral)
