@@ -61,7 +61,7 @@ let package = Package(
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading", "FaceAnalysis", "Footage",
+                "Pipeline", "EmpathyCore", "Grading", "FaceAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
