@@ -31,6 +31,9 @@ let package = Package(
         .systemLibrary(
             name: "CUDev", path: "Sources/CUDev", pkgConfig: "libudev",
             providers: [.apt(["libudev-dev"])]),
+        .systemLibrary(
+            name: "CDlib", path: "Sources/CDlib", pkgConfig: "dlib-1",
+            providers: [.apt(["libdlib-dev", "libblas-dev", "liblapack-dev"])]),
         // OpenCV by name rather than through pkg-config's opencv4, which lists
         // every OpenCV library (dnn, gapi, viz, …): loading ~380 shared objects
         // and resolving their symbols cost ~0.4 s at every start.
@@ -42,12 +45,25 @@ let package = Package(
                 .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
             ]),
 
+        // SwiftPM drops the absolute library paths in dlib's .pc file, so blas
+        // and lapack are named here or linking fails on cblas_dgemm.
+        .target(
+            name: "FaceShim", dependencies: ["CDlib"], path: "Sources/FaceShim",
+            cxxSettings: [.unsafeFlags(["-O2", "-I/usr/include/opencv4"])],
+            linkerSettings: [
+                .linkedLibrary("blas"), .linkedLibrary("lapack"),
+                .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+            ]),
+
         // MARK: Swift modules by domain
         .target(name: "EmpathyCore"),
         .target(name: "Footage", dependencies: ["EmpathyCore", "CVShim"]),
         .target(name: "Grading", dependencies: ["EmpathyCore"]),
         .target(name: "Rendering", dependencies: ["EmpathyCore", "Grading", "CEGL"]),
         .target(name: "ImageSequence", dependencies: ["EmpathyCore", "CPNG", "CDeflate"]),
+        .target(
+            name: "FaceAnalysis",
+            dependencies: ["EmpathyCore", "FaceShim", "Footage", "ImageSequence"]),
         .target(
             name: "Pipeline",
             dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
@@ -57,7 +73,7 @@ let package = Package(
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading", "Biometrics",
+                "Pipeline", "EmpathyCore", "Grading", "Biometrics", "FaceAnalysis",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -74,6 +90,10 @@ let package = Package(
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
         .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore"]),
+        .testTarget(
+            name: "FaceAnalysisTests",
+            dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy"],
+            exclude: ["Reference"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
     cxxLanguageStandard: .cxx17

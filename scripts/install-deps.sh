@@ -13,6 +13,10 @@ PACKAGES=(
   python3 python3-numpy bc  # float reference and arithmetic in the benchmark
   opencolorio-tools    # tests check that the LUTs load in OpenColorIO (ociochecklut)
   gcc-avr avr-libc arduino-core-avr arduino-mk avrdude libudev-dev simavr libsimavr-dev libelf-dev  # pulse firmware build/upload, its simavr harness, sensor discovery
+  libdlib-dev libblas-dev liblapack-dev   # face detection + 68 landmarks (dlib links blas/lapack)
+  libdlib-data         # /usr/share/dlib/shape_predictor_68_face_landmarks.dat
+  opencv-data          # Haar cascades for the faster face detector option
+  python3-scipy        # footage/make-expressions.py (piecewise-affine warp)
 )
 
 missing=()

@@ -1,0 +1,102 @@
+import EmpathyCore
+import Footage
+import Foundation
+import ImageSequence
+
+/// `empathy analyze`: a clip (video, image sequence or still) in, an emotion
+/// track, its landmark sidecar and a plot out, and optionally overlay frames.
+public struct AnalyzeJob: Sendable {
+    public var inputPath: String
+    /// The track CSV; the sidecar and plot go beside it
+    /// (`X.csv` → `X.landmarks.csv`, `X.plot.png`).
+    public var trackPath: String
+    public var overlayDirectory: String?
+    public var modelPath: String = LandmarkPredictor.defaultModelPath
+    public var cascadePath: String?
+    public var profile: NeutralProfile?
+    public var profilePath: String?
+    public var options = AnalysisOptions()
+
+    public init(inputPath: String, trackPath: String) {
+        self.inputPath = inputPath
+        self.trackPath = trackPath
+    }
+
+    public struct Summary: Sendable {
+        public var frameCount: Int
+        public var faceFrameCount: Int
+        public var detectionCount: Int
+        public var faceIDs: [Int]
+        /// Wall time of the frame loop (decoding runs on its own thread, overlapped).
+        public var wallSeconds: Double
+        /// Time the decoder thread spent decoding frames (VideoSource).
+        public var decodeSeconds: Double
+        /// Wall time in detection, tracking, landmarks and scores.
+        public var analysisSeconds: Double
+        /// Wall time drawing and writing overlays.
+        public var overlaySeconds: Double
+        public var plotPath: String
+        public var landmarksPath: String
+    }
+
+    public static func plotPath(forTrack path: String) -> String {
+        (path.hasSuffix(".csv") ? String(path.dropLast(4)) : path) + ".plot.png"
+    }
+
+    /// Runs the analysis. `progress` is called after each frame with (frames done, frames promised).
+    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
+        let source = try VideoSource(path: inputPath)
+        let predictor = try LandmarkPredictor(modelPath: modelPath)
+        try predictor.requireIBUG68Layout()
+        let detector = try FaceDetector(kind: options.tracker.detector, cascadePath: cascadePath)
+        let baseline = try profile.map { try $0.expressionFeatures(path: profilePath ?? $0.name) }
+        let analyzer = FaceAnalyzer(detector: detector, predictor: predictor, profile: baseline, options: options)
+        if let overlayDirectory {
+            try FileManager.default.createDirectory(atPath: overlayDirectory, withIntermediateDirectories: true)
+        }
+        let fps = source.info.framesPerSecond
+        let interval = 1 / fps
+        var rows: [EmotionTrackRow] = []
+        var landmarkRows: [(frameIndex: Int, faceID: Int?, points: [SIMD2<Double>]?)] = []
+        var ids = Set<Int>()
+        var analysisSeconds = 0.0, overlaySeconds = 0.0
+        var clock = DispatchTime.now()
+        func lap() -> Double {
+            let now = DispatchTime.now()
+            defer { clock = now }
+            return Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
+        }
+        let frames = FramePrefetcher(source: source)
+        defer { frames.cancel() }
+        let started = DispatchTime.now()
+        var index = 0
+        while let frame = try frames.next() {
+            _ = lap()
+            let result = try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / fps,
+                                              intervalSeconds: interval)
+            analysisSeconds += lap()
+            rows.append(result.row)
+            landmarkRows.append((index, result.row.faceID, result.landmarks))
+            for face in result.faces { ids.insert(face.id) }
+            if let overlayDirectory {
+                var overlay = frame
+                Overlay.draw(result, into: &overlay)
+                let name = String(format: "%@/overlay.%04d.png", overlayDirectory, index + 1)
+                try PNGCodec.write(overlay, to: name)
+                overlaySeconds += lap()
+            }
+            index += 1
+            progress?(index, source.info.frameCount)
+        }
+        let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        try EmotionTrackFile.write(rows, to: trackPath)
+        let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
+        try AtomicFile.write(EmotionTrackFile.encodeLandmarks(landmarkRows, pointCount: predictor.pointCount), to: landmarksPath)
+        let plot = Self.plotPath(forTrack: trackPath)
+        try PNGCodec.write(TrackPlot.render(rows), to: plot)
+        return Summary(frameCount: rows.count, faceFrameCount: rows.filter(\.faceFound).count,
+                       detectionCount: analyzer.tracker.detectionCount, faceIDs: ids.sorted(),
+                       wallSeconds: wallSeconds, decodeSeconds: frames.decodeSeconds, analysisSeconds: analysisSeconds, overlaySeconds: overlaySeconds,
+                       plotPath: plot, landmarksPath: landmarksPath)
+    }
+}

@@ -1,0 +1,191 @@
+import EmpathyCore
+import Foundation
+
+/// One frame of the emotion track.
+///
+/// The biometric fields (heart rate, RMSSD, beat phase, fused arousal) are
+/// filled by the sensor work; absent values are written as empty cells.
+public struct EmotionTrackRow: Sendable, Equatable {
+    /// 0-based frame index in the clip.
+    public var frameIndex: Int
+    /// Frame time from the clip's start: frameIndex / framesPerSecond.
+    public var timeSeconds: Double
+    /// False when no face was followed in this frame (scores then relax toward neutral).
+    public var faceFound: Bool
+    public var faceID: Int?
+    public var box: FaceBox?
+    public var actionUnits: ActionUnitIntensities
+    /// Scores in `EmotionCategory.allCases` order, summing to 1.
+    public var categories: [Double]
+    public var valence: Double
+    public var arousal: Double
+    public var heartRateBPM: Double?
+    public var rmssdMs: Double?
+    /// 0…1 through the current inter-beat interval.
+    public var beatPhase: Double?
+    public var fusedArousal: Double?
+
+    public init(frameIndex: Int, timeSeconds: Double, faceFound: Bool, faceID: Int? = nil, box: FaceBox? = nil,
+                actionUnits: ActionUnitIntensities = ActionUnitIntensities(),
+                estimate: EmotionEstimate = .neutral,
+                heartRateBPM: Double? = nil, rmssdMs: Double? = nil, beatPhase: Double? = nil, fusedArousal: Double? = nil) {
+        self.frameIndex = frameIndex
+        self.timeSeconds = timeSeconds
+        self.faceFound = faceFound
+        self.faceID = faceID
+        self.box = box
+        self.actionUnits = actionUnits
+        self.categories = estimate.categories
+        self.valence = estimate.valence
+        self.arousal = estimate.arousal
+        self.heartRateBPM = heartRateBPM
+        self.rmssdMs = rmssdMs
+        self.beatPhase = beatPhase
+        self.fusedArousal = fusedArousal
+    }
+
+    public var estimate: EmotionEstimate { EmotionEstimate(categories: categories, valence: valence, arousal: arousal) }
+}
+
+/// The emotion track file: CSV, one header row, then one row per frame.
+/// Columns (see docs/emotion-track.md):
+/// `frame, time_s, face_found (0/1), face_id, box_left, box_top, box_width,
+/// box_height`, the twelve AU columns (`ActionUnit.columnName`), the seven
+/// category columns (`cat_…`), `valence, arousal`, then the biometric
+/// columns `heart_rate_bpm, rmssd_ms, beat_phase, fused_arousal`.
+/// Scores are written with 4 decimals, time with 6; an absent value is an
+/// empty cell.
+public enum EmotionTrackFile {
+    public static let columns: [String] =
+        ["frame", "time_s", "face_found", "face_id", "box_left", "box_top", "box_width", "box_height"]
+        + ActionUnit.allCases.map(\.columnName) + EmotionCategory.allCases.map(\.columnName)
+        + ["valence", "arousal", "heart_rate_bpm", "rmssd_ms", "beat_phase", "fused_arousal"]
+
+    public static func encode(_ rows: [EmotionTrackRow]) -> String {
+        var out = columns.joined(separator: ",") + "\n"
+        for row in rows {
+            var cells: [String] = [String(row.frameIndex), fixed(row.timeSeconds, 6), row.faceFound ? "1" : "0",
+                                   row.faceID.map(String.init) ?? ""]
+            if let b = row.box {
+                cells += [String(b.left), String(b.top), String(b.width), String(b.height)]
+            } else {
+                cells += ["", "", "", ""]
+            }
+            cells += row.actionUnits.values.map { fixed($0, 4) }
+            cells += row.categories.map { fixed($0, 4) }
+            cells += [fixed(row.valence, 4), fixed(row.arousal, 4)]
+            cells += [row.heartRateBPM, row.rmssdMs, row.beatPhase, row.fusedArousal].map { $0.map { fixed($0, 4) } ?? "" }
+            out += cells.joined(separator: ",") + "\n"
+        }
+        return out
+    }
+
+    public static func write(_ rows: [EmotionTrackRow], to path: String) throws {
+        try AtomicFile.write(encode(rows), to: path)
+    }
+
+    public static func read(path: String) throws -> [EmotionTrackRow] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EmpathyError.io(path: path, operation: "read emotion track", errno: access(path, R_OK) == 0 ? EIO : errno)
+        }
+        return try decode(String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    /// Parses a track. Columns are found by name, so columns may be reordered
+    /// and extra ones are ignored; each required one must be present.
+    public static func decode(_ text: String, path: String) throws -> [EmotionTrackRow] {
+        // "\r\n" is one Character in Swift, and a newline.
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        if lines.last == "" { lines.removeLast() }
+        guard let header = lines.first else {
+            throw EmpathyError.badFile(path: path, line: nil, message: "is empty; an emotion track starts with a header row")
+        }
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        var position: [String: Int] = [:]
+        for (i, name) in names.enumerated() { position[name] = i }
+        let required = columns.filter { !["heart_rate_bpm", "rmssd_ms", "beat_phase", "fused_arousal"].contains($0) }
+        for name in required where position[name] == nil {
+            throw EmpathyError.badFile(path: path, line: 1, message: "header has no '\(name)' column; is this an emotion track from 'empathy analyze'?")
+        }
+        var rows: [EmotionTrackRow] = []
+        for (n, line) in lines.enumerated().dropFirst() {
+            let lineNumber = n + 1
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            guard cells.count == names.count else {
+                throw EmpathyError.badFile(path: path, line: lineNumber, message: "expected \(names.count) cells, found \(cells.count)")
+            }
+            func cell(_ name: String) -> String { position[name].map { cells[$0] } ?? "" }
+            func number(_ name: String) throws -> Double {
+                guard let v = Double(cell(name)), v.isFinite else {
+                    throw EmpathyError.badFile(path: path, line: lineNumber, message: "'\(name)' must be a number, found '\(cell(name))'")
+                }
+                return v
+            }
+            func optional(_ name: String) throws -> Double? { cell(name).isEmpty ? nil : try number(name) }
+            func integer(_ name: String) throws -> Int {
+                guard let v = Int(cell(name)) else {
+                    throw EmpathyError.badFile(path: path, line: lineNumber, message: "'\(name)' must be a whole number, found '\(cell(name))'")
+                }
+                return v
+            }
+            let faceFound: Bool
+            switch cell("face_found") {
+            case "1": faceFound = true
+            case "0": faceFound = false
+            default:
+                throw EmpathyError.badFile(path: path, line: lineNumber, message: "'face_found' must be 0 or 1, found '\(cell("face_found"))'")
+            }
+            var box: FaceBox?
+            if !cell("box_left").isEmpty {
+                let left = try integer("box_left"), top = try integer("box_top")
+                box = FaceBox(left: left, top: top, right: left + (try integer("box_width")) - 1,
+                              bottom: top + (try integer("box_height")) - 1)
+            }
+            var row = EmotionTrackRow(frameIndex: try integer("frame"), timeSeconds: try number("time_s"), faceFound: faceFound,
+                                      faceID: cell("face_id").isEmpty ? nil : try integer("face_id"), box: box)
+            row.actionUnits = ActionUnitIntensities(values: try ActionUnit.allCases.map { try number($0.columnName) })
+            row.categories = try EmotionCategory.allCases.map { try number($0.columnName) }
+            row.valence = try number("valence")
+            row.arousal = try number("arousal")
+            row.heartRateBPM = try optional("heart_rate_bpm")
+            row.rmssdMs = try optional("rmssd_ms")
+            row.beatPhase = try optional("beat_phase")
+            row.fusedArousal = try optional("fused_arousal")
+            rows.append(row)
+        }
+        return rows
+    }
+
+    /// The landmark sidecar's path: `scene.track.csv` → `scene.track.landmarks.csv`.
+    public static func landmarksPath(forTrack path: String) -> String {
+        let base = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
+        return base + ".landmarks.csv"
+    }
+
+    /// Landmark sidecar: `frame, face_id, x0, y0, … x67, y67` (pixels, 2
+    /// decimals, the smoothed landmarks the scores were computed from);
+    /// empty cells where no face was found.
+    public static func encodeLandmarks(_ frames: [(frameIndex: Int, faceID: Int?, points: [SIMD2<Double>]?)], pointCount: Int = 68) -> String {
+        var header = ["frame", "face_id"]
+        for i in 0..<pointCount { header += ["x\(i)", "y\(i)"] }
+        var out = header.joined(separator: ",") + "\n"
+        let empty = Array(repeating: "", count: 2 * pointCount).joined(separator: ",")
+        for f in frames {
+            out += "\(f.frameIndex),\(f.faceID.map(String.init) ?? ""),"
+            if let points = f.points, points.count == pointCount {
+                out += points.map { "\(fixed($0.x, 2)),\(fixed($0.y, 2))" }.joined(separator: ",")
+            } else {
+                out += empty
+            }
+            out += "\n"
+        }
+        return out
+    }
+
+    static func fixed(_ value: Double, _ decimals: Int) -> String {
+        let s = String(format: "%.\(decimals)f", value)
+        // No "-0.0000": a spreadsheet shows it oddly.
+        if s.hasPrefix("-"), s.dropFirst().allSatisfy({ $0 == "0" || $0 == "." }) { return String(s.dropFirst()) }
+        return s
+    }
+}

@@ -1,0 +1,55 @@
+import EmpathyCore
+import Foundation
+
+/// What one frame's analysis found.
+public struct FrameAnalysis: Sendable {
+    public var row: EmotionTrackRow
+    /// The performer's smoothed landmarks (nil when no face).
+    public var landmarks: [SIMD2<Double>]?
+    /// Every face followed in the frame.
+    public var faces: [TrackedFace]
+}
+
+/// Options for analysing a clip.
+public struct AnalysisOptions: Sendable, Equatable {
+    public var tracker = TrackerOptions()
+    public var scorer = ExpressionScorer.Options()
+    /// Follow this face ID (`--face ID`); nil applies the performer rule.
+    public var performerID: Int?
+    public init() {}
+}
+
+/// Tracking, performer choice and scoring for a clip, frame by frame.
+///
+/// Performer rule: with `performerID`, that face (frames where it is not
+/// followed are no-face frames). Otherwise the performer is kept for as long
+/// as it is followed; when there is none (start, or it was lost), the
+/// largest face in the frame (box area) becomes the performer.
+///
+/// Used from one thread; not Sendable.
+public final class FaceAnalyzer {
+    public let options: AnalysisOptions
+    public let tracker: FaceTracker
+    public let scorer: ExpressionScorer
+    public private(set) var performerID: Int?
+
+    public init(detector: FaceDetector, predictor: LandmarkPredictor, profile: ExpressionFeatures?,
+                options: AnalysisOptions = AnalysisOptions()) {
+        self.options = options
+        tracker = FaceTracker(detector: detector, predictor: predictor, options: options.tracker)
+        scorer = ExpressionScorer(meanShape: predictor.meanShape, profile: profile, options: options.scorer)
+        performerID = options.performerID
+    }
+
+    public func analyze(frame: RGBAImage, frameIndex: Int, timeSeconds: Double, intervalSeconds: Double) throws -> FrameAnalysis {
+        let faces = try tracker.update(frame: frame, intervalSeconds: intervalSeconds)
+        if options.performerID == nil, !faces.contains(where: { $0.id == performerID }) {
+            performerID = faces.max { $0.box.width * $0.box.height < $1.box.width * $1.box.height }?.id
+        }
+        let performer = faces.first { $0.id == performerID }
+        let (units, estimate) = scorer.score(landmarks: performer?.landmarks, intervalSeconds: intervalSeconds)
+        let row = EmotionTrackRow(frameIndex: frameIndex, timeSeconds: timeSeconds, faceFound: performer != nil,
+                                  faceID: performer?.id, box: performer?.box, actionUnits: units, estimate: estimate)
+        return FrameAnalysis(row: row, landmarks: performer?.landmarks, faces: faces)
+    }
+}

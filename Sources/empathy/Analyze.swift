@@ -1,0 +1,99 @@
+import ArgumentParser
+import EmpathyCore
+import FaceAnalysis
+import Foundation
+
+extension DetectorKind: ExpressibleByArgument {}
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Read the performer's face in every frame and write an emotion track.",
+        discussion: """
+            INPUT is a video file, an image-sequence pattern (shot.%04d.png) or a still
+            photo (a one-row track). Writes TRACK (CSV, one row per frame; columns in
+            docs/emotion-track.md), TRACK's landmarks beside it (X.landmarks.csv) and a
+            plot (X.plot.png). Frames without a face are marked face_found=0 and the
+            scores relax toward neutral.
+            The landmark model (Debian libdlib-data) was trained on the iBUG 300-W
+            data set, whose licence excludes commercial use; see docs/emotion-track.md.
+            """)
+
+    @Argument(help: ArgumentHelp("Clip, image sequence or still photo.", valueName: "input"))
+    var input: String
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("The emotion track to write (.csv).", valueName: "track"))
+    var track: String
+
+    @Option(help: ArgumentHelp(
+        "Neutral-face profile: a name in calibration/ (see 'empathy calibrate'), 'default', or a .json file. Without it the baseline is learnt from the clip's opening half second.",
+        valueName: "name"))
+    var calibration: String?
+
+    @Option(help: ArgumentHelp("Folder for check frames with landmarks and scores drawn.", valueName: "dir"))
+    var overlay: String?
+
+    @Option(help: ArgumentHelp("dlib 68-point shape predictor (.dat).", valueName: "file"))
+    var landmarkModel: String = LandmarkPredictor.defaultModelPath
+
+    @Option(help: ArgumentHelp("Face detector: hog (dlib, default) or cascade (OpenCV LBP cascade, faster; new faces confirmed by dlib).", valueName: "kind"))
+    var detector: DetectorKind = .hog
+
+    @Option(help: ArgumentHelp("OpenCV cascade file for --detector cascade.", valueName: "file"))
+    var cascade: String?
+
+    @Option(help: ArgumentHelp("Run the face detector every N frames; landmarks carry the face between.", valueName: "n"))
+    var detectEvery = 12
+
+    @Option(help: ArgumentHelp("Resize factor for detection, 0.25 to 4 (default: fit the frame in 640 px).", valueName: "factor"))
+    var detectScale: Double?
+
+    @Option(help: ArgumentHelp("Follow this face ID instead of the largest face.", valueName: "id"))
+    var face: Int?
+
+    @Flag(name: .shortAndLong, help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard detectEvery >= 1 else { throw ValidationError("--detect-every must be 1 or more, got \(detectEvery)") }
+        if let detectScale, !(0.25...4).contains(detectScale) {
+            throw ValidationError("--detect-scale must be between 0.25 and 4, got \(detectScale)")
+        }
+        if let face, face < 1 { throw ValidationError("--face must be a face ID from 1 up, got \(face)") }
+        if cascade != nil && detector != .cascade { throw ValidationError("--cascade needs --detector cascade") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            var job = AnalyzeJob(inputPath: input, trackPath: track)
+            job.overlayDirectory = overlay
+            job.modelPath = landmarkModel
+            job.cascadePath = cascade
+            job.options.tracker.detector = detector
+            job.options.tracker.detectEveryFrames = detectEvery
+            job.options.tracker.detectionScale = detectScale
+            job.options.performerID = face
+            if let calibration {
+                let path = CalibrationLibrary.path(forName: calibration)
+                job.profile = try NeutralProfile.read(path: path)
+                job.profilePath = path
+            }
+            var lastPercent = -1
+            let summary = try job.run { done, total in
+                guard !quiet, total > 0 else { return }
+                let percent = done * 100 / total
+                if percent != lastPercent {
+                    lastPercent = percent
+                    FileHandle.standardError.write(Data("\ranalyzing \(done)/\(total)".utf8))
+                }
+            }
+            if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+            func fps(_ seconds: Double) -> String {
+                seconds > 0 ? String(format: "%.1f", Double(summary.frameCount) / seconds) : "-"
+            }
+            print("\(track): \(summary.frameCount) frame(s), face in \(summary.faceFrameCount), face IDs \(summary.faceIDs.map(String.init).joined(separator: " ")), \(summary.detectionCount) detection(s)")
+            print("speed: analysis \(fps(summary.analysisSeconds)) fps, decode \(fps(summary.decodeSeconds)) fps (own thread), overall \(fps(summary.wallSeconds)) fps")
+            print("landmarks: \(summary.landmarksPath)")
+            print("plot: \(summary.plotPath)")
+        }
+    }
+}

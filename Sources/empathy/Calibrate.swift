@@ -1,0 +1,42 @@
+import ArgumentParser
+import EmpathyCore
+import FaceAnalysis
+import Foundation
+
+struct Calibrate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Record a performer's neutral face to calibration/NAME.json.",
+        discussion: """
+            CLIP should show the performer facing the camera with a relaxed face; the
+            profile is the median of every frame where the face is found. Use it with
+            'empathy analyze INPUT --calibration NAME'.
+            """)
+
+    @Argument(help: ArgumentHelp("Clip, image sequence or still of the neutral face.", valueName: "clip"))
+    var clip: String
+
+    @Option(help: ArgumentHelp("Profile name (letters, digits, - _ .).", valueName: "name"))
+    var name: String
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Write here instead of calibration/NAME.json.", valueName: "file"))
+    var output: String?
+
+    @Option(help: ArgumentHelp("dlib 68-point shape predictor (.dat).", valueName: "file"))
+    var landmarkModel: String = LandmarkPredictor.defaultModelPath
+
+    func validate() throws {
+        guard CalibrationLibrary.isValidName(name) else {
+            throw ValidationError("--name '\(name)' must be letters, digits, '-', '_' or '.', not starting with '.'")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let path = output ?? CalibrationLibrary.path(forName: name)
+            var job = CalibrateJob(clipPath: clip, name: name, outputPath: path)
+            job.modelPath = landmarkModel
+            let profile = try job.run()
+            print("\(path): neutral face of '\(name)' from \(profile.frameCount) frame(s)")
+        }
+    }
+}

@@ -1,0 +1,61 @@
+import EmpathyCore
+import FaceAnalysis
+import Foundation
+import ImageSequence
+import XCTest
+
+/// The `empathy analyze` and `empathy calibrate` commands, run as a user would.
+final class AnalyzeCommandTests: XCTestCase {
+    var empathy: String {
+        let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("empathy")
+        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside.path }
+        return repositoryPath(".build/debug/empathy")
+    }
+
+    func testAnalyzeAStillPrintsWhatItWrote() throws {
+        let folder = try makeTemporaryFolder(self)
+        try PNGCodec.write(try expressionFrame(0), to: folder + "/face.png")
+        let run = try runCommand(empathy, ["analyze", folder + "/face.png", "--out", folder + "/face.csv", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        XCTAssert(run.standardOutput.contains("1 frame(s), face in 1, face IDs 1"), run.standardOutput)
+        XCTAssertEqual(try EmotionTrackFile.read(path: folder + "/face.csv").count, 1)
+        XCTAssert(FileManager.default.fileExists(atPath: folder + "/face.plot.png"))
+        XCTAssert(FileManager.default.fileExists(atPath: folder + "/face.landmarks.csv"))
+    }
+
+    /// (arguments, exit status, fragment of standard error)
+    func testBadArgumentsAreOneClearLine() throws {
+        let folder = try makeTemporaryFolder(self)
+        let out = folder + "/t.csv"
+        let table: [([String], Int32, String)] = [
+            (["analyze", expressionClipPath, "--out", out, "--detect-every", "0"], 64, "--detect-every must be 1 or more"),
+            (["analyze", expressionClipPath, "--out", out, "--detect-scale", "9"], 64, "--detect-scale must be between 0.25 and 4"),
+            (["analyze", expressionClipPath, "--out", out, "--detector", "cnn"], 64, "'cnn' is invalid for '--detector"),
+            (["analyze", folder + "/none.mp4", "--out", out], 1, "none.mp4"),
+            (["analyze", expressionClipPath, "--out", out, "--landmark-model", folder], 1, "the landmark model is a folder"),
+            (["analyze", expressionClipPath, "--out", out, "--calibration", "nobody-\(getpid())"], 1, "cannot read calibration profile"),
+            (["calibrate", expressionClipPath, "--name", "../escape"], 64, "--name '../escape' must be letters"),
+        ]
+        for (arguments, status, fragment) in table {
+            let run = try runCommand(empathy, arguments)
+            let line = arguments.joined(separator: " ")
+            XCTAssertEqual(run.status, status, "\(line): \(run.standardError)")
+            XCTAssert(run.standardError.contains(fragment), "\(line): \(run.standardError)")
+            if status == 1 {
+                XCTAssertEqual(run.standardError.split(separator: "\n").count, 1, "\(line): \(run.standardError)")
+            }
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is written when the run fails")
+    }
+
+    func testCalibrateWritesTheNamedProfile() throws {
+        let folder = try makeTemporaryFolder(self)
+        for n in 0..<6 { try PNGCodec.write(try expressionFrame(n), to: String(format: "%@/n.%04d.png", folder, n + 1)) }
+        let run = try runCommand(empathy, ["calibrate", folder + "/n.%04d.png", "--name", "eileen", "--out", folder + "/eileen.json"])
+        XCTAssertEqual(run.status, 0, run.standardError)
+        XCTAssertEqual(try NeutralProfile.read(path: folder + "/eileen.json").frameCount, 6)
+        let analyze = try runCommand(empathy, ["analyze", expressionClipPath, "--out", folder + "/t.csv", "--quiet",
+                                               "--calibration", folder + "/eileen.json"])
+        XCTAssertEqual(analyze.status, 0, analyze.standardError)
+    }
+}
