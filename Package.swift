@@ -68,12 +68,13 @@ let package = Package(
             name: "Pipeline",
             dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
         .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
+        .target(name: "Fusion", dependencies: ["FaceAnalysis", "Biometrics", "EmpathyCore"]),
 
         // MARK: Executables
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading", "Biometrics", "FaceAnalysis",
+                "Pipeline", "EmpathyCore", "Grading", "Biometrics", "FaceAnalysis", "Fusion",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -90,6 +91,7 @@ let package = Package(
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
         .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore"]),
+        .testTarget(name: "FusionTests", dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "EmpathyCore", "empathy"]),
         .testTarget(
             name: "FaceAnalysisTests",
             dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy"],

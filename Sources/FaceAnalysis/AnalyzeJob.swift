@@ -16,6 +16,9 @@ public struct AnalyzeJob: Sendable {
     public var profile: NeutralProfile?
     public var profilePath: String?
     public var options = AnalysisOptions()
+    /// Fills columns that come from elsewhere (heart rate from a sensor
+    /// session) once every frame is analysed, before the track is written.
+    public var completeRows: (@Sendable ([EmotionTrackRow]) throws -> [EmotionTrackRow])?
 
     public init(inputPath: String, trackPath: String) {
         self.inputPath = inputPath
@@ -89,6 +92,7 @@ public struct AnalyzeJob: Sendable {
             progress?(index, source.info.frameCount)
         }
         let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        if let completeRows { rows = try completeRows(rows) }
         try EmotionTrackFile.write(rows, to: trackPath)
         let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
         try AtomicFile.write(EmotionTrackFile.encodeLandmarks(landmarkRows, pointCount: predictor.pointCount), to: landmarksPath)

@@ -35,6 +35,9 @@ public struct CalibrateJob: Sendable {
     public var tracker = TrackerOptions()
     /// Fewer face frames than this is an error.
     public var minimumFaceFrames = 5
+    /// Resting heart values measured from a calm sensor recording, stored in the profile.
+    public var restingHeartRateBPM: Double?
+    public var restingRMSSDMs: Double?
 
     public init(clipPath: String, name: String, outputPath: String) {
         self.clipPath = clipPath
@@ -67,7 +70,8 @@ public struct CalibrateJob: Sendable {
         }
         let features = ExpressionFeatures(values: (0..<ExpressionFeatures.names.count).map { k in median(samples.map { $0[k] }) })
         let profile = NeutralProfile(name: name, features: features, frameCount: samples.count,
-                                     source: URL(fileURLWithPath: clipPath).lastPathComponent)
+                                     source: URL(fileURLWithPath: clipPath).lastPathComponent,
+                                     restingHeartRateBPM: restingHeartRateBPM, restingRMSSDMs: restingRMSSDMs)
         let folder = URL(fileURLWithPath: outputPath).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try profile.write(path: outputPath)

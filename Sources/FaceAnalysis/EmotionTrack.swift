@@ -4,7 +4,8 @@ import Foundation
 /// One frame of the emotion track.
 ///
 /// The biometric fields (heart rate, RMSSD, beat phase, fused arousal) are
-/// filled by the sensor work; absent values are written as empty cells.
+/// filled from a sensor session (`Fusion.HeartFusion`); absent values are
+/// written as empty cells.
 public struct EmotionTrackRow: Sendable, Equatable {
     /// 0-based frame index in the clip.
     public var frameIndex: Int

@@ -12,16 +12,19 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
     public var frameCount: Int
     /// The clip it was measured on, or a description of its source.
     public var source: String
-    /// Filled by the biometrics work; absent until then.
+    /// Resting heart rate and RMSSD from a calm sensor recording
+    /// (`empathy calibrate --sensor`); absent when none was given.
     public var restingHeartRateBPM: Double?
+    public var restingRMSSDMs: Double?
 
     public init(name: String, features: ExpressionFeatures, frameCount: Int, source: String,
-                restingHeartRateBPM: Double? = nil) {
+                restingHeartRateBPM: Double? = nil, restingRMSSDMs: Double? = nil) {
         self.name = name
         self.features = Dictionary(uniqueKeysWithValues: zip(ExpressionFeatures.names, features.values))
         self.frameCount = frameCount
         self.source = source
         self.restingHeartRateBPM = restingHeartRateBPM
+        self.restingRMSSDMs = restingRMSSDMs
     }
 
     /// Population defaults: the features of the landmark model's mean shape

@@ -1,7 +1,9 @@
 import ArgumentParser
+import Biometrics
 import EmpathyCore
 import FaceAnalysis
 import Foundation
+import Fusion
 
 extension DetectorKind: ExpressibleByArgument {}
 
@@ -50,6 +52,16 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Follow this face ID instead of the largest face.", valueName: "id"))
     var face: Int?
 
+    @Option(help: ArgumentHelp(
+        "A recorded sensor session (empathy sensor record): adds heart rate, RMSSD, beat phase and fused arousal.",
+        valueName: "session.csv"))
+    var sensor: String?
+
+    @Option(help: ArgumentHelp(
+        "Session time, in seconds, at the clip's first frame (default: the offset stored in the session).",
+        valueName: "seconds"))
+    var sensorOffset: Double?
+
     @Flag(name: .shortAndLong, help: "No progress output.")
     var quiet = false
 
@@ -60,6 +72,8 @@ struct Analyze: ParsableCommand {
         }
         if let face, face < 1 { throw ValidationError("--face must be a face ID from 1 up, got \(face)") }
         if cascade != nil && detector != .cascade { throw ValidationError("--cascade needs --detector cascade") }
+        if sensorOffset != nil && sensor == nil { throw ValidationError("--sensor-offset needs --sensor") }
+        if let sensorOffset, !sensorOffset.isFinite { throw ValidationError("--sensor-offset must be a number of seconds") }
     }
 
     func run() throws {
@@ -77,6 +91,14 @@ struct Analyze: ParsableCommand {
                 job.profile = try NeutralProfile.read(path: path)
                 job.profilePath = path
             }
+            var fusion: HeartFusion?
+            if let sensor {
+                // Read before the long analysis, so a bad session fails at once.
+                let session = try SensorSession.load(path: sensor, offsetSeconds: sensorOffset)
+                let heart = HeartFusion(session: session, baseline: HeartFusion.baseline(from: job.profile))
+                job.completeRows = { heart.complete($0) }
+                fusion = heart
+            }
             var lastPercent = -1
             let summary = try job.run { done, total in
                 guard !quiet, total > 0 else { return }
@@ -92,6 +114,12 @@ struct Analyze: ParsableCommand {
             }
             print("\(track): \(summary.frameCount) frame(s), face in \(summary.faceFrameCount), face IDs \(summary.faceIDs.map(String.init).joined(separator: " ")), \(summary.detectionCount) detection(s)")
             print("speed: analysis \(fps(summary.analysisSeconds)) fps, decode \(fps(summary.decodeSeconds)) fps (own thread), overall \(fps(summary.wallSeconds)) fps")
+            if let fusion {
+                print(String(format: "heart: %d beats from %@ (offset %.2f s), resting %.0f BPM / %.0f ms RMSSD%@",
+                             fusion.session.beats.count, sensor ?? "", fusion.session.offsetSeconds,
+                             fusion.baseline.restingHeartRateBPM, fusion.baseline.restingRMSSDMs,
+                             job.profile?.restingHeartRateBPM == nil ? " (population defaults)" : ""))
+            }
             print("landmarks: \(summary.landmarksPath)")
             print("plot: \(summary.plotPath)")
         }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Biometrics
 import EmpathyCore
 import FaceAnalysis
 import Foundation
@@ -24,6 +25,11 @@ struct Calibrate: ParsableCommand {
     @Option(help: ArgumentHelp("dlib 68-point shape predictor (.dat).", valueName: "file"))
     var landmarkModel: String = LandmarkPredictor.defaultModelPath
 
+    @Option(help: ArgumentHelp(
+        "A calm sensor recording (empathy sensor record): stores resting heart rate and RMSSD in the profile.",
+        valueName: "session.csv"))
+    var sensor: String?
+
     func validate() throws {
         guard CalibrationLibrary.isValidName(name) else {
             throw ValidationError("--name '\(name)' must be letters, digits, '-', '_' or '.', not starting with '.'")
@@ -35,8 +41,21 @@ struct Calibrate: ParsableCommand {
             let path = output ?? CalibrationLibrary.path(forName: name)
             var job = CalibrateJob(clipPath: clip, name: name, outputPath: path)
             job.modelPath = landmarkModel
+            if let sensor {
+                let session = try SensorSession.load(path: sensor)
+                guard let baseline = HeartBaseline.measure(session.beats) else {
+                    throw EmpathyError.badFile(path: sensor, line: nil, message:
+                        "has \(session.beats.count) beat(s); a resting baseline needs at least 10 clean intervals — record a calm minute")
+                }
+                job.restingHeartRateBPM = baseline.restingHeartRateBPM
+                job.restingRMSSDMs = baseline.restingRMSSDMs
+            }
             let profile = try job.run()
-            print("\(path): neutral face of '\(name)' from \(profile.frameCount) frame(s)")
+            var line = "\(path): neutral face of '\(name)' from \(profile.frameCount) frame(s)"
+            if let bpm = profile.restingHeartRateBPM, let rmssd = profile.restingRMSSDMs {
+                line += String(format: "; resting %.1f BPM, RMSSD %.1f ms", bpm, rmssd)
+            }
+            print(line)
         }
     }
 }

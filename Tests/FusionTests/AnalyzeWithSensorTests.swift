@@ -1,0 +1,86 @@
+import EmpathyCore
+import FaceAnalysis
+import Foundation
+import XCTest
+
+/// `empathy analyze --sensor` and `empathy calibrate --sensor`, run as the
+/// real executable on the demo clip.
+final class AnalyzeWithSensorTests: XCTestCase {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-fusion-\(UUID())")
+        try FileManager.default.createDirectory(at: tmp, withIntermediateDirectories: true)
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private func empathy(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("empathy")
+        let process = Process()
+        process.executableURL = FileManager.default.isExecutableFile(atPath: beside.path)
+            ? beside : Self.root.appendingPathComponent(".build/debug/empathy")
+        process.arguments = arguments
+        process.currentDirectoryURL = Self.root
+        let out = tmp.appendingPathComponent("stdout-\(UUID())"), err = tmp.appendingPathComponent("stderr-\(UUID())")
+        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
+        process.standardOutput = try FileHandle(forWritingTo: out)
+        process.standardError = try FileHandle(forWritingTo: err)
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(300)
+        while process.isRunning && Date() < deadline { usleep(20_000) }
+        if process.isRunning { process.terminate(); XCTFail("empathy \(arguments) hung") }
+        process.waitUntilExit()
+        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
+                (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+    }
+
+    private var demo: String { Self.root.appendingPathComponent("footage/demo/astronaut.mp4").path }
+
+    func testAnalyzeFillsTheHeartColumns() throws {
+        let session = tmp.appendingPathComponent("take.csv")
+        try SyntheticSession.write(to: session)
+        let track = tmp.appendingPathComponent("demo.csv")
+        let run = try empathy(["analyze", demo, "--out", track.path, "--sensor", session.path, "--sensor-offset", "20", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("heart: "), run.stdout)
+        let rows = try EmotionTrackFile.read(path: track.path)
+        XCTAssertEqual(rows.count, 96)
+        for row in rows {
+            XCTAssertEqual(try XCTUnwrap(row.heartRateBPM, "frame \(row.frameIndex)"), 75, accuracy: 0.6)
+            XCTAssertEqual(try XCTUnwrap(row.rmssdMs), 40, accuracy: 1)
+            XCTAssertNotNil(row.beatPhase)
+            XCTAssertNotNil(row.fusedArousal)
+        }
+    }
+
+    func testAnalyzeRejectsABadSessionBeforeAnalysing() throws {
+        let bad = tmp.appendingPathComponent("notes.csv")
+        try "shopping list\n".write(to: bad, atomically: true, encoding: .utf8)
+        let track = tmp.appendingPathComponent("demo.csv")
+        let run = try empathy(["analyze", demo, "--out", track.path, "--sensor", bad.path, "--quiet"])
+        XCTAssertEqual(run.status, 1)
+        XCTAssertEqual(run.stderr.split(separator: "\n").count, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains(bad.path) && run.stderr.contains("line 1"), run.stderr)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: track.path))
+        let offsetAlone = try empathy(["analyze", demo, "--out", track.path, "--sensor-offset", "3"])
+        XCTAssertEqual(offsetAlone.status, 64, offsetAlone.stderr)
+    }
+
+    func testCalibrateStoresRestingHeartValues() throws {
+        let session = tmp.appendingPathComponent("rest.csv")
+        try SyntheticSession.write(to: session)
+        let profilePath = tmp.appendingPathComponent("ana.json")
+        let run = try empathy(["calibrate", demo, "--name", "ana", "--out", profilePath.path, "--sensor", session.path])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let profile = try NeutralProfile.read(path: profilePath.path)
+        XCTAssertEqual(try XCTUnwrap(profile.restingHeartRateBPM), 75, accuracy: 0.6)
+        XCTAssertEqual(try XCTUnwrap(profile.restingRMSSDMs), 40, accuracy: 1)
+        XCTAssertTrue(run.stdout.contains("resting 75"), run.stdout)
+    }
+}
