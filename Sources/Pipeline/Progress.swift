@@ -19,6 +19,21 @@ public struct ProgressSnapshot: Sendable {
     /// Frames rendered (not skipped) per second over the job so far.
     public var framesPerSecond: Double
     public var etaSeconds: Double?
+
+    public init(clipName: String, clipNumber: Int, clipCount: Int, framesDone: Int, framesTotal: Int,
+                jobFramesDone: Int, jobFramesTotal: Int, elapsedSeconds: Double, framesPerSecond: Double,
+                etaSeconds: Double?) {
+        self.clipName = clipName
+        self.clipNumber = clipNumber
+        self.clipCount = clipCount
+        self.framesDone = framesDone
+        self.framesTotal = framesTotal
+        self.jobFramesDone = jobFramesDone
+        self.jobFramesTotal = jobFramesTotal
+        self.elapsedSeconds = elapsedSeconds
+        self.framesPerSecond = framesPerSecond
+        self.etaSeconds = etaSeconds
+    }
 }
 
 public protocol ProgressReporter: AnyObject, Sendable {

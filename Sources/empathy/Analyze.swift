@@ -4,6 +4,7 @@ import EmpathyCore
 import FaceAnalysis
 import Foundation
 import Fusion
+import Pipeline
 
 extension DetectorKind: ExpressibleByArgument {}
 
@@ -99,16 +100,19 @@ struct Analyze: ParsableCommand {
                 job.completeRows = { heart.complete($0) }
                 fusion = heart
             }
-            var lastPercent = -1
+            // The same progress as grade: a bar on a terminal, JSON lines otherwise.
+            let reporter = makeProgressReporter(quiet: quiet)
+            let started = Date()
+            let clipName = URL(fileURLWithPath: input).lastPathComponent
             let summary = try job.run { done, total in
-                guard !quiet, total > 0 else { return }
-                let percent = done * 100 / total
-                if percent != lastPercent {
-                    lastPercent = percent
-                    FileHandle.standardError.write(Data("\ranalyzing \(done)/\(total)".utf8))
-                }
+                let elapsed = Date().timeIntervalSince(started)
+                let fps = elapsed > 0 ? Double(done) / elapsed : 0
+                reporter.update(ProgressSnapshot(
+                    clipName: clipName, clipNumber: 1, clipCount: 1, framesDone: done, framesTotal: total,
+                    jobFramesDone: done, jobFramesTotal: total, elapsedSeconds: elapsed, framesPerSecond: fps,
+                    etaSeconds: fps > 0 ? Double(max(0, total - done)) / fps : nil))
             }
-            if !quiet { FileHandle.standardError.write(Data("\n".utf8)) }
+            reporter.finish()
             func fps(_ seconds: Double) -> String {
                 seconds > 0 ? String(format: "%.1f", Double(summary.frameCount) / seconds) : "-"
             }
