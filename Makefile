@@ -10,7 +10,7 @@ DEMO_OUT = out/demo
 DEMO_LUT = neon-noir/midnight
 DEMO_SESSION = footage/demo/astronaut.session.csv
 
-.PHONY: deps build demo test bench clean luts
+.PHONY: deps build demo test bench bench-analyze clean luts
 
 deps:
 	@scripts/install-deps.sh
@@ -31,6 +31,9 @@ test: deps
 
 bench: build
 	scripts/bench-grade.sh
+
+bench-analyze: build
+	scripts/bench-analyze.sh
 
 luts: deps
 	$(SWIFT) run -c $(CONFIG) neon-noir-gen shaders/luts/neon-noir

@@ -10,8 +10,8 @@
 # the frame loop, i.e. what 'empathy analyze' sustains). The machine's load
 # average is printed first: other work on the machine lowers the numbers.
 #
-# Both detectors are timed: hog (the default) and cascade (Haar proposals
-# confirmed by HOG on small crops).
+# Both detectors are timed: hog (the default) and cascade (OpenCV's LBP
+# cascade, new faces confirmed by HOG on small crops).
 #
 # Usage: scripts/bench-analyze.sh            (RUNS=5 scripts/bench-analyze.sh)
 set -eu
