@@ -17,6 +17,7 @@ out="$here/demo/astronaut.session.csv"
 make -s -C "$root/firmware" sim >/dev/null
 
 work=$(mktemp -d)
+sim= rec=
 trap 'kill $sim $rec 2>/dev/null || true; rm -rf "$work"' EXIT
 "$root/firmware/sim/pulse-sim" --elf "$root/firmware/build-uno/empathy_pulse.elf" --link "$work/tty" \
     --bpm 82 --rsa-ms 45 --jitter-ms 10 --seed 7 --duration-s 40 >/dev/null 2>&1 &

@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  pkg-config
+  make gcc g++ pkg-config   # the tests build the simavr harness (cc) and a dlib reference program (c++)
   libopencv-dev        # video decode (VideoCapture, FFmpeg backend)
   libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0   # headless EGL + GLES 3.2 (Mesa llvmpipe)
   libpng-dev zlib1g-dev libdeflate-dev                  # PNG sequences

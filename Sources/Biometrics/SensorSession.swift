@@ -38,8 +38,8 @@ public final class SessionRecorder {
 
     public init(path: String, source: String, startDate: Date, footageOffsetSeconds: Double = 0) throws {
         self.path = path
-        let url = URL(fileURLWithPath: path)
-        partialPath = url.deletingLastPathComponent().appendingPathComponent("." + url.lastPathComponent + ".partial").path
+        // Per process, so two recorders aimed at one path cannot truncate each other's file.
+        partialPath = AtomicFile.temporaryPath(for: path)
         guard FileManager.default.createFile(atPath: partialPath, contents: nil) else {
             throw EmpathyError.io(path: path, operation: "create the session file", errno: errno == 0 ? EACCES : errno)
         }
@@ -212,6 +212,10 @@ public struct SensorSession: Sendable {
             guard let hostTime = Double(fields[0]), hostTime.isFinite else {
                 throw EmpathyError.badFile(path: path, line: lineNumber, message: "host_time_s '\(fields[0])' is not a number")
             }
+            if let previous = rows.last, hostTime < previous.hostTime {
+                throw EmpathyError.badFile(path: path, line: lineNumber, message:
+                    "host_time_s \(fields[0]) goes back in time (previous row: \(previous.hostTime)); rows must be in recording order")
+            }
             func number(_ column: Int, _ name: String) throws -> Double? {
                 if fields[column].isEmpty { return nil }
                 guard let value = Double(fields[column]), value.isFinite else {
@@ -344,14 +348,16 @@ public struct SensorSession: Sendable {
             : HeartStatistics.heartRateBPM(filtered, at: sessionTime(atFootageSeconds: t), windowSeconds: windowSeconds)
     }
 
-    /// RMSSD over the 60 s before `t`.
+    /// RMSSD over the 60 s before `t`; nil in a gap.
     public func rmssdMs(atFootageSeconds t: Double, windowSeconds: Double = 60) -> Double? {
-        HeartStatistics.rmssdMs(filtered, at: sessionTime(atFootageSeconds: t), windowSeconds: windowSeconds)
+        isInGap(atFootageSeconds: t) ? nil
+            : HeartStatistics.rmssdMs(filtered, at: sessionTime(atFootageSeconds: t), windowSeconds: windowSeconds)
     }
 
-    /// SDNN over the 60 s before `t`.
+    /// SDNN over the 60 s before `t`; nil in a gap.
     public func sdnnMs(atFootageSeconds t: Double, windowSeconds: Double = 60) -> Double? {
-        HeartStatistics.sdnnMs(filtered, at: sessionTime(atFootageSeconds: t), windowSeconds: windowSeconds)
+        isInGap(atFootageSeconds: t) ? nil
+            : HeartStatistics.sdnnMs(filtered, at: sessionTime(atFootageSeconds: t), windowSeconds: windowSeconds)
     }
 
     /// Beat phase 0…1 between the recorded beats around `t` (see `BeatPhase`).

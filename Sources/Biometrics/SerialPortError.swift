@@ -1,3 +1,4 @@
+import EmpathyCore
 import Foundation
 
 #if canImport(Glibc)
@@ -70,22 +71,7 @@ public enum SerialPortError: Error, Equatable, CustomStringConvertible, Localize
 
     public var errorDescription: String? { description }
 
-    static func errnoName(_ code: Int32) -> String {
-        switch code {
-        case EIO: return "EIO"
-        case ENXIO: return "ENXIO"
-        case ENODEV: return "ENODEV"
-        case ENOENT: return "ENOENT"
-        case EACCES: return "EACCES"
-        case EPERM: return "EPERM"
-        case ENOTTY: return "ENOTTY"
-        case EBUSY: return "EBUSY"
-        case EAGAIN: return "EAGAIN"
-        case EINVAL: return "EINVAL"
-        case EISDIR: return "EISDIR"
-        default: return "errno \(code)"
-        }
-    }
+    static func errnoName(_ code: Int32) -> String { EmpathyError.errnoName(code) }
 }
 
 /// Runs a system call, retrying while it fails with `EINTR`; any other

@@ -5,8 +5,10 @@ import Glibc
 #endif
 
 /// Writes files so that a reader never sees a half-written one: the bytes go
-/// to a hidden temporary file in the same folder, are flushed, then renamed
-/// over the destination (rename is atomic within a file system).
+/// to a hidden temporary file in the same folder, which is then renamed over
+/// the destination (rename is atomic within a file system). There is no
+/// fsync: after a power cut a frame may be missing or empty, and a re-run
+/// redoes it (complete frames are recognised by their IEND chunk).
 public enum AtomicFile {
     /// The temporary name used while `path` is being written.
     public static func temporaryPath(for path: String) -> String {

@@ -11,7 +11,8 @@ public struct EmotionState: Sendable, Equatable {
 
     /// Pleasant (+1) to unpleasant (−1).
     public var valence: Float = 0
-    /// Calm (0) to excited (1).
+    /// Calm (−1) to excited (+1), as in the emotion track (face arousal, or
+    /// the arousal fused with the heart where a session was given).
     public var arousal: Float = 0
     /// nil without a sensor reading.
     public var heartRateBPM: Float?
@@ -41,11 +42,4 @@ public struct EmotionState: Sendable, Equatable {
     public init() {}
 
     public func score(_ category: Category) -> Float { categories[category.rawValue] }
-
-    public static func == (a: EmotionState, b: EmotionState) -> Bool {
-        a.valence == b.valence && a.arousal == b.arousal && a.heartRateBPM == b.heartRateBPM
-            && a.beatPhase == b.beatPhase && a.beatPulse == b.beatPulse && a.stress == b.stress
-            && a.categories == b.categories && a.faceBoxStorage == b.faceBoxStorage && a.leftEye == b.leftEye
-            && a.rightEye == b.rightEye && a.noseTip == b.noseTip && a.mouthCenter == b.mouthCenter
-    }
 }

@@ -32,7 +32,9 @@ public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedEr
 
     public var errorDescription: String? { description }
 
-    static func errnoName(_ code: Int32) -> String {
+    /// The C name of an errno value (`ENOENT`), for messages that keep the
+    /// C error findable.
+    public static func errnoName(_ code: Int32) -> String {
         switch code {
         case ENOENT: return "ENOENT"
         case EACCES: return "EACCES"
@@ -47,6 +49,9 @@ public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedEr
         case ENXIO: return "ENXIO"
         case EBUSY: return "EBUSY"
         case ENODEV: return "ENODEV"
+        case ENOTTY: return "ENOTTY"
+        case EAGAIN: return "EAGAIN"
+        case EINVAL: return "EINVAL"
         default: return "errno \(code)"
         }
     }

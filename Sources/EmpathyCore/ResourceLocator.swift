@@ -22,7 +22,11 @@ public enum ResourceLocator {
             return url
         }
         var starts: [URL] = []
-        let exe = URL(fileURLWithPath: CommandLine.arguments.first ?? "").resolvingSymlinksInPath()
+        // The running binary itself (/proc/self/exe), not argv[0], which is a
+        // bare name when the command was found on PATH.
+        let exePath = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe"))
+            ?? CommandLine.arguments.first ?? ""
+        let exe = URL(fileURLWithPath: exePath).resolvingSymlinksInPath()
         starts.append(exe.deletingLastPathComponent())
         starts.append(exe.deletingLastPathComponent().appendingPathComponent("../share/empathy").standardized)
         starts.append(URL(fileURLWithPath: fm.currentDirectoryPath))

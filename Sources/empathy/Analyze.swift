@@ -102,6 +102,7 @@ struct Analyze: ParsableCommand {
             }
             // The same progress as grade: a bar on a terminal, JSON lines otherwise.
             let reporter = makeProgressReporter(quiet: quiet)
+            defer { reporter.finish() }
             let started = Date()
             let clipName = URL(fileURLWithPath: input).lastPathComponent
             let summary = try job.run { done, total in
@@ -112,7 +113,6 @@ struct Analyze: ParsableCommand {
                     jobFramesDone: done, jobFramesTotal: total, elapsedSeconds: elapsed, framesPerSecond: fps,
                     etaSeconds: fps > 0 ? Double(max(0, total - done)) / fps : nil))
             }
-            reporter.finish()
             func fps(_ seconds: Double) -> String {
                 seconds > 0 ? String(format: "%.1f", Double(summary.frameCount) / seconds) : "-"
             }

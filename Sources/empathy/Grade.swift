@@ -66,6 +66,12 @@ struct Grade: ParsableCommand {
             let job = try GradeJob(configuration: config)
             let summary = try job.run(progress: makeProgressReporter(quiet: quiet))
             print(GradeReportFormatter.text(summary))
+            // Each failed clip also gets its one error line on stderr, where logs and farm wrappers look.
+            for clip in summary.clips {
+                if let failure = clip.failure {
+                    FileHandle.standardError.write(Data("empathy: error: \(failure)\n".utf8))
+                }
+            }
             if summary.failed { throw ExitCode.failure }
         }
     }

@@ -60,7 +60,7 @@ final class SerialReaderTests: XCTestCase {
         usleep(200_000)
         let started = Date()
         XCTAssertNil(background.finish(), "stopping is not an error")
-        XCTAssertLessThan(Date().timeIntervalSince(started), 1, "seconds to stop")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 3, "seconds to stop (a hang would never return)")
         XCTAssertTrue(background.log.connections.isEmpty, "no connection reported without a banner")
     }
 

@@ -49,6 +49,12 @@ func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandRe
     process.standardError = errorHandle
     process.standardInput = FileHandle.nullDevice
     try process.run()
+    // A hung child would block the read below for ever: kill it after 5 minutes
+    // (the exit status then fails the test).
+    let pid = process.processIdentifier
+    let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
+    DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
+    defer { watchdog.cancel() }
     let outputData = out.fileHandleForReading.readDataToEndOfFile()
     process.waitUntilExit()
     try errorHandle.close()

@@ -137,7 +137,7 @@ final class CubeFileWriterTests: XCTestCase {
             let elapsedMs = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e6
             print("parse \(size)³ (\(bytes.count) bytes): \(String(format: "%.1f", elapsedMs)) ms")
             XCTAssertEqual(lut.cube?.size, size)
-            XCTAssertLessThan(elapsedMs, 3000, "\(size)³ parse took \(elapsedMs) ms")
+            XCTAssertLessThan(elapsedMs, 8000, "\(size)³ parse took \(elapsedMs) ms")
         }
     }
 }

@@ -20,13 +20,17 @@ final class BoundedQueueTests: XCTestCase {
     func testCancelReleasesABlockedProducer() {
         let queue = BoundedQueue<Int>(capacity: 1)
         queue.push(1)
+        let aboutToPush = DispatchSemaphore(value: 0)
         let finished = DispatchSemaphore(value: 0)
         let result = Mutexed(true)
         Thread {
+            aboutToPush.signal()
             result.set(queue.push(2))  // blocks: the queue is full
             finished.signal()
         }.start()
-        Thread.sleep(forTimeInterval: 0.05)
+        aboutToPush.wait()
+        // The producer is in push or about to be; either way it must not get through.
+        XCTAssertEqual(finished.wait(timeout: .now() + 0.2), .timedOut, "push into a full queue returned")
         queue.cancel()
         XCTAssertEqual(finished.wait(timeout: .now() + 5), .success, "producer stayed blocked after cancel")
         XCTAssertFalse(result.get(), "a push after cancel must report the item was dropped")
