@@ -178,73 +178,23 @@ public final class GradeJob {
 
     private func number(ofFrame frame: Int) -> Int { configuration.startNumber + frame - 1 }
 
-    private enum DecodedItem: Sendable {
-        case frame(Int, RGBAImage)
-        case failed(EmpathyError)
-        case decodeSeconds(Double)
-    }
-
     /// Decodes `frames` (1-based, ascending) on a helper thread and renders
-    /// each on this thread. Gaps of up to `seekThreshold` frames are decoded
-    /// through (cheaper than a keyframe seek); longer gaps seek.
+    /// each on this thread, which owns the GL context.
     private func renderClip(_ frames: [Int], input: String, writer: SequenceWriter, pass: GradePass,
                             report: inout ClipReport, frameDone: () -> Void) throws {
-        guard let first = frames.first else { return }
-        let source = try VideoSource(path: input)
-        let queue = BoundedQueue<DecodedItem>(capacity: 3)
-        let decoderDone = DispatchSemaphore(value: 0)
-        let seekThreshold = 48
-        let thread = Thread {
-            defer { decoderDone.signal() }
-            var seconds = 0.0
-            defer { queue.push(.decodeSeconds(seconds)); queue.close() }
-            do {
-                if first > 1 { try source.seek(toFrameIndex: first - 1) }
-                for frame in frames {
-                    if frame - 1 - source.nextFrameIndex > seekThreshold {
-                        try source.seek(toFrameIndex: frame - 1)
-                    }
-                    // A fresh buffer per frame: the previous one is still queued
-                    // or being shaded, and reusing it would copy it first.
-                    var image: RGBAImage?
-                    repeat {
-                        let t0 = Date()
-                        image = try source.nextFrame()
-                        guard image != nil else {
-                            throw EmpathyError.badFile(
-                                path: input, line: nil,
-                                message: "the clip ended at frame \(source.nextFrameIndex) before frame \(frame); the file may be truncated")
-                        }
-                        seconds += Date().timeIntervalSince(t0)
-                    } while source.nextFrameIndex < frame
-                    guard let image, queue.push(.frame(frame, image)) else { return }
-                }
-            } catch let error as EmpathyError {
-                queue.push(.failed(error))
-            } catch {
-                queue.push(.failed(.message("'\(input)': \(error)")))
-            }
-        }
-        thread.stackSize = 1 << 20
-        thread.start()
+        guard !frames.isEmpty else { return }
+        let decoder = FramePrefetcher(source: try VideoSource(path: input), frameNumbers: frames)
         defer {
-            queue.cancel()
-            decoderDone.wait()
+            decoder.cancel()
+            report.decodeSeconds = decoder.decodeSeconds
         }
-        while let item = queue.pop() {
-            switch item {
-            case let .frame(frame, image):
-                let t0 = Date()
-                // A new output each frame: the last one is still being encoded.
-                let output = try pass.render(image, intensity: configuration.intensity)
-                report.renderSeconds += Date().timeIntervalSince(t0)
-                try writer.submit(output, number: number(ofFrame: frame))
-                frameDone()
-            case let .failed(error):
-                throw error
-            case let .decodeSeconds(seconds):
-                report.decodeSeconds = seconds
-            }
+        while let (frame, image) = try decoder.nextNumbered() {
+            let t0 = Date()
+            // A new output each frame: the last one is still being encoded.
+            let output = try pass.render(image, intensity: configuration.intensity)
+            report.renderSeconds += Date().timeIntervalSince(t0)
+            try writer.submit(output, number: number(ofFrame: frame))
+            frameDone()
         }
     }
 }
