@@ -50,14 +50,15 @@ let package = Package(
         .target(name: "ImageSequence", dependencies: ["EmpathyCore", "CPNG", "CDeflate"]),
         .target(
             name: "Pipeline",
-            dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
+            dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence", "Effects"]),
         .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
+        .target(name: "Effects", dependencies: ["EmpathyCore", "Grading", "Rendering", "CEGL"]),
 
         // MARK: Executables
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading", "Biometrics",
+                "Pipeline", "EmpathyCore", "Grading", "Biometrics", "Effects",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -74,6 +75,10 @@ let package = Package(
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
         .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore"]),
+        .testTarget(
+            name: "EffectsTests",
+            dependencies: ["Effects", "Pipeline", "Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"],
+            exclude: ["Goldens"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
     cxxLanguageStandard: .cxx17
