@@ -56,13 +56,7 @@ public final class EmotionGradePass: EffectPass {
         guard context.contextVersion == "3.2", context.maxTextureBufferSize >= self.base.size * self.base.size * self.base.size else {
             throw EmpathyError.message("the emotion grade needs OpenGL ES 3.2 texture buffers (\(context.renderer) has OpenGL ES \(context.contextVersion))")
         }
-        let size = self.base.size
-        let hostCode = """
-            precision highp samplerBuffer;
-            uniform samplerBuffer gradeTable;
-            const int cubeSize = \(size);
-            """
-        isf = try ISFPass(context: context, shader: try ISFShader.load(shaderURL), hostCode: hostCode)
+        isf = try ISFPass(context: context, shader: try ISFShader.load(shaderURL), hostCode: Self.hostCode(cubeSize: self.base.size))
         glGenBuffers(1, &tableBuffer)
         glBindBuffer(GLenum(GL_TEXTURE_BUFFER), tableBuffer)
         glBufferData(GLenum(GL_TEXTURE_BUFFER), blended.count * 4, nil, GLenum(GL_DYNAMIC_DRAW))
@@ -76,6 +70,15 @@ public final class EmotionGradePass: EffectPass {
             glUniform1i(glGetUniformLocation(program, "gradeTable"), unit)
         }
         try GL.check("setting up the emotion grade")
+    }
+
+    /// The declarations emotion-grade.frag expects from the host.
+    static func hostCode(cubeSize: Int) -> String {
+        """
+        precision highp samplerBuffer;
+        uniform samplerBuffer gradeTable;
+        const int cubeSize = \(cubeSize);
+        """
     }
 
     deinit {

@@ -1,5 +1,6 @@
 import EmpathyCore
 import Foundation
+import Rendering
 
 /// A pass shader file: its ISF header and GLSL, and the source handed to the
 /// compiler.
@@ -96,5 +97,38 @@ public struct ISFShader: Sendable {
             return lines.joined(separator: "\n")
         }
         return "#version \(version)\n\(inserted)\n#line 1\n" + lines.joined(separator: "\n")
+    }
+}
+
+/// What `empathy shaders check` reports for a shader that passed.
+public struct ShaderCheckReport: Sendable {
+    public var path: String
+    public var header: ISFHeader
+    public var renderer: String
+
+    /// Parses the header and compiles and links the shader headlessly as a
+    /// pass; any error names the file (and the line where there is one).
+    public static func check(_ url: URL, context: RenderContext) throws -> ShaderCheckReport {
+        let shader = try ISFShader.load(url)
+        // The built-in grade reads a table the host declares.
+        let hostCode = url.lastPathComponent == "emotion-grade.frag" ? EmotionGradePass.hostCode(cubeSize: 33) : ""
+        _ = try ISFPass(context: context, shader: shader, hostCode: hostCode)
+        return ShaderCheckReport(path: shader.path, header: shader.header, renderer: context.renderer)
+    }
+
+    public var summary: String {
+        let inputs = header.inputs.map { input -> String in
+            var text = "\(input.name) (\(input.type.rawValue)"
+            if let low = input.minimum, let high = input.maximum {
+                text += " \(low.map { "\($0)" }.joined(separator: ","))…\(high.map { "\($0)" }.joined(separator: ","))"
+            }
+            return text + ")"
+        }
+        var lines = ["\(path): OK on \(renderer)", "  inputs: \(inputs.joined(separator: ", "))",
+                     "  passes: \(header.passes.count)"]
+        if !header.persistentTargets.isEmpty {
+            lines.append("  persistent: \(header.persistentTargets.joined(separator: ", ")) (reset every \(header.feedbackResetFrames) frames)")
+        }
+        return lines.joined(separator: "\n")
     }
 }

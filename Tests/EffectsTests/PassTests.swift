@@ -194,3 +194,24 @@ final class PassTests: XCTestCase {
         }
     }
 }
+
+final class ShaderCheckTests: XCTestCase {
+    func testEveryShippedPassAndExampleChecksOK() throws {
+        let context = try RenderContext()
+        for file in ["passes/glitch.frag", "passes/emotion-grade.frag", "isf/heartbeat-vignette.fs",
+                     "isf/face-spotlight.fs", "isf/arousal-shake.fs"] {
+            let report = try ShaderCheckReport.check(TestFrames.shaders.appendingPathComponent(file), context: context)
+            XCTAssertTrue(report.summary.contains("OK"), report.summary)
+        }
+    }
+
+    func testCheckRejectsBrokenHeaderNamingFileAndField() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-bad-header-\(getpid()).fs")
+        try #"/*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" }, { "NAME": "gain", "TYPE": "float", "MIN": 2, "MAX": 1 } ] }*/ void main() { gl_FragColor = vec4(1.0); }"#
+            .write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ShaderCheckReport.check(url, context: try RenderContext())) { error in
+            XCTAssertTrue("\(error)".contains(url.lastPathComponent), "\(error)")
+            XCTAssertTrue("\(error)".contains("INPUTS[1] 'gain'"), "\(error)")
+        }
+    }
+}
