@@ -65,6 +65,7 @@ let package = Package(
             name: "neon-noir-gen",
             dependencies: ["Grading", "ImageSequence", "Footage", "EmpathyCore"]),
         .executableTarget(name: "png-tune", dependencies: ["ImageSequence", "EmpathyCore"]),
+        .executableTarget(name: "render-bench", dependencies: ["Pipeline", "Effects", "Footage", "EmpathyCore"]),
 
         // MARK: Tests
         .testTarget(name: "FootageTests", dependencies: ["Footage", "EmpathyCore"]),
