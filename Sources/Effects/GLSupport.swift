@@ -15,7 +15,7 @@ final class RenderTarget {
         glGenTextures(1, &texture)
         glBindTexture(GLenum(GL_TEXTURE_2D), texture)
         glTexStorage2D(GLenum(GL_TEXTURE_2D), 1, GLenum(float ? GL_RGBA16F : GL_RGBA8), GLsizei(width), GLsizei(height))
-        GL.setSampling(GLenum(GL_TEXTURE_2D), linear: true)
+        GL.setSampling(GLenum(GL_TEXTURE_2D), linear: false)
         var framebuffer: GLuint = 0
         glGenFramebuffers(1, &framebuffer)
         glBindFramebuffer(GLenum(GL_FRAMEBUFFER), framebuffer)

@@ -19,6 +19,8 @@ public struct RenderConfiguration: Sendable {
     public var overwrite = false
     public var png: PNGOptions = .default
     public var platform: RenderContext.Platform = .automatic
+    /// Wait for the GL after each pass to time it (slower; for benchmarks).
+    public var timesPasses = false
 
     public init(input: String, outputDirectory: String, timeline: any EmotionTimeline) {
         self.input = input
@@ -33,6 +35,8 @@ public struct RenderSummary: Sendable {
     public var warmUpFrames = 0
     public var passSeconds = 0.0
     public var readbackSeconds = 0.0
+    /// Per step of the chain ("upload", then each pass), when `timesPasses`.
+    public var passStageSeconds: [(name: String, seconds: Double)] = []
     public var renderer: String
     public var lookPath: String
 }
@@ -72,6 +76,7 @@ public final class RenderJob {
         let renderer = try LookRenderer(
             context: context, look: look, timeline: configuration.timeline,
             shadersDirectory: try ResourceLocator.shadersDirectory())
+        renderer.chain.timesStages = configuration.timesPasses
         let stem = GradeJob.stem(of: configuration.input)
         let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber)
         let writer = try SequenceWriter(
@@ -147,6 +152,7 @@ public final class RenderJob {
         } catch {
             if summary.report.failure == nil { summary.report.failure = "\(error)" }
         }
+        summary.passStageSeconds = renderer.chain.stageSeconds
         summary.report.renderSeconds = summary.passSeconds + summary.readbackSeconds
         summary.report.wallSeconds = Date().timeIntervalSince(started)
         progress.finish()
@@ -188,7 +194,9 @@ public final class RenderJob {
                         }
                         seconds += Date().timeIntervalSince(t0)
                     } while source.nextFrameIndex < frame
-                    guard let image, queue.push(.frame(frame, image)) else { return }
+                    // Flipped here, beside the decoder, so the GPU thread
+                    // uploads rows the way GL stores them.
+                    guard let image, queue.push(.frame(frame, PassChain.bottomUp(image))) else { return }
                 }
             } catch let error as EmpathyError {
                 queue.push(.failed(error))

@@ -21,6 +21,7 @@ do {
         timeline: SyntheticTimeline(frameCount: info.frameCount, framesPerSecond: info.framesPerSecond))
     if arguments.count > 3 { configuration.look = arguments[3] }
     if arguments.count > 4 { configuration.frames = FrameRange(parsing: arguments[4]) }
+    configuration.timesPasses = ProcessInfo.processInfo.environment["RENDER_BENCH_PASSES"] == "1"
     let summary = try RenderJob(configuration: configuration).run(progress: SilentProgress())
     let r = summary.report
     if let failure = r.failure { throw EmpathyError.message(failure) }
@@ -31,6 +32,9 @@ do {
         """, r.framesWritten, summary.warmUpFrames, r.wallSeconds, Double(r.framesWritten) / r.wallSeconds,
         1000 * r.decodeSeconds / written, 1000 * summary.passSeconds / written,
         1000 * summary.readbackSeconds / written, 1000 * r.encodeSeconds / written, summary.renderer))
+    for stage in summary.passStageSeconds {
+        FileHandle.standardError.write(Data(String(format: "  %@: %.1f ms/frame\n", stage.name, 1000 * stage.seconds / Double(summary.warmUpFrames + r.framesWritten)).utf8))
+    }
 } catch {
     FileHandle.standardError.write(Data("render-bench: error: \(error)\n".utf8))
     exit(1)

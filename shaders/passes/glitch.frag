@@ -22,7 +22,8 @@
 // keyframe): blocks chosen at random keep last frame's smear, shifted by a
 // per-block motion vector, instead of taking the new picture:
 //   mosh = mix(frame, previous(uv - motion), keep),
-//   keep = smear · g where the block's random r < g, g = clamp(strength·0.5 + burst, 0, 1).
+//   keep = smear where the block's random r < g (0 elsewhere, and after a reset),
+//   g = clamp(strength·0.5 + burst, 0, 1).
 // Pass 1 (output): scanline and block displacement of the moshed picture,
 // then an RGB split: red and blue sampled at ±split pixels along x,
 //   split = rgbSplitPixels · (0.25·strength + burst) · (0.5 + 0.5·r_line).
@@ -49,11 +50,15 @@ void main() {
     int blockId = block.x + block.y * 4096;
     if (PASSINDEX == 0) {
         vec4 frame = IMG_THIS_PIXEL(inputImage);
-        float r = random(FRAMEINDEX, blockId, 1);
-        vec2 motion = (vec2(random(FRAMEINDEX, blockId, 2), random(FRAMEINDEX, blockId, 3)) - 0.5) * blockPixels * 0.25;
-        vec4 previous = IMG_NORM_PIXEL(moshBuffer, (pixel - motion) / RENDERSIZE);
-        float keep = (r < gain && previous.a > 0.0) ? smear : 0.0;
-        fragColor = vec4(mix(frame.rgb, previous.rgb, keep), 1.0);
+        fragColor = frame;
+        // The condition is the same over a whole block, so llvmpipe skips
+        // the fetch for blocks that keep the new picture.
+        if (random(FRAMEINDEX, blockId, 1) < gain) {
+            vec2 motion = (vec2(random(FRAMEINDEX, blockId, 2), random(FRAMEINDEX, blockId, 3)) - 0.5) * blockPixels * 0.25;
+            vec4 previous = IMG_NORM_PIXEL(moshBuffer, (pixel - motion) / RENDERSIZE);
+            float keep = previous.a > 0.0 ? smear : 0.0;
+            fragColor = vec4(mix(frame.rgb, previous.rgb, keep), frame.a);
+        }
     } else {
         int line = int(pixel.y / 2.0);
         float lineRandom = random(FRAMEINDEX, line, 4);
@@ -70,6 +75,6 @@ void main() {
         // Scanlines: every other line darkened by up to 15 %.
         float scan = 1.0 - 0.15 * gain * float(int(pixel.y) & 1);
         vec3 rgb = vec3(red, middle.g, blue) * scan;
-        fragColor = vec4(floor(clamp(rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), IMG_THIS_PIXEL(inputImage).a);
+        fragColor = vec4(floor(clamp(rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), middle.a);
     }
 }
