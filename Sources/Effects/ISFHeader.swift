@@ -56,8 +56,8 @@ public struct ISFHeader: Sendable, Equatable {
         "isf_FragNormCoord", "isf_FragColor", "main",
     ])
 
-    /// Splits a shader file into its header JSON (nil when the file has
-    /// none) and the line count the header occupies.
+    /// The JSON text of a shader file's leading `/*{ … }*/` comment, nil
+    /// when the file does not start with one.
     static func extractJSON(_ text: String, path: String) throws -> String? {
         let trimmed = text.drop(while: { $0.isWhitespace })
         guard trimmed.hasPrefix("/*") else { return nil }
