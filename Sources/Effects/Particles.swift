@@ -122,8 +122,7 @@ public struct ParticleField: Sendable {
     }
 }
 
-/// Draws a `ParticleField` over the picture: the input copied, then one
-/// instanced soft-disc sprite per particle with additive blending
+/// Draws a `ParticleField` over the picture: one instanced soft-disc sprite per particle with additive blending
 /// (dst = dst + src, src premultiplied). Sprite alpha:
 /// a(r) = (1 − smoothstep(0, 1, r))², r the distance from the centre in sprite radii.
 public final class ParticlePass: EffectPass {
@@ -141,6 +140,8 @@ public final class ParticlePass: EffectPass {
     private let spriteVertexArray: GLuint
     private var instanceBuffer: GLuint = 0
     private var output: RenderTarget?
+    /// A framebuffer for drawing straight onto the previous pass's output.
+    private var inPlaceFramebuffer: GLuint = 0
 
     public init(context: RenderContext, field: ParticleField?) throws {
         self.context = context
@@ -205,6 +206,7 @@ public final class ParticlePass: EffectPass {
     deinit {
         guard (try? context.makeCurrent()) != nil else { return }
         output?.delete()
+        if inPlaceFramebuffer != 0 { glDeleteFramebuffers(1, &inPlaceFramebuffer) }
         var arrays = [vertexArray, spriteVertexArray]
         glDeleteVertexArrays(2, &arrays)
         glDeleteBuffers(1, &instanceBuffer)
@@ -218,21 +220,35 @@ public final class ParticlePass: EffectPass {
         intensity = min(max(value, 0), 2)
     }
 
+    /// After another pass, the sprites are drawn straight onto that pass's
+    /// output (which it redraws every frame), saving a full-frame copy; as
+    /// the first pass, the untouched frame is copied first, since later
+    /// passes may read it.
     public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
         try context.makeCurrent()
-        if output?.width != width || output?.height != height {
-            output?.delete()
-            output = try RenderTarget(width: width, height: height)
+        let result: GLuint
+        if input != source {
+            if inPlaceFramebuffer == 0 { glGenFramebuffers(1, &inPlaceFramebuffer) }
+            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), inPlaceFramebuffer)
+            glFramebufferTexture2D(GLenum(GL_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), input, 0)
+            glViewport(0, 0, GLsizei(width), GLsizei(height))
+            result = input
+        } else {
+            if output?.width != width || output?.height != height {
+                output?.delete()
+                output = try RenderTarget(width: width, height: height)
+            }
+            guard let output else { return input }
+            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), output.framebuffer)
+            glViewport(0, 0, GLsizei(width), GLsizei(height))
+            glUseProgram(copyProgram)
+            glActiveTexture(GLenum(GL_TEXTURE0))
+            glBindTexture(GLenum(GL_TEXTURE_2D), input)
+            glUniform1i(glGetUniformLocation(copyProgram, "inputImage"), 0)
+            glBindVertexArray(vertexArray)
+            glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+            result = output.texture
         }
-        guard let output else { return input }
-        glBindFramebuffer(GLenum(GL_FRAMEBUFFER), output.framebuffer)
-        glViewport(0, 0, GLsizei(width), GLsizei(height))
-        glUseProgram(copyProgram)
-        glActiveTexture(GLenum(GL_TEXTURE0))
-        glBindTexture(GLenum(GL_TEXTURE_2D), input)
-        glUniform1i(glGetUniformLocation(copyProgram, "inputImage"), 0)
-        glBindVertexArray(vertexArray)
-        glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
 
         let particles = field?.particles(at: frame.frameIndex, state: frame.state) ?? []
         if !particles.isEmpty && intensity > 0 {
@@ -256,6 +272,6 @@ public final class ParticlePass: EffectPass {
             glBindVertexArray(0)
         }
         try GL.check("drawing \(particles.count) particles")
-        return output.texture
+        return result
     }
 }

@@ -167,6 +167,26 @@ final class PassTests: XCTestCase {
         XCTAssertGreaterThan(brighter, 20, "a beat burst should light some pixels")
     }
 
+    /// After another pass the sprites are drawn onto that pass's output in
+    /// place; the picture must equal the copy-first path's.
+    func testParticlesDrawnInPlaceMatchTheCopyPath() throws {
+        let context = try RenderContext()
+        let timeline = ConstantTimeline(frameCount: 48, framesPerSecond: 24, base: angryState())
+        let copy = try ISFShader.parse(
+            #"/*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ] }*/ void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage); }"#,
+            path: "copy.fs")
+        let alone = try PassChain(context: context, passes: [try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: 42))])
+        let after = try PassChain(context: context, passes: [
+            try ISFPass(context: context, shader: copy), try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: 42)),
+        ])
+        for f in [16, 20] {
+            let inputs = FrameInputs(frameIndex: f, framesPerSecond: 24, state: timeline.state(at: f))
+            let a = try alone.render(TestFrames.synthetic(), inputs: inputs)
+            let b = try after.render(TestFrames.synthetic(), inputs: inputs)
+            XCTAssertEqual(a.pixels, b.pixels, "frame \(f): in-place particles differ from copy-first particles")
+        }
+    }
+
     func testParticlesDependOnlyOnTheTimeline() {
         let timeline = SyntheticTimeline(frameCount: 200, framesPerSecond: 24)
         let a = ParticleField(timeline: timeline, seed: 3)
