@@ -66,21 +66,23 @@ let package = Package(
             dependencies: ["EmpathyCore", "FaceShim", "Footage", "ImageSequence"]),
         .target(
             name: "Pipeline",
-            dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence"]),
+            dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence", "Effects"]),
         .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
         .target(name: "Fusion", dependencies: ["FaceAnalysis", "Biometrics", "EmpathyCore"]),
+        .target(name: "Effects", dependencies: ["EmpathyCore", "Grading", "Rendering", "CEGL"]),
 
         // MARK: Executables
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading", "Biometrics", "FaceAnalysis", "Fusion",
+                "Pipeline", "EmpathyCore", "Grading", "Biometrics", "FaceAnalysis", "Fusion", "Effects",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "neon-noir-gen",
             dependencies: ["Grading", "ImageSequence", "Footage", "EmpathyCore"]),
         .executableTarget(name: "png-tune", dependencies: ["ImageSequence", "EmpathyCore"]),
+        .executableTarget(name: "render-bench", dependencies: ["Pipeline", "Effects", "Footage", "EmpathyCore"]),
 
         // MARK: Tests
         .testTarget(name: "FootageTests", dependencies: ["Footage", "EmpathyCore"]),
@@ -96,6 +98,10 @@ let package = Package(
             name: "FaceAnalysisTests",
             dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy"],
             exclude: ["Reference"]),
+        .testTarget(
+            name: "EffectsTests",
+            dependencies: ["Effects", "Pipeline", "Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"],
+            exclude: ["Goldens"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -21,12 +21,18 @@ public final class FramePrefetcher: @unchecked Sendable {
     private var cancelled = false
     private let capacity: Int
     private var decodeSecondsTotal = 0.0
+    private let prepare: (@Sendable (RGBAImage) -> RGBAImage)?
 
     /// Starts decoding `source` (which the prefetcher then owns) at once. The
     /// decoder thread keeps the prefetcher alive until the clip ends: a
     /// consumer that stops early calls `cancel()` (e.g. in a `defer`).
-    public init(source: VideoSource, frameNumbers: [Int]? = nil, capacity: Int = 3) {
+    ///
+    /// `prepare` runs on the decoder thread on each frame before it is
+    /// queued (e.g. flipping rows for GL), so that work overlaps too.
+    public init(source: VideoSource, frameNumbers: [Int]? = nil, capacity: Int = 3,
+                prepare: (@Sendable (RGBAImage) -> RGBAImage)? = nil) {
         self.capacity = max(1, capacity)
+        self.prepare = prepare
         let thread = Thread { [self] in decode(source, frameNumbers) }
         thread.name = "empathy-decode"
         thread.start()
@@ -70,7 +76,8 @@ public final class FramePrefetcher: @unchecked Sendable {
     }
 
     /// Queues a frame, waiting while `capacity` are queued; false once cancelled.
-    private func deliver(_ number: Int, _ image: RGBAImage) -> Bool {
+    private func deliver(_ number: Int, _ decoded: RGBAImage) -> Bool {
+        let image = prepare?(decoded) ?? decoded
         condition.lock()
         defer { condition.unlock() }
         while frames.count >= capacity && !cancelled { condition.wait() }

@@ -116,7 +116,7 @@ public final class RenderContext: @unchecked Sendable {
 
     /// Makes this context current on the calling thread if it is not already
     /// (another context created on the same thread would have replaced it).
-    func makeCurrent() throws {
+    public func makeCurrent() throws {
         if eglGetCurrentContext() == context { return }
         guard eglMakeCurrent(display, nil, nil, context) == EGL_TRUE else {
             throw EmpathyError.message(

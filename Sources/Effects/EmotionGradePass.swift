@@ -1,0 +1,139 @@
+import CEGL
+import EmpathyCore
+import Foundation
+import Grading
+import Rendering
+
+/// The emotion-driven grade: Neon Noir looks blended by weight, then
+/// saturation and contrast (shaders/passes/emotion-grade.frag).
+///
+/// Tetrahedral interpolation is linear in the table's entries, so blending
+/// the looks' tables and interpolating once equals blending the looks'
+/// outputs: with weights w_k (parameters named after the looks, 0…1) and
+/// W = Σ w_k, the table is T = base · (1 − min(W, 1)) + Σ w_k · T_k / max(W, 1).
+/// The blend is done on the CPU per frame (33³ entries, well under a
+/// millisecond) and uploaded into one texture buffer, so a pixel costs one
+/// tetrahedral lookup however many looks take part.
+public final class EmotionGradePass: EffectPass {
+    public let name = "emotion-grade"
+    public let feedbackResetFrames = 0
+    public let lookNames: [String]
+    private let isf: ISFPass
+    private let base: LUT3D
+    private let looks: [LUT3D]
+    private var weights: [Float]
+    private var uploadedWeights: [Float]?
+    private var tableBuffer: GLuint = 0
+    private var tableTexture: GLuint = 0
+    private var blended: [Float]
+
+    public var parameterRanges: [String: ClosedRange<Float>?] {
+        var ranges = isf.parameterRanges
+        for name in lookNames { ranges[name] = 0...1 }
+        return ranges
+    }
+
+    /// `base` is drawn where no emotion look has weight; `looks` are
+    /// (parameter name, LUT). Every table must be a 3D table of one size
+    /// with the default 0…1 domain and no shaper.
+    public init(context: RenderContext, shaderURL: URL, base: CubeLUT, looks: [(name: String, lut: CubeLUT)]) throws {
+        func table(_ lut: CubeLUT, _ label: String) throws -> LUT3D {
+            guard let cube = lut.cube, lut.shaper == nil, cube.domainMin == .zero, cube.domainMax == .one else {
+                throw EmpathyError.invalidArgument(
+                    "look '\(label)': the emotion grade blends plain 3D LUTs with a 0…1 domain and no 1D shaper")
+            }
+            return cube
+        }
+        self.base = try table(base, "base")
+        self.looks = try looks.map { try table($0.lut, $0.name) }
+        lookNames = looks.map(\.name)
+        for (cube, name) in zip(self.looks, lookNames) where cube.size != self.base.size {
+            throw EmpathyError.invalidArgument(
+                "look '\(name)' is a \(cube.size)³ LUT but the base is \(self.base.size)³; the emotion grade blends tables of one size")
+        }
+        weights = [Float](repeating: 0, count: looks.count)
+        blended = [Float](repeating: 1, count: self.base.size * self.base.size * self.base.size * 4)
+        guard context.contextVersion == "3.2", context.maxTextureBufferSize >= self.base.size * self.base.size * self.base.size else {
+            throw EmpathyError.message("the emotion grade needs OpenGL ES 3.2 texture buffers (\(context.renderer) has OpenGL ES \(context.contextVersion))")
+        }
+        isf = try ISFPass(context: context, shader: try ISFShader.load(shaderURL), hostCode: Self.hostCode(cubeSize: self.base.size))
+        glGenBuffers(1, &tableBuffer)
+        glBindBuffer(GLenum(GL_TEXTURE_BUFFER), tableBuffer)
+        glBufferData(GLenum(GL_TEXTURE_BUFFER), blended.count * 4, nil, GLenum(GL_DYNAMIC_DRAW))
+        glGenTextures(1, &tableTexture)
+        glBindTexture(GLenum(GL_TEXTURE_BUFFER), tableTexture)
+        glTexBuffer(GLenum(GL_TEXTURE_BUFFER), GLenum(GL_RGBA32F), tableBuffer)
+        let unit: Int32 = 7
+        isf.beforeDraw = { [tableTexture] program in
+            glActiveTexture(GLenum(GL_TEXTURE0 + unit))
+            glBindTexture(GLenum(GL_TEXTURE_BUFFER), tableTexture)
+            glUniform1i(glGetUniformLocation(program, "gradeTable"), unit)
+        }
+        try GL.check("setting up the emotion grade")
+    }
+
+    /// The declarations emotion-grade.frag expects from the host.
+    static func hostCode(cubeSize: Int) -> String {
+        """
+        precision highp samplerBuffer;
+        uniform samplerBuffer gradeTable;
+        const int cubeSize = \(cubeSize);
+        """
+    }
+
+    deinit {
+        guard (try? isf.context.makeCurrent()) != nil else { return }
+        glDeleteTextures(1, &tableTexture)
+        glDeleteBuffers(1, &tableBuffer)
+    }
+
+    public func setParameter(_ name: String, _ value: Float) throws {
+        if let index = lookNames.firstIndex(of: name) {
+            guard value.isFinite else { throw EmpathyError.invalidArgument("emotion grade weight '\(name)' is \(value)") }
+            weights[index] = min(max(value, 0), 1)
+        } else {
+            try isf.setParameter(name, value)
+        }
+    }
+
+    /// The blended table as RGBA texels (see the type's comment).
+    static func blend(base: LUT3D, looks: [LUT3D], weights: [Float], into table: inout [Float]) {
+        let total = weights.reduce(0, +)
+        let baseWeight = 1 - min(total, 1)
+        let scale: Float = total > 1 ? 1 / total : 1
+        let count = base.size * base.size * base.size
+        table.withUnsafeMutableBufferPointer { out in
+            base.values.withUnsafeBufferPointer { b in
+                for k in 0..<count {
+                    out[4 * k] = b[3 * k] * baseWeight
+                    out[4 * k + 1] = b[3 * k + 1] * baseWeight
+                    out[4 * k + 2] = b[3 * k + 2] * baseWeight
+                    out[4 * k + 3] = 1
+                }
+            }
+            for (look, weight) in zip(looks, weights) where weight > 0 {
+                let w = weight * scale
+                look.values.withUnsafeBufferPointer { t in
+                    for k in 0..<count {
+                        out[4 * k] += t[3 * k] * w
+                        out[4 * k + 1] += t[3 * k + 1] * w
+                        out[4 * k + 2] += t[3 * k + 2] * w
+                    }
+                }
+            }
+        }
+    }
+
+    public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
+        try isf.context.makeCurrent()
+        if uploadedWeights != weights {
+            Self.blend(base: base, looks: looks, weights: weights, into: &blended)
+            glBindBuffer(GLenum(GL_TEXTURE_BUFFER), tableBuffer)
+            blended.withUnsafeBytes { bytes in
+                glBufferSubData(GLenum(GL_TEXTURE_BUFFER), 0, bytes.count, bytes.baseAddress)
+            }
+            uploadedWeights = weights
+        }
+        return try isf.render(input: input, source: source, frame: frame, width: width, height: height)
+    }
+}

@@ -1,0 +1,298 @@
+import EmpathyCore
+import Foundation
+
+/// A look file (`looks/<name>.json`): the pass chain, and for each pass
+/// parameter the emotion fields that drive it. See looks/README.md.
+public struct Look: Sendable {
+    /// An emotion field a parameter can follow.
+    public enum Source: String, Sendable, CaseIterable {
+        case valence, arousal, heartRate, beatPhase, beatPulse, stress
+        case neutral, happiness, sadness, surprise, fear, anger, disgust, faceFound
+
+        public func value(in state: EmotionState) -> Float {
+            switch self {
+            case .valence: return state.valence
+            case .arousal: return state.arousal
+            case .heartRate: return state.heartRateBPM ?? 0
+            case .beatPhase: return state.beatPhase
+            case .beatPulse: return state.beatPulse
+            case .stress: return state.stress
+            case .neutral: return state.score(.neutral)
+            case .happiness: return state.score(.happiness)
+            case .sadness: return state.score(.sadness)
+            case .surprise: return state.score(.surprise)
+            case .fear: return state.score(.fear)
+            case .anger: return state.score(.anger)
+            case .disgust: return state.score(.disgust)
+            case .faceFound: return state.faceBox == nil ? 0 : 1
+            }
+        }
+    }
+
+    /// How one parameter follows the emotion, per frame f:
+    ///   x_f = constant + Σ weight_i · source_i(f);
+    ///   with `riseMs` > 0: x_f = max(0, x_f − x_(f−n)), n = round(riseMs · fps / 1000) frames
+    ///   (the rise over that window; bursts on sudden rises);
+    ///   c_f = curve(x_f), piecewise linear through `curve`'s points, flat beyond the ends;
+    ///   y_0 = c_0, y_f = y_(f−1) + (c_f − y_(f−1)) · (1 − e^(−Δt/τ)), Δt = 1/fps,
+    ///   τ = attackMs when c_f > y_(f−1), else releaseMs (0 follows at once).
+    /// y depends only on frames 0…f, computed from frame 0, so it is the same
+    /// in any chunk.
+    public struct Mapping: Sendable, Equatable {
+        public var constant: Float = 0
+        public var weights: [(Source, Float)] = []
+        public var riseMs: Double = 0
+        public var curve: [SIMD2<Float>] = []
+        public var attackMs: Double = 0
+        public var releaseMs: Double = 0
+
+        public static func == (a: Mapping, b: Mapping) -> Bool {
+            a.constant == b.constant && a.weights.map(\.0) == b.weights.map(\.0) && a.weights.map(\.1) == b.weights.map(\.1)
+                && a.riseMs == b.riseMs && a.curve == b.curve && a.attackMs == b.attackMs && a.releaseMs == b.releaseMs
+        }
+
+        public func shape(_ x: Float) -> Float {
+            guard let first = curve.first, let last = curve.last else { return x }
+            if x <= first.x { return first.y }
+            if x >= last.x { return last.y }
+            for k in 1..<curve.count where x <= curve[k].x {
+                let a = curve[k - 1], b = curve[k]
+                return a.y + (b.y - a.y) * (x - a.x) / (b.x - a.x)
+            }
+            return last.y
+        }
+    }
+
+    public enum PassKind: Sendable, Equatable {
+        /// An ISF shader file (a built-in pass in shaders/passes, or a user's).
+        case shader(path: String)
+        /// The emotion-driven grade: a base LUT and emotion looks by parameter name.
+        case emotionGrade(base: String, looks: [String: String])
+        case particles(seed: UInt64)
+    }
+
+    public struct Pass: Sendable, Equatable {
+        public var kind: PassKind
+        /// Parameter name → mapping, in file order.
+        public var parameters: [(name: String, mapping: Mapping)]
+
+        public static func == (a: Pass, b: Pass) -> Bool {
+            a.kind == b.kind && a.parameters.map(\.name) == b.parameters.map(\.name)
+                && a.parameters.map(\.mapping) == b.parameters.map(\.mapping)
+        }
+    }
+
+    public var name: String
+    public var description: String
+    public var passes: [Pass]
+    /// The file it came from (for messages).
+    public var path: String
+
+    public static func load(_ url: URL) throws -> Look {
+        let path = url.relativePath
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            throw EmpathyError.io(path: path, operation: "read look", errno: FileManager.default.fileExists(atPath: url.path) ? EACCES : ENOENT)
+        }
+        return try parse(data, path: path, shadersDirectory: try? ResourceLocator.shadersDirectory())
+    }
+
+    /// Parses a look; errors name the file and the field
+    /// (`'looks/x.json': field 'passes[1].parameters.strength.curve': …`).
+    public static func parse(_ data: Data, path: String, shadersDirectory: URL?) throws -> Look {
+        func fail(_ field: String, _ message: String) -> EmpathyError {
+            .badFile(path: path, line: nil, message: "field '\(field)': \(message)")
+        }
+        let object: Any
+        do {
+            object = try JSONSerialization.jsonObject(with: Data(data))
+        } catch {
+            throw EmpathyError.badFile(
+                path: path, line: nil,
+                message: "not valid JSON (\((error as NSError).userInfo[NSDebugDescriptionErrorKey] ?? error.localizedDescription))")
+        }
+        guard let root = object as? [String: Any] else { throw fail("(top level)", "expected a JSON object") }
+        let known: Set<String> = ["name", "description", "passes"]
+        for key in root.keys.sorted() where !known.contains(key) {
+            throw fail(key, "unknown field; a look has name, description and passes")
+        }
+        guard let name = root["name"] as? String, !name.isEmpty else { throw fail("name", "missing or not a string") }
+        let description = root["description"] as? String ?? ""
+        guard let rawPasses = root["passes"] as? [Any], !rawPasses.isEmpty else {
+            throw fail("passes", "missing or empty; list at least one pass")
+        }
+        var passes: [Pass] = []
+        for (index, raw) in rawPasses.enumerated() {
+            let field = "passes[\(index)]"
+            guard let entry = raw as? [String: Any] else { throw fail(field, "expected an object") }
+            let passKeys: Set<String> = ["pass", "shader", "base", "looks", "seed", "parameters"]
+            for key in entry.keys.sorted() where !passKeys.contains(key) {
+                throw fail("\(field).\(key)", "unknown field; a pass has pass or shader, parameters (and base/looks for emotion-grade, seed for particles)")
+            }
+            let kind: PassKind
+            switch (entry["pass"], entry["shader"]) {
+            case (let pass as String, nil):
+                switch pass {
+                case "emotion-grade":
+                    guard let base = entry["base"] as? String else { throw fail("\(field).base", "emotion-grade needs a base LUT, e.g. \"neon-noir/midnight\"") }
+                    guard let looks = entry["looks"] as? [String: String], !looks.isEmpty else {
+                        throw fail("\(field).looks", "emotion-grade needs looks: { \"rage\": \"neon-noir/rage\", … }")
+                    }
+                    kind = .emotionGrade(base: base, looks: looks)
+                case "particles":
+                    var seed: UInt64 = 0x5EED
+                    if let raw = entry["seed"] {
+                        guard let number = raw as? NSNumber, !isJSONBoolean(raw), number.int64Value >= 0 else {
+                            throw fail("\(field).seed", "must be a whole number ≥ 0")
+                        }
+                        seed = number.uint64Value
+                    }
+                    kind = .particles(seed: seed)
+                default:
+                    let file = "passes/\(pass).frag"
+                    if let shadersDirectory, !FileManager.default.fileExists(atPath: shadersDirectory.appendingPathComponent(file).path) {
+                        throw fail("\(field).pass", "unknown pass '\(pass)'; use emotion-grade, particles, a file in shaders/passes, or \"shader\": \"path.fs\"")
+                    }
+                    kind = .shader(path: file)
+                }
+            case (nil, let shader as String):
+                kind = .shader(path: shader)
+            default:
+                throw fail(field, "give exactly one of \"pass\" (a built-in name) or \"shader\" (an ISF file)")
+            }
+            var parameters: [(String, Mapping)] = []
+            if let rawParameters = entry["parameters"] {
+                guard let dictionary = rawParameters as? [String: Any] else { throw fail("\(field).parameters", "expected an object") }
+                for key in dictionary.keys.sorted() {
+                    parameters.append((key, try parseMapping(dictionary[key] as Any, field: "\(field).parameters.\(key)", fail: fail)))
+                }
+            }
+            passes.append(Pass(kind: kind, parameters: parameters))
+        }
+        return Look(name: name, description: description, passes: passes, path: path)
+    }
+
+    static func parseMapping(_ raw: Any, field: String, fail: (String, String) -> EmpathyError) throws -> Mapping {
+        var mapping = Mapping()
+        if let number = raw as? NSNumber, !isJSONBoolean(raw) {
+            mapping.constant = number.floatValue
+            return mapping
+        }
+        guard let entry = raw as? [String: Any] else {
+            throw fail(field, "expected a number or an object with from, curve, attackMs, releaseMs")
+        }
+        let keys: Set<String> = ["value", "from", "riseMs", "curve", "attackMs", "releaseMs"]
+        for key in entry.keys.sorted() where !keys.contains(key) {
+            throw fail("\(field).\(key)", "unknown field; use value, from, riseMs, curve, attackMs, releaseMs")
+        }
+        func number(_ key: String, minimum: Double? = nil) throws -> Double? {
+            guard let value = entry[key] else { return nil }
+            guard let n = value as? NSNumber, !isJSONBoolean(value), n.doubleValue.isFinite else { throw fail("\(field).\(key)", "must be a number") }
+            if let minimum, n.doubleValue < minimum { throw fail("\(field).\(key)", "must be at least \(minimum)") }
+            return n.doubleValue
+        }
+        mapping.constant = Float(try number("value") ?? 0)
+        mapping.riseMs = try number("riseMs", minimum: 0) ?? 0
+        mapping.attackMs = try number("attackMs", minimum: 0) ?? 0
+        mapping.releaseMs = try number("releaseMs", minimum: 0) ?? 0
+        if let from = entry["from"] {
+            if let single = from as? String {
+                guard let source = Source(rawValue: single) else {
+                    throw fail("\(field).from", "unknown emotion field '\(single)'; use one of \(Source.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                mapping.weights = [(source, 1)]
+            } else if let weighted = from as? [String: Any] {
+                for key in weighted.keys.sorted() {
+                    guard let source = Source(rawValue: key) else {
+                        throw fail("\(field).from.\(key)", "unknown emotion field; use one of \(Source.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    guard let weight = weighted[key] as? NSNumber, !isJSONBoolean(weighted[key]) else {
+                        throw fail("\(field).from.\(key)", "the weight must be a number")
+                    }
+                    mapping.weights.append((source, weight.floatValue))
+                }
+            } else {
+                throw fail("\(field).from", "expected an emotion field name or { \"field\": weight, … }")
+            }
+        }
+        if let curve = entry["curve"] {
+            guard let points = curve as? [[NSNumber]], points.count >= 2, points.allSatisfy({ $0.count == 2 }) else {
+                throw fail("\(field).curve", "expected at least two [x, y] points")
+            }
+            mapping.curve = points.map { SIMD2($0[0].floatValue, $0[1].floatValue) }
+            for k in 1..<mapping.curve.count where !(mapping.curve[k].x > mapping.curve[k - 1].x) {
+                throw fail("\(field).curve", "x must increase from point to point (point \(k) has x = \(mapping.curve[k].x))")
+            }
+        }
+        return mapping
+    }
+}
+
+/// Every parameter's value for every frame of a timeline, computed once from
+/// frame 0 (see `Look.Mapping`).
+public struct LookAutomation: Sendable {
+    /// values[pass][parameter][frameIndex]
+    public let values: [[(name: String, perFrame: [Float])]]
+
+    public init(look: Look, timeline: any EmotionTimeline) {
+        let count = max(timeline.frameCount, 0)
+        let states = (0..<count).map { timeline.state(at: $0) }
+        let fps = timeline.framesPerSecond
+        let dt = 1 / fps
+        values = look.passes.map { pass in
+            pass.parameters.map { parameter -> (String, [Float]) in
+                let m = parameter.mapping
+                var raw = states.map { state in
+                    m.weights.reduce(m.constant) { $0 + $1.1 * $1.0.value(in: state) }
+                }
+                if m.riseMs > 0 {
+                    let n = max(1, Int((m.riseMs * fps / 1000).rounded()))
+                    let original = raw
+                    for f in raw.indices { raw[f] = max(0, original[f] - original[max(0, f - n)]) }
+                }
+                var out = [Float](repeating: 0, count: count)
+                var y: Float = 0
+                for f in 0..<count {
+                    let c = m.shape(raw[f])
+                    if f == 0 {
+                        y = c
+                    } else {
+                        let tau = (c > y ? m.attackMs : m.releaseMs) / 1000
+                        y = tau > 0 ? y + (c - y) * Float(1 - exp(-dt / tau)) : c
+                    }
+                    out[f] = y
+                }
+                return (parameter.name, out)
+            }
+        }
+    }
+}
+
+/// Finds looks: a path to a `.json` file, or a name in `looks/`.
+public enum LookLibrary {
+    public static let defaultName = "neon-noir"
+
+    public static func directory() throws -> URL { try ResourceLocator.root().appendingPathComponent("looks") }
+
+    /// Shipped look files, sorted by name.
+    public static func shipped() throws -> [URL] {
+        let dir = try directory()
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+        return files.filter { $0.hasSuffix(".json") }.sorted().map { dir.appendingPathComponent($0) }
+    }
+
+    public static func resolve(_ reference: String) throws -> URL {
+        if reference.hasSuffix(".json") || reference.contains("/") {
+            guard FileManager.default.fileExists(atPath: reference) else {
+                throw EmpathyError.io(path: reference, operation: "read look", errno: ENOENT)
+            }
+            return URL(fileURLWithPath: reference)
+        }
+        let url = try directory().appendingPathComponent("\(reference).json")
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            let names = ((try? shipped()) ?? []).map { $0.deletingPathExtension().lastPathComponent }
+            throw EmpathyError.invalidArgument(
+                "unknown look '\(reference)'; choose one of \(names.joined(separator: ", ")) or give a .json path")
+        }
+        return url
+    }
+}

@@ -1,0 +1,197 @@
+import CEGL
+import EmpathyCore
+import Foundation
+import Rendering
+
+/// Runs passes one after another on a frame: upload, each pass's draw,
+/// `glReadPixels` of the last. A look decides the passes and drives their
+/// parameters (`LookRenderer`).
+///
+/// Upload: rows are uploaded as they are in memory; a top-down frame is then
+/// drawn flipped into a frame-sized buffer, so every pass sees the picture
+/// with row 0 at the bottom. The output comes back bottom-up (`.bottomUp`);
+/// the PNG writer flips for free.
+///
+/// Feedback: a pass with persistent buffers is cleared at every multiple of
+/// its `feedbackResetFrames`, so frame f depends on the frames from
+/// `warmUpStart(forFrameIndex: f)` to f. Render those first (in order) and
+/// every frame has the same bytes however a range is chunked.
+///
+/// Not Sendable: GL objects belong to the context's thread.
+public final class PassChain {
+    public let context: RenderContext
+    public private(set) var passes: [any EffectPass]
+
+    private let flipProgram: GLuint
+    private let vertexArray: GLuint
+    private var uploadTexture: GLuint = 0
+    private var flipped: RenderTarget?
+    private var width = 0
+    private var height = 0
+    /// When true, `draw` waits for the GL after each step and adds its time
+    /// to `stageSeconds` ("upload", then each pass's name) — for benchmarks.
+    public var timesStages = false
+    public private(set) var stageSeconds: [(name: String, seconds: Double)] = []
+
+    public init(context: RenderContext, passes: [any EffectPass]) throws {
+        self.context = context
+        self.passes = passes
+        try context.makeCurrent()
+        let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
+        flipProgram = try GL.link(
+            vertex: """
+                #version \(version)
+                out vec2 uv;
+                void main() {
+                    vec2 position = vec2(float((gl_VertexID & 1) << 2) - 1.0, float((gl_VertexID & 2) << 1) - 1.0);
+                    uv = vec2(position.x * 0.5 + 0.5, 0.5 - position.y * 0.5);
+                    gl_Position = vec4(position, 0.0, 1.0);
+                }
+                """, vertexPath: "built-in flip vertex shader",
+            fragment: """
+                #version \(version)
+                precision highp float;
+                uniform sampler2D frame;
+                in vec2 uv;
+                out vec4 fragColor;
+                void main() { fragColor = texture(frame, uv); }
+                """, fragmentPath: "built-in flip fragment shader")
+        var vertexArray: GLuint = 0
+        glGenVertexArrays(1, &vertexArray)
+        self.vertexArray = vertexArray
+    }
+
+    deinit {
+        guard (try? context.makeCurrent()) != nil else { return }
+        flipped?.delete()
+        var texture = uploadTexture
+        if texture != 0 { glDeleteTextures(1, &texture) }
+        var vertexArray = vertexArray
+        glDeleteVertexArrays(1, &vertexArray)
+        glDeleteProgram(flipProgram)
+    }
+
+    /// The first frame index that must be rendered (in order, up to
+    /// `frameIndex`) for `frameIndex` to come out the same as in any other
+    /// chunking: the latest feedback reset at or before it.
+    public func warmUpStart(forFrameIndex frameIndex: Int) -> Int {
+        var start = frameIndex
+        for pass in passes where pass.feedbackResetFrames > 0 {
+            start = min(start, frameIndex - frameIndex % pass.feedbackResetFrames)
+        }
+        return max(0, start)
+    }
+
+    /// Renders one frame through every pass; the result is `.bottomUp`.
+    public func render(_ frame: RGBAImage, inputs: FrameInputs) throws -> RGBAImage {
+        let count = frame.width * frame.height * 4
+        var output = RGBAImage(
+            width: frame.width, height: frame.height,
+            pixels: [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count },
+            rowOrder: .bottomUp)
+        let texture = try draw(frame, inputs: inputs)
+        try readBack(texture, into: &output)
+        return output
+    }
+
+    /// Uploads and draws; returns the texture holding the result (for timing
+    /// the stages separately, with `readBack`).
+    public func draw(_ frame: RGBAImage, inputs: FrameInputs) throws -> GLuint {
+        try context.makeCurrent()
+        if timesStages { glFinish(); stageClock = Date() }
+        guard frame.pixels.count == frame.width * frame.height * 4, frame.width > 0, frame.height > 0 else {
+            throw EmpathyError.invalidArgument("frame \(inputs.frameIndex + 1) has \(frame.pixels.count) bytes for \(frame.width)x\(frame.height) RGBA")
+        }
+        if frame.width != width || frame.height != height { try resize(width: frame.width, height: frame.height) }
+        glActiveTexture(GLenum(GL_TEXTURE0))
+        glBindTexture(GLenum(GL_TEXTURE_2D), uploadTexture)
+        glPixelStorei(GLenum(GL_UNPACK_ALIGNMENT), 4)
+        frame.pixels.withUnsafeBytes { bytes in
+            glTexSubImage2D(GLenum(GL_TEXTURE_2D), 0, 0, 0, GLsizei(width), GLsizei(height),
+                            GLenum(GL_RGBA), GLenum(GL_UNSIGNED_BYTE), bytes.baseAddress)
+        }
+        var source = uploadTexture
+        if frame.rowOrder == .topDown, let flipped {
+            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), flipped.framebuffer)
+            glViewport(0, 0, GLsizei(width), GLsizei(height))
+            glUseProgram(flipProgram)
+            glUniform1i(glGetUniformLocation(flipProgram, "frame"), 0)
+            glBindVertexArray(vertexArray)
+            glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+            source = flipped.texture
+        }
+        if timesStages { note(0, "upload") }
+        var current = source
+        for (index, pass) in passes.enumerated() {
+            current = try pass.render(input: current, source: source, frame: inputs, width: width, height: height)
+            if timesStages { note(index + 1, pass.name) }
+        }
+        return current
+    }
+
+    /// `glReadPixels` of `texture` into `output` (row 0 = bottom).
+    public func readBack(_ texture: GLuint, into output: inout RGBAImage) throws {
+        var framebuffer: GLuint = 0
+        glGenFramebuffers(1, &framebuffer)
+        defer { glDeleteFramebuffers(1, &framebuffer) }
+        glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
+        glFramebufferTexture2D(GLenum(GL_READ_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), texture, 0)
+        if output.width != width || output.height != height {
+            output = RGBAImage(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height * 4), rowOrder: .bottomUp)
+        }
+        output.rowOrder = .bottomUp
+        glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
+        output.pixels.withUnsafeMutableBytes { bytes in
+            glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGBA), GLenum(GL_UNSIGNED_BYTE), bytes.baseAddress)
+        }
+        try GL.check("reading back a \(width)x\(height) frame")
+    }
+
+    private var stageClock = Date()
+
+    private func note(_ index: Int, _ name: String) {
+        glFinish()
+        let now = Date()
+        if stageSeconds.count <= index { stageSeconds.append((name, 0)) }
+        stageSeconds[index].seconds += now.timeIntervalSince(stageClock)
+        stageClock = now
+    }
+
+    /// The same picture with rows bottom-up: a top-down frame flipped on the
+    /// CPU (one row copy each, ~2 ms at 1080p), so that a decode thread can
+    /// do it and the chain skips its flip draw.
+    public static func bottomUp(_ image: RGBAImage) -> RGBAImage {
+        guard image.rowOrder == .topDown else { return image }
+        let rowBytes = image.width * 4, height = image.height
+        let count = rowBytes * height
+        let pixels = [UInt8](unsafeUninitializedCapacity: count) { out, initialized in
+            image.pixels.withUnsafeBufferPointer { source in
+                guard let from = source.baseAddress, let to = out.baseAddress else { return }
+                for y in 0..<height {
+                    (to + (height - 1 - y) * rowBytes).update(from: from + y * rowBytes, count: rowBytes)
+                }
+            }
+            initialized = count
+        }
+        return RGBAImage(width: image.width, height: height, pixels: pixels, rowOrder: .bottomUp)
+    }
+
+    /// Waits for the GL to finish (for timing stages).
+    public func finish() { glFinish() }
+
+    private func resize(width: Int, height: Int) throws {
+        guard width <= context.maxTextureSize, height <= context.maxTextureSize else {
+            throw EmpathyError.invalidArgument(
+                "frame \(width)x\(height) is larger than this GL's \(context.maxTextureSize)-pixel texture limit (\(context.renderer)); scale the footage down")
+        }
+        if uploadTexture != 0 { glDeleteTextures(1, &uploadTexture) }
+        glGenTextures(1, &uploadTexture)
+        glBindTexture(GLenum(GL_TEXTURE_2D), uploadTexture)
+        glTexStorage2D(GLenum(GL_TEXTURE_2D), 1, GLenum(GL_RGBA8), GLsizei(width), GLsizei(height))
+        GL.setSampling(GLenum(GL_TEXTURE_2D), linear: false)
+        flipped?.delete()
+        flipped = try RenderTarget(width: width, height: height)
+        self.width = width
+        self.height = height
+    }
+}

@@ -1,0 +1,177 @@
+import EmpathyCore
+import Effects
+import Footage
+import Foundation
+import ImageSequence
+import Rendering
+
+/// Everything an emotion render needs; checked by `RenderJob.init`.
+public struct RenderConfiguration: Sendable {
+    public var input: String
+    /// A look name in `looks/` (`neon-noir`) or a `.json` path.
+    public var look: String = LookLibrary.defaultName
+    public var outputDirectory: String
+    public var timeline: any EmotionTimeline
+    public var frames: FrameRange?
+    /// The number of clip frame 1 in file names.
+    public var startNumber: Int = 1
+    public var padding: Int = 4
+    public var overwrite = false
+    public var png: PNGOptions = .default
+    public var platform: RenderContext.Platform = .automatic
+    /// Wait for the GL after each pass to time it (slower; for benchmarks).
+    public var timesPasses = false
+
+    public init(input: String, outputDirectory: String, timeline: any EmotionTimeline) {
+        self.input = input
+        self.outputDirectory = outputDirectory
+        self.timeline = timeline
+    }
+}
+
+public struct RenderSummary: Sendable {
+    public var report: ClipReport
+    /// Frames rendered only to rebuild feedback buffers before a chunk's first frame.
+    public var warmUpFrames = 0
+    public var passSeconds = 0.0
+    public var readbackSeconds = 0.0
+    /// Per step of the chain ("upload", then each pass), when `timesPasses`.
+    public var passStageSeconds: [(name: String, seconds: Double)] = []
+    public var renderer: String
+    public var lookPath: String
+}
+
+/// Renders a clip through a look's pass chain with a per-frame emotion
+/// state, into a PNG sequence (`<out>/<stem>.0001.png`).
+///
+/// Like `GradeJob`: a decode thread feeds a bounded queue, the calling thread
+/// (which owns the GL context) draws, and `SequenceWriter`'s encoders write.
+/// Complete frames are skipped. A frame's bytes depend only on the clip, the
+/// timeline, the look and the frame number: feedback buffers reset at fixed
+/// frame indices, and before a chunk's first frame the job renders (without
+/// writing) the frames back to the last reset.
+public final class RenderJob {
+    public let configuration: RenderConfiguration
+    public let look: Look
+    public let info: ClipInfo
+
+    public init(configuration: RenderConfiguration) throws {
+        self.configuration = configuration
+        look = try Look.load(try LookLibrary.resolve(configuration.look))
+        info = try VideoSource(path: configuration.input).info
+        let timeline = configuration.timeline
+        guard timeline.frameCount >= info.frameCount else {
+            throw EmpathyError.invalidArgument(
+                "the emotion track has \(timeline.frameCount) frames but '\(configuration.input)' has \(info.frameCount); analyse this clip again (is the track from another clip?)")
+        }
+        guard abs(timeline.framesPerSecond - info.framesPerSecond) < 0.01 else {
+            throw EmpathyError.invalidArgument(
+                "the emotion track runs at \(timeline.framesPerSecond) fps but '\(configuration.input)' at \(info.framesPerSecond) fps; analyse this clip again")
+        }
+    }
+
+    public func run(progress: any ProgressReporter) throws -> RenderSummary {
+        let started = Date()
+        let context = try RenderContext(platform: configuration.platform)
+        let renderer = try LookRenderer(
+            context: context, look: look, timeline: configuration.timeline,
+            shadersDirectory: try ResourceLocator.shadersDirectory())
+        renderer.chain.timesStages = configuration.timesPasses
+        let stem = GradeJob.stem(of: configuration.input)
+        let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber)
+        let writer = try SequenceWriter(
+            directory: configuration.outputDirectory, naming: naming, options: configuration.png,
+            overwrite: configuration.overwrite)
+        var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
+                                firstFileName: naming.fileName(number: configuration.startNumber))
+        let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: info.frameCount)
+        var needed: [Int] = []
+        for frame in range.map(Array.init) ?? [] {
+            if writer.isComplete(number: configuration.startNumber + frame - 1) {
+                writer.noteSkipped()
+                report.framesSkipped += 1
+            } else {
+                needed.append(frame)
+            }
+        }
+        report.framesPlanned = range?.count ?? 0
+        report.firstFileName = naming.fileName(number: configuration.startNumber + (range?.lowerBound ?? 1) - 1)
+        // Frames to draw: each needed frame and the frames back to its
+        // chain's last feedback reset (1-based frame = index + 1).
+        var process = Set<Int>()
+        for frame in needed {
+            process.formUnion((renderer.warmUpStart(forFrameIndex: frame - 1) + 1)...frame)
+        }
+        let neededSet = Set(needed)
+        var summary = RenderSummary(report: report, renderer: context.renderer, lookPath: look.path)
+        summary.warmUpFrames = process.count - needed.count
+
+        var done = report.framesSkipped
+        var rendered = 0
+        let clipName = URL(fileURLWithPath: configuration.input).lastPathComponent
+        let total = report.framesPlanned
+        let snapshot = { () -> ProgressSnapshot in
+            let elapsed = Date().timeIntervalSince(started)
+            let fps = elapsed > 0 ? Double(rendered) / elapsed : 0
+            return ProgressSnapshot(
+                clipName: clipName, clipNumber: 1, clipCount: 1, framesDone: done, framesTotal: total,
+                jobFramesDone: done, jobFramesTotal: total, elapsedSeconds: elapsed, framesPerSecond: fps,
+                etaSeconds: fps > 0 ? Double(total - done) / fps : nil)
+        }
+        progress.update(snapshot())
+        do {
+            try decodeAndRender(process.sorted()) { frame, image in
+                let t0 = Date()
+                let inputs = try renderer.prepare(frameIndex: frame - 1)
+                let texture = try renderer.chain.draw(image, inputs: inputs)
+                guard neededSet.contains(frame) else { return }
+                renderer.chain.finish()
+                let t1 = Date()
+                let count = image.width * image.height * 4
+                var output = RGBAImage(
+                    width: image.width, height: image.height,
+                    pixels: [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count },
+                    rowOrder: .bottomUp)
+                try renderer.chain.readBack(texture, into: &output)
+                let t2 = Date()
+                summary.passSeconds += t1.timeIntervalSince(t0)
+                summary.readbackSeconds += t2.timeIntervalSince(t1)
+                try writer.submit(output, number: configuration.startNumber + frame - 1)
+                done += 1
+                rendered += 1
+                progress.update(snapshot())
+            } decodeSeconds: { summary.report.decodeSeconds = $0 }
+        } catch {
+            summary.report.failure = "\(error)"
+        }
+        do {
+            let stats = try writer.finish()
+            summary.report.framesWritten = stats.framesWritten
+            summary.report.bytesWritten = stats.bytesWritten
+            summary.report.encodeSeconds = stats.encodeSeconds
+        } catch {
+            if summary.report.failure == nil { summary.report.failure = "\(error)" }
+        }
+        summary.passStageSeconds = renderer.chain.stageSeconds
+        summary.report.renderSeconds = summary.passSeconds + summary.readbackSeconds
+        summary.report.wallSeconds = Date().timeIntervalSince(started)
+        progress.finish()
+        return summary
+    }
+
+    /// Decodes `frames` (1-based, ascending) on a helper thread and hands
+    /// each to `body` on this thread; long gaps seek. Rows are flipped beside
+    /// the decoder, so the GPU thread uploads them the way GL stores them.
+    private func decodeAndRender(
+        _ frames: [Int], body: (Int, RGBAImage) throws -> Void, decodeSeconds: (Double) -> Void
+    ) throws {
+        guard !frames.isEmpty else { return }
+        let decoder = FramePrefetcher(source: try VideoSource(path: configuration.input), frameNumbers: frames,
+                                      prepare: { PassChain.bottomUp($0) })
+        defer {
+            decoder.cancel()
+            decodeSeconds(decoder.decodeSeconds)
+        }
+        while let (frame, image) = try decoder.nextNumbered() { try body(frame, image) }
+    }
+}

@@ -1,0 +1,237 @@
+@testable import Effects
+import EmpathyCore
+import Foundation
+import Grading
+import Rendering
+import XCTest
+
+final class PassTests: XCTestCase {
+    private func inputs(_ frameIndex: Int, _ state: EmotionState = EmotionState()) -> FrameInputs {
+        FrameInputs(frameIndex: frameIndex, framesPerSecond: 24, state: state)
+    }
+
+    private func angryState() -> EmotionState {
+        var s = EmotionState()
+        s.arousal = 0.9
+        s.valence = -0.6
+        s.categories = [0.1, 0, 0, 0, 0, 0.9, 0]
+        s.heartRateBPM = 110
+        s.faceBox = (0.25, 0.2, 0.3, 0.5)
+        return s
+    }
+
+    func testCompileErrorNamesFileAndLine() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-compile-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("broken.fs")
+        try """
+            /*{
+                "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ]
+            }*/
+            void main() {
+                vec4 c = IMG_THIS_PIXEL(inputImage);
+                gl_FragColor = c * undefinedThing;
+            }
+            """.write(to: url, atomically: true, encoding: .utf8)
+        let context = try RenderContext()
+        XCTAssertThrowsError(try ISFPass(context: context, url: url)) { error in
+            let message = "\(error)"
+            XCTAssertTrue(message.contains("broken.fs"), message)
+            XCTAssertTrue(message.contains("line 6"), message)
+        }
+        // The same with a #version line and host-inserted prelude after it.
+        try """
+            /*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ] }*/
+            #version 320 es
+            out vec4 fragColor;
+            void main() {
+                fragColor = texture(inputImage, isf_FragNormCoord) + nope;
+            }
+            """.write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ISFPass(context: context, url: url)) { error in
+            XCTAssertTrue("\(error)".contains("line 5"), "\(error)")
+        }
+    }
+
+    func testPassWithoutInputImageIsRejected() throws {
+        let shader = try ISFShader.parse(#"/*{ "INPUTS": [] }*/ void main() { gl_FragColor = vec4(1.0); }"#, path: "gen.fs")
+        XCTAssertThrowsError(try ISFPass(context: try RenderContext(), shader: shader)) { error in
+            XCTAssertTrue("\(error)".contains("inputImage"), "\(error)")
+        }
+    }
+
+    /// An identity ISF pass returns the frame exactly, the right way up.
+    func testCopyPassKeepsThePictureExactly() throws {
+        let context = try RenderContext()
+        let shader = try ISFShader.parse(
+            #"/*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ] }*/ void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage); }"#,
+            path: "copy.fs")
+        let chain = try PassChain(context: context, passes: [try ISFPass(context: context, shader: shader)])
+        let frame = TestFrames.synthetic()
+        let out = try chain.render(frame, inputs: inputs(0)).topDown()
+        XCTAssertEqual(out.pixels, frame.pixels, "copy through the chain changed pixels")
+    }
+
+    /// Tolerance ±2: llvmpipe is deterministic, but another driver may round
+    /// the split and smear samples differently.
+    func testGlitchMatchesGolden() throws {
+        let context = try RenderContext()
+        let glitch = try ISFPass(context: context, url: TestFrames.shaders.appendingPathComponent("passes/glitch.frag"))
+        try glitch.setParameter("strength", 0.9)
+        try glitch.setParameter("burst", 0.5)
+        try glitch.setParameter("blockPixels", 8)
+        let chain = try PassChain(context: context, passes: [glitch])
+        var rendered: [RGBAImage] = []
+        for f in 0..<4 { rendered.append(try chain.render(TestFrames.synthetic(), inputs: inputs(f, angryState()))) }
+        let out = rendered[3]
+        XCTAssertNotEqual(rendered[2].pixels, rendered[3].pixels, "the glitch should change from frame to frame")
+        try Golden.assertMatches(out, name: "glitch-frame4", tolerance: 2)
+        // Same frame index, same bytes; the random differs between frames.
+        let again = try PassChain(context: context, passes: [glitch])
+        var replayed: [RGBAImage] = []
+        for f in 0..<4 { replayed.append(try again.render(TestFrames.synthetic(), inputs: inputs(f, angryState()))) }
+        let replay = replayed[3]
+        XCTAssertEqual(replay.pixels, out.pixels, "frame 4 rendered twice differs")
+        let calm = try PassChain(context: context, passes: [glitch])
+        try glitch.setParameter("strength", 0)
+        try glitch.setParameter("burst", 0)
+        let still = try calm.render(TestFrames.synthetic(), inputs: inputs(0)).topDown()
+        XCTAssertEqual(still.pixels, TestFrames.synthetic().pixels, "glitch at strength 0 must leave the picture alone")
+    }
+
+    /// The GPU blend against the CPU reference: the same blended table
+    /// applied with LUT3D.apply, saturation and contrast as in the shader.
+    /// Tolerance ±1 code value (float order of operations).
+    func testEmotionGradeMatchesCPUReference() throws {
+        let context = try RenderContext()
+        let luts = TestFrames.shaders.appendingPathComponent("luts/neon-noir")
+        let base = try CubeFile.read(path: luts.appendingPathComponent("midnight.cube").path)
+        let rage = try CubeFile.read(path: luts.appendingPathComponent("rage.cube").path)
+        let sodium = try CubeFile.read(path: luts.appendingPathComponent("sodium.cube").path)
+        let pass = try EmotionGradePass(
+            context: context, shaderURL: TestFrames.shaders.appendingPathComponent("passes/emotion-grade.frag"),
+            base: base, looks: [("rage", rage), ("sodium", sodium)])
+        try pass.setParameter("rage", 0.6)
+        try pass.setParameter("sodium", 0.25)
+        try pass.setParameter("saturation", 1.2)
+        try pass.setParameter("contrast", 1.1)
+        let chain = try PassChain(context: context, passes: [pass])
+        let frame = TestFrames.synthetic()
+        let out = try chain.render(frame, inputs: inputs(0)).topDown()
+
+        let cube = try XCTUnwrap(base.cube)
+        var table = [Float](repeating: 0, count: cube.size * cube.size * cube.size * 4)
+        EmotionGradePass.blend(base: cube, looks: [try XCTUnwrap(rage.cube), try XCTUnwrap(sodium.cube)],
+                               weights: [0.6, 0.25], into: &table)
+        var values = [Float]()
+        for k in 0..<(table.count / 4) { values += [table[4 * k], table[4 * k + 1], table[4 * k + 2]] }
+        let blended = LUT3D(size: cube.size, values: values)
+        var worst = (delta: 0, x: 0, y: 0)
+        for y in 0..<frame.height {
+            for x in 0..<frame.width {
+                let i = frame.offset(x: x, y: y)
+                let rgb = SIMD3(Float(frame.pixels[i]), Float(frame.pixels[i + 1]), Float(frame.pixels[i + 2])) / 255
+                var g = blended.apply(rgb)
+                let luma = (g * SIMD3(0.2126, 0.7152, 0.0722)).sum()
+                g = SIMD3(repeating: luma) + (g - SIMD3(repeating: luma)) * 1.2
+                g = SIMD3(repeating: 0.5) + (g - SIMD3(repeating: 0.5)) * 1.1
+                for c in 0..<3 {
+                    let expected = Int((min(max(g[c], 0), 1) * 255 + 0.5).rounded(.down))
+                    let delta = abs(expected - Int(out.pixels[i + c]))
+                    if delta > worst.delta { worst = (delta, x, y) }
+                }
+            }
+        }
+        XCTAssertLessThanOrEqual(worst.delta, 1, "emotion grade vs CPU reference: worst pixel (\(worst.x), \(worst.y)) off by \(worst.delta)")
+        try Golden.assertMatches(out, name: "emotion-grade-rage-sodium", tolerance: 1)
+    }
+
+    /// Tolerance ±3: sprite edges are rasterised; llvmpipe gives the same
+    /// bytes every run.
+    func testParticlesMatchGoldenAndAreAdditive() throws {
+        let context = try RenderContext()
+        let timeline = ConstantTimeline(frameCount: 48, framesPerSecond: 24, base: angryState())
+        let field = ParticleField(timeline: timeline, seed: 42)
+        XCTAssertEqual(field.beats.first, 14, "110 BPM at 24 fps: the first phase wrap is frame 14")
+        let pass = try ParticlePass(context: context, field: field)
+        let chain = try PassChain(context: context, passes: [pass])
+        let frame = TestFrames.synthetic()
+        let out = try chain.render(frame, inputs: FrameInputs(frameIndex: 20, framesPerSecond: 24, state: timeline.state(at: 20)))
+        try Golden.assertMatches(out, name: "particles-frame20", tolerance: 3)
+        let picture = out.topDown()
+        var brighter = 0
+        for i in stride(from: 0, to: picture.pixels.count, by: 4) {
+            for c in 0..<3 { XCTAssertGreaterThanOrEqual(picture.pixels[i + c], frame.pixels[i + c], "additive blending never darkens") }
+            if picture.pixels[i] > frame.pixels[i] { brighter += 1 }
+        }
+        XCTAssertGreaterThan(brighter, 20, "a beat burst should light some pixels")
+    }
+
+    /// After another pass the sprites are drawn onto that pass's output in
+    /// place; the picture must equal the copy-first path's.
+    func testParticlesDrawnInPlaceMatchTheCopyPath() throws {
+        let context = try RenderContext()
+        let timeline = ConstantTimeline(frameCount: 48, framesPerSecond: 24, base: angryState())
+        let copy = try ISFShader.parse(
+            #"/*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ] }*/ void main() { gl_FragColor = IMG_THIS_PIXEL(inputImage); }"#,
+            path: "copy.fs")
+        let alone = try PassChain(context: context, passes: [try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: 42))])
+        let after = try PassChain(context: context, passes: [
+            try ISFPass(context: context, shader: copy), try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: 42)),
+        ])
+        for f in [16, 20] {
+            let inputs = FrameInputs(frameIndex: f, framesPerSecond: 24, state: timeline.state(at: f))
+            let a = try alone.render(TestFrames.synthetic(), inputs: inputs)
+            let b = try after.render(TestFrames.synthetic(), inputs: inputs)
+            XCTAssertEqual(a.pixels, b.pixels, "frame \(f): in-place particles differ from copy-first particles")
+        }
+    }
+
+    func testParticlesDependOnlyOnTheTimeline() {
+        let timeline = SyntheticTimeline(frameCount: 200, framesPerSecond: 24)
+        let a = ParticleField(timeline: timeline, seed: 3)
+        let b = ParticleField(timeline: timeline, seed: 3)
+        XCTAssertFalse(a.beats.isEmpty)
+        for f in [0, 17, 80, 199] {
+            XCTAssertEqual(a.particles(at: f, state: timeline.state(at: f)), b.particles(at: f, state: timeline.state(at: f)))
+        }
+        XCTAssertNotEqual(a.particles(at: 80, state: timeline.state(at: 80)), ParticleField(timeline: timeline, seed: 4).particles(at: 80, state: timeline.state(at: 80)))
+    }
+
+    /// The plain-ISF examples compile and react to the biometric uniforms.
+    func testISFExamplesReadBiometricUniforms() throws {
+        let context = try RenderContext()
+        for (file, name) in [("heartbeat-vignette.fs", "isf-heartbeat-vignette"), ("face-spotlight.fs", "isf-face-spotlight"),
+                             ("arousal-shake.fs", "isf-arousal-shake")] {
+            let pass = try ISFPass(context: context, url: TestFrames.shaders.appendingPathComponent("isf/\(file)"))
+            let chain = try PassChain(context: context, passes: [pass])
+            let excited = try chain.render(TestFrames.synthetic(), inputs: inputs(3, angryState()))
+            var neutral = EmotionState()
+            neutral.beatPulse = 0
+            let calm = try chain.render(TestFrames.synthetic(), inputs: inputs(3, neutral))
+            XCTAssertNotEqual(excited.pixels, calm.pixels, "\(file) ignores the emotion state")
+            try Golden.assertMatches(excited, name: name, tolerance: 2)
+        }
+    }
+}
+
+final class ShaderCheckTests: XCTestCase {
+    func testEveryShippedPassAndExampleChecksOK() throws {
+        let context = try RenderContext()
+        for file in ["passes/glitch.frag", "passes/emotion-grade.frag", "isf/heartbeat-vignette.fs",
+                     "isf/face-spotlight.fs", "isf/arousal-shake.fs"] {
+            let report = try ShaderCheckReport.check(TestFrames.shaders.appendingPathComponent(file), context: context)
+            XCTAssertTrue(report.summary.contains("OK"), report.summary)
+        }
+    }
+
+    func testCheckRejectsBrokenHeaderNamingFileAndField() throws {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-bad-header-\(getpid()).fs")
+        try #"/*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" }, { "NAME": "gain", "TYPE": "float", "MIN": 2, "MAX": 1 } ] }*/ void main() { gl_FragColor = vec4(1.0); }"#
+            .write(to: url, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ShaderCheckReport.check(url, context: try RenderContext())) { error in
+            XCTAssertTrue("\(error)".contains(url.lastPathComponent), "\(error)")
+            XCTAssertTrue("\(error)".contains("INPUTS[1] 'gain'"), "\(error)")
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import Effects
+import EmpathyCore
+import Footage
+import Foundation
+import ImageSequence
+import Pipeline
+import XCTest
+
+final class RenderJobTests: XCTestCase {
+    private var clip: String { TestFrames.repositoryRoot.appendingPathComponent("footage/demo/astronaut.mp4").path }
+
+    private func temporaryFolder(_ name: String) throws -> String {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-render-\(name)-\(getpid())")
+        try? FileManager.default.removeItem(at: folder)
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        return folder.path
+    }
+
+    private func render(_ frames: String, into folder: String, timeline: SyntheticTimeline) throws -> RenderSummary {
+        var configuration = RenderConfiguration(input: clip, outputDirectory: folder, timeline: timeline)
+        configuration.look = "neon-noir"
+        configuration.frames = FrameRange(parsing: frames)
+        let summary = try RenderJob(configuration: configuration).run(progress: SilentProgress())
+        XCTAssertNil(summary.report.failure, "\(summary.report.failure ?? "")")
+        return summary
+    }
+
+    private func timeline() throws -> SyntheticTimeline {
+        let info = try VideoSource(path: clip).info
+        return SyntheticTimeline(frameCount: info.frameCount, framesPerSecond: info.framesPerSecond)
+    }
+
+    /// Frames 1–20 in one go and as 1–10 + 11–20 give identical bytes
+    /// (the glitch's feedback buffer resets every 12 frames, so the second
+    /// chunk re-renders frames 1–10 unwritten before frame 11).
+    func testChunkedRenderGivesIdenticalBytes() throws {
+        let whole = try temporaryFolder("whole"), chunked = try temporaryFolder("chunked")
+        let timeline = try timeline()
+        let one = try render("1-20", into: whole, timeline: timeline)
+        XCTAssertEqual(one.report.framesWritten, 20)
+        XCTAssertEqual(try render("1-10", into: chunked, timeline: timeline).report.framesWritten, 10)
+        let second = try render("11-20", into: chunked, timeline: timeline)
+        XCTAssertEqual(second.report.framesWritten, 10)
+        XCTAssertEqual(second.warmUpFrames, 10, "frames 1–10 re-rendered to rebuild the feedback buffer")
+        var differing: [String] = []
+        for n in 1...20 {
+            let name = String(format: "astronaut.%04d.png", n)
+            let a = try PNGCodec.read(path: "\(whole)/\(name)"), b = try PNGCodec.read(path: "\(chunked)/\(name)")
+            if a.pixels != b.pixels { differing.append(name) }
+        }
+        XCTAssertEqual(differing, [], "frames differ between one run and two chunks")
+        // And the effects are there: frame 5 is not the clip's frame.
+        let resumed = try render("1-20", into: chunked, timeline: timeline)
+        XCTAssertEqual(resumed.report.framesSkipped, 20, "complete frames are skipped")
+        XCTAssertEqual(resumed.report.framesWritten, 0)
+    }
+
+    func testTrackFromAnotherClipIsRejected() throws {
+        let info = try VideoSource(path: clip).info
+        let short = SyntheticTimeline(frameCount: info.frameCount - 5, framesPerSecond: info.framesPerSecond)
+        XCTAssertThrowsError(try RenderJob(configuration: RenderConfiguration(input: clip, outputDirectory: "/tmp/x", timeline: short))) {
+            XCTAssertTrue("\($0)".contains("another clip"), "\($0)")
+        }
+        let wrongRate = SyntheticTimeline(frameCount: info.frameCount, framesPerSecond: info.framesPerSecond * 2)
+        XCTAssertThrowsError(try RenderJob(configuration: RenderConfiguration(input: clip, outputDirectory: "/tmp/x", timeline: wrongRate))) {
+            XCTAssertTrue("\($0)".contains("fps"), "\($0)")
+        }
+    }
+
+    func testUnknownLookListsTheShippedOnes() throws {
+        var configuration = RenderConfiguration(input: clip, outputDirectory: "/tmp/x", timeline: try timeline())
+        configuration.look = "sparkles"
+        XCTAssertThrowsError(try RenderJob(configuration: configuration)) {
+            XCTAssertTrue("\($0)".contains("unknown look 'sparkles'"), "\($0)")
+            XCTAssertTrue("\($0)".contains("neon-noir"), "\($0)")
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/*{
+    "DESCRIPTION": "Glitch: RGB split, scanline and block displacement, and a datamosh-like smear through a persistent buffer; random from FRAMEINDEX, so a frame renders the same every time",
+    "CREDIT": "Empathy Engine",
+    "ISFVSN": "2",
+    "CATEGORIES": ["Stylize", "Glitch"],
+    "RESET_INTERVAL": 12,
+    "INPUTS": [
+        { "NAME": "inputImage", "TYPE": "image" },
+        { "NAME": "strength", "TYPE": "float", "DEFAULT": 0.5, "MIN": 0.0, "MAX": 1.0 },
+        { "NAME": "burst", "TYPE": "float", "DEFAULT": 0.0, "MIN": 0.0, "MAX": 1.0 },
+        { "NAME": "rgbSplitPixels", "TYPE": "float", "DEFAULT": 12.0, "MIN": 0.0, "MAX": 64.0 },
+        { "NAME": "blockPixels", "TYPE": "float", "DEFAULT": 32.0, "MIN": 4.0, "MAX": 256.0 },
+        { "NAME": "smear", "TYPE": "float", "DEFAULT": 0.6, "MIN": 0.0, "MAX": 0.98 }
+    ],
+    "PASSES": [
+        { "TARGET": "moshBuffer", "PERSISTENT": true },
+        { }
+    ]
+}*/
+#version 320 es
+// Pass 0 (moshBuffer, persistent, cleared every RESET_INTERVAL frames like a
+// keyframe): blocks chosen at random keep last frame's smear, shifted by a
+// per-block motion vector, instead of taking the new picture:
+//   mosh = mix(frame, previous(uv - motion), keep),
+//   keep = smear where the block's random r < g (0 elsewhere, and after a reset),
+//   g = clamp(strength·0.5 + burst, 0, 1).
+// Pass 1 (output): scanline and block displacement of the moshed picture,
+// then an RGB split: red and blue sampled at ±split pixels along x,
+//   split = rgbSplitPixels · (0.25·strength + burst) · (0.5 + 0.5·r_line).
+// Random values come from an integer hash of (FRAMEINDEX, block or line), so
+// they are exact integers on every GPU.
+out vec4 fragColor;
+
+uint hash(uint x) {
+    x ^= x >> 16; x *= 0x7feb352du;
+    x ^= x >> 15; x *= 0x846ca68bu;
+    x ^= x >> 16;
+    return x;
+}
+
+float random(int a, int b, int salt) {
+    // One hash of a linear mix: half the integer work of hashing twice.
+    uint h = hash(uint(a) * 0x9e3779b1u + uint(b) * 0x85ebca77u + uint(salt) * 0xc2b2ae3du);
+    return float(h >> 8) * (1.0 / 16777216.0);
+}
+
+void main() {
+    vec2 pixel = isf_FragNormCoord * RENDERSIZE;
+    float gain = clamp(strength * 0.5 + burst, 0.0, 1.0);
+    ivec2 block = ivec2(pixel / blockPixels);
+    int blockId = block.x + block.y * 4096;
+    if (PASSINDEX == 0) {
+        vec4 frame = IMG_THIS_PIXEL(inputImage);
+        fragColor = frame;
+        // The condition is the same over a whole block, so llvmpipe skips
+        // the fetch for blocks that keep the new picture.
+        if (random(FRAMEINDEX, blockId, 1) < gain) {
+            vec2 motion = (vec2(random(FRAMEINDEX, blockId, 2), random(FRAMEINDEX, blockId, 3)) - 0.5) * blockPixels * 0.25;
+            vec4 previous = IMG_NORM_PIXEL(moshBuffer, (pixel - motion) / RENDERSIZE);
+            float keep = previous.a > 0.0 ? smear : 0.0;
+            fragColor = vec4(mix(frame.rgb, previous.rgb, keep), frame.a);
+        }
+    } else {
+        int line = int(pixel.y / 2.0);
+        float lineRandom = random(FRAMEINDEX, line, 4);
+        float lineShift = lineRandom < 0.08 * gain ? (random(FRAMEINDEX, line, 5) - 0.5) * 80.0 * gain : 0.0;
+        float blockRandom = random(FRAMEINDEX, blockId, 6);
+        vec2 blockShift = blockRandom < 0.15 * gain
+            ? (vec2(random(FRAMEINDEX, blockId, 7), random(FRAMEINDEX, blockId, 8)) - 0.5) * blockPixels * 2.0 * gain
+            : vec2(0.0);
+        vec2 at = pixel + vec2(lineShift, 0.0) + blockShift;
+        float split = rgbSplitPixels * (0.25 * strength + burst) * (0.5 + 0.5 * lineRandom);
+        float red = IMG_NORM_PIXEL(moshBuffer, (at + vec2(split, 0.0)) / RENDERSIZE).r;
+        vec4 middle = IMG_NORM_PIXEL(moshBuffer, at / RENDERSIZE);
+        float blue = IMG_NORM_PIXEL(moshBuffer, (at - vec2(split, 0.0)) / RENDERSIZE).b;
+        // Scanlines: every other line darkened by up to 15 %.
+        float scan = 1.0 - 0.15 * gain * float(int(pixel.y) & 1);
+        vec3 rgb = vec3(red, middle.g, blue) * scan;
+        fragColor = vec4(floor(clamp(rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), middle.a);
+    }
+}
