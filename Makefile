@@ -1,6 +1,7 @@
 # Empathy Engine — build, demo and test entry points.
-#   make demo   install system packages, build, grade the bundled demo clip
-#               and write its emotion track (face + recorded heartbeat)
+#   make demo   install system packages, build, grade the bundled demo clip,
+#               and render it through the neon-noir look driven by its
+#               emotion track (face + recorded heartbeat)
 #   make test   install system packages, build, run the tests
 SWIFT ?= swift
 CONFIG ?= release
@@ -20,10 +21,11 @@ build: deps
 
 demo: build
 	@test -f $(DEMO_CLIP) || footage/make-demo.sh
-	$(BIN) grade $(DEMO_CLIP) --lut $(DEMO_LUT) --out $(DEMO_OUT)
-	$(BIN) analyze $(DEMO_CLIP) --sensor $(DEMO_SESSION) --out $(DEMO_OUT)/astronaut.track.csv
-	@echo "Demo sequence: $(CURDIR)/$(DEMO_OUT)/astronaut/"
-	@echo "Emotion track: $(CURDIR)/$(DEMO_OUT)/astronaut.track.csv (plot: astronaut.track.plot.png)"
+	$(BIN) grade $(DEMO_CLIP) --lut $(DEMO_LUT) --out $(DEMO_OUT)/graded
+	$(BIN) render $(DEMO_CLIP) --sensor $(DEMO_SESSION) --look neon-noir --out $(DEMO_OUT)/rendered --preview
+	@echo "Graded sequence:   $(CURDIR)/$(DEMO_OUT)/graded/astronaut/"
+	@echo "Emotion render:    $(CURDIR)/$(DEMO_OUT)/rendered/ (astronaut.0001.png …, contact sheet astronaut.preview.png)"
+	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut.track.csv (plot: astronaut.track.plot.png)"
 
 test: deps
 	$(SWIFT) build --build-tests

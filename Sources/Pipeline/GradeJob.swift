@@ -92,7 +92,7 @@ public final class GradeJob {
 
     /// The folder and file stem for an input: `reel/scene12.mp4` → `scene12`,
     /// `shots/take.%04d.png` → `take`.
-    static func stem(of input: String) -> String {
+    public static func stem(of input: String) -> String {
         var name = URL(fileURLWithPath: input).lastPathComponent
         if let dot = name.lastIndex(of: "."), dot != name.startIndex { name = String(name[..<dot]) }
         if let pct = name.firstIndex(of: "%") { name = String(name[..<pct]) }

@@ -60,7 +60,7 @@ public final class RenderJob {
         look = try Look.load(try LookLibrary.resolve(configuration.look))
         info = try VideoSource(path: configuration.input).info
         let timeline = configuration.timeline
-        guard timeline.frameCount >= info.frameCount else {
+        guard timeline.frameCount == info.frameCount else {
             throw EmpathyError.invalidArgument(
                 "the emotion track has \(timeline.frameCount) frames but '\(configuration.input)' has \(info.frameCount); analyse this clip again (is the track from another clip?)")
         }

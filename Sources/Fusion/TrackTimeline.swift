@@ -1,0 +1,68 @@
+import Biometrics
+import Effects
+import EmpathyCore
+import FaceAnalysis
+
+/// An emotion track as the renderer's timeline: one `EmotionState` per frame.
+///
+/// Mapping, per row: valence as analysed; arousal = fused arousal where the
+/// track has one (a sensor session was given), else the face's; heart rate
+/// and beat phase as recorded (phase 0 without a sensor); beat pulse =
+/// exp(−8 · phase), 1 on the beat and under 0.05 after 40% of the interval;
+/// stress = clamp(1 − RMSSD / 40 ms, 0, 1) against the population baseline
+/// (0 without RMSSD); categories in the track's order (neutral, happiness,
+/// sadness, surprise, fear, anger, disgust — the same as
+/// `EmotionState.Category`); the face box in picture fractions.
+public struct TrackTimeline: EmotionTimeline {
+    public let frameCount: Int
+    public let framesPerSecond: Double
+    private let states: [EmotionState]
+
+    /// `rows` must hold frames 0, 1, 2, … in order; `width`×`height` is the
+    /// clip's frame size (for the face box).
+    public init(rows: [EmotionTrackRow], path: String, width: Int, height: Int) throws {
+        guard !rows.isEmpty else {
+            throw EmpathyError.badFile(path: path, line: nil, message: "has no frames; analyse the clip again")
+        }
+        for (index, row) in rows.enumerated() where row.frameIndex != index {
+            throw EmpathyError.badFile(path: path, line: index + 2, message:
+                "expected frame \(index), found frame \(row.frameIndex): frames are missing or out of order; analyse the clip again")
+        }
+        frameCount = rows.count
+        if rows.count > 1, let last = rows.last, last.timeSeconds > 0 {
+            framesPerSecond = Double(last.frameIndex) / last.timeSeconds
+        } else {
+            framesPerSecond = 24
+        }
+        let baseline = HeartBaseline.population
+        states = rows.map { row in
+            var state = EmotionState()
+            state.valence = Float(row.valence)
+            state.arousal = Float(row.fusedArousal ?? row.arousal)
+            state.heartRateBPM = row.heartRateBPM.map(Float.init)
+            let phase = row.beatPhase ?? 0
+            state.beatPhase = Float(phase)
+            state.beatPulse = row.beatPhase == nil ? 0 : Float(exp(-8 * phase))
+            state.stress = row.rmssdMs.map { Float(baseline.stress(rmssdMs: $0)) } ?? 0
+            if row.categories.count == EmotionState.Category.allCases.count {
+                state.categories = row.categories.map(Float.init)
+            }
+            if let box = row.box, width > 0, height > 0 {
+                state.faceBox = (Float(box.left) / Float(width), Float(box.top) / Float(height),
+                                 Float(box.width) / Float(width), Float(box.height) / Float(height))
+            }
+            return state
+        }
+    }
+
+    /// Reads a track file written by `empathy analyze`.
+    public static func read(path: String, width: Int, height: Int) throws -> TrackTimeline {
+        try TrackTimeline(rows: EmotionTrackFile.read(path: path), path: path, width: width, height: height)
+    }
+
+    public func state(at frameIndex: Int) -> EmotionState {
+        states[min(max(frameIndex, 0), states.count - 1)]
+    }
+}
+
+import Foundation

@@ -1,0 +1,141 @@
+import ArgumentParser
+import Biometrics
+import Effects
+import EmpathyCore
+import FaceAnalysis
+import Footage
+import Foundation
+import Fusion
+import Pipeline
+import Rendering
+
+struct Render: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render a clip through an emotion-driven look into a PNG sequence.",
+        discussion: """
+            The emotion track (from 'empathy analyze') drives the look's passes: particles,
+            glitch, the emotion grade. Without --track the clip is analysed first and the
+            track is written beside the frames (OUT/<clip>.track.csv). A frame's bytes depend
+            only on the clip, the track, the look and the frame number, so ranges rendered
+            on different machines (--frames) fit together; complete frames are skipped.
+            """)
+
+    @Argument(help: ArgumentHelp("The clip to render.", valueName: "clip"))
+    var clip: String
+
+    @Option(help: ArgumentHelp("The emotion track (empathy analyze --out).", valueName: "track.csv"))
+    var track: String?
+
+    @Option(help: ArgumentHelp("A look name (see 'empathy looks') or a look .json file.", valueName: "name"))
+    var look: String = LookLibrary.defaultName
+
+    @Option(name: .customLong("out"), help: ArgumentHelp("Output folder.", valueName: "dir"))
+    var outputDirectory = "rendered"
+
+    @Option(help: ArgumentHelp("Frames to render, counted from 1: A-B, A-, -B or N.", valueName: "A-B"))
+    var frames: FrameRange?
+
+    @Option(help: "File number of the clip's first frame (frame f is written as N+f-1).")
+    var startNumber = 1
+
+    @Option(help: "Digits in frame numbers.")
+    var padding = 4
+
+    @Flag(help: "Rewrite frames that already exist.")
+    var overwrite = false
+
+    @Flag(help: "Also write a contact sheet of every Nth rendered frame (OUT/<clip>.preview.png).")
+    var preview = false
+
+    @Option(help: ArgumentHelp("Frames between contact-sheet tiles.", valueName: "n"))
+    var previewEvery = 12
+
+    @Option(help: ArgumentHelp("Without --track: a sensor session to analyse with (empathy analyze --sensor).",
+                               valueName: "session.csv"))
+    var sensor: String?
+
+    @Option(help: ArgumentHelp("Without --track: the calibration profile to analyse with.", valueName: "name"))
+    var calibration: String?
+
+    @Option(help: ArgumentHelp("EGL platform: auto, device (GPU) or surfaceless (Mesa).", valueName: "platform"))
+    var egl: RenderContext.Platform = .automatic
+
+    @Flag(name: .shortAndLong, help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard startNumber >= 0 else { throw ValidationError("--start-number must be 0 or more, got \(startNumber)") }
+        guard (1...9).contains(padding) else { throw ValidationError("--padding must be 1 to 9, got \(padding)") }
+        guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
+        if track != nil && (sensor != nil || calibration != nil) {
+            throw ValidationError("--sensor and --calibration apply when analysing; with --track, analyse with them first")
+        }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let info = try VideoSource(path: clip).info
+            let stem = GradeJob.stem(of: clip)
+            // Check the look before a long analysis.
+            _ = try Look.load(try LookLibrary.resolve(look))
+            let trackPath = try track ?? analyse(stem: stem)
+            let timeline = try TrackTimeline.read(path: trackPath, width: info.width, height: info.height)
+
+            var config = RenderConfiguration(input: clip, outputDirectory: outputDirectory, timeline: timeline)
+            config.look = look
+            config.frames = frames
+            config.startNumber = startNumber
+            config.padding = padding
+            config.overwrite = overwrite
+            config.platform = egl
+            let summary = try RenderJob(configuration: config).run(progress: makeProgressReporter(quiet: quiet))
+            let r = summary.report
+            let written = Double(max(r.framesWritten, 1))
+            print(String(format: "Rendered %d frame%@ (%d skipped) of %@ with look '%@' in %.1f s (%.1f fps) on %@",
+                         r.framesWritten, r.framesWritten == 1 ? "" : "s", r.framesSkipped, clip, look, r.wallSeconds,
+                         r.wallSeconds > 0 ? Double(r.framesWritten) / r.wallSeconds : 0, summary.renderer))
+            print(String(format: "  → %@/%@ (decode %.0f ms, passes %.0f ms, readback %.0f ms, PNG %.0f ms per frame; track %@)",
+                         outputDirectory, r.firstFileName, 1000 * r.decodeSeconds / written,
+                         1000 * summary.passSeconds / written, 1000 * summary.readbackSeconds / written,
+                         1000 * r.encodeSeconds / written, trackPath))
+            if let failure = r.failure {
+                FileHandle.standardError.write(Data("empathy: error: \(failure)\n".utf8))
+                throw ExitCode.failure
+            }
+            if preview { try writePreview(stem: stem, frameCount: info.frameCount) }
+        }
+    }
+
+    /// Analyses the clip into OUT/<stem>.track.csv.
+    private func analyse(stem: String) throws -> String {
+        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
+        let path = URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(stem).track.csv").path
+        var job = AnalyzeJob(inputPath: clip, trackPath: path)
+        if let calibration {
+            let profilePath = CalibrationLibrary.path(forName: calibration)
+            job.profile = try NeutralProfile.read(path: profilePath)
+            job.profilePath = profilePath
+        }
+        if let sensor {
+            let session = try SensorSession.load(path: sensor)
+            let heart = HeartFusion(session: session, baseline: HeartFusion.baseline(from: job.profile))
+            job.completeRows = { heart.complete($0) }
+        }
+        if !quiet { FileHandle.standardError.write(Data("analysing \(clip) first (no --track given)\n".utf8)) }
+        _ = try job.run()
+        return path
+    }
+
+    private func writePreview(stem: String, frameCount: Int) throws {
+        let range = (frames ?? FrameRange()).clamped(toFrameCount: frameCount) ?? 1...1
+        let picked = Array(stride(from: range.lowerBound, through: range.upperBound, by: previewEvery))
+        let digits = "%0\(padding)d"
+        let paths = picked.map { frame in
+            URL(fileURLWithPath: outputDirectory)
+                .appendingPathComponent("\(stem).\(String(format: digits, startNumber + frame - 1)).png").path
+        }
+        let sheet = URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(stem).preview.png").path
+        try ContactSheet.write(framePaths: paths, labels: picked.map { "\($0)" }, to: sheet)
+        print("  preview: \(sheet)")
+    }
+}

@@ -1,0 +1,84 @@
+import EmpathyCore
+import Foundation
+import ImageSequence
+import XCTest
+
+/// `empathy render`: the emotion track drives the look over real footage.
+final class RenderCommandTests: XCTestCase {
+    var tmp: URL!
+
+    override func setUpWithError() throws {
+        tmp = try EmpathyProcess.temporaryDirectory()
+    }
+
+    override func tearDownWithError() throws {
+        try? FileManager.default.removeItem(at: tmp)
+    }
+
+    private let demoClip = EmpathyProcess.repositoryRoot.appendingPathComponent("footage/demo/astronaut.mp4").path
+    private let demoSession = EmpathyProcess.repositoryRoot.appendingPathComponent("footage/demo/astronaut.session.csv").path
+    private let expressions = EmpathyProcess.repositoryRoot
+        .appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
+
+    private func pngs(_ dir: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".png") }.sorted()
+    }
+
+    func testRenderWithoutATrackAnalysesFirstThenWritesFramesAndAPreview() throws {
+        let out = tmp.appendingPathComponent("r")
+        let run = try EmpathyProcess.run(["render", demoClip, "--sensor", demoSession, "--frames", "1-5",
+                                          "--out", out.path, "--preview", "--preview-every", "2", "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        let track = out.appendingPathComponent("astronaut.track.csv").path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: track), "the analysis's track is kept beside the frames")
+        let frames = pngs(out).filter { !$0.contains("preview") && !$0.contains("plot") }
+        XCTAssertEqual(frames, (1...5).map { String(format: "astronaut.%04d.png", $0) })
+        for name in frames {
+            let image = try PNGCodec.read(path: out.appendingPathComponent(name).path)
+            XCTAssertEqual(image.width, 640)
+            XCTAssertEqual(image.height, 360)
+        }
+        let preview = try PNGCodec.read(path: out.appendingPathComponent("astronaut.preview.png").path)
+        XCTAssertEqual(preview.width, 3 * 320, "frames 1, 3, 5 side by side")
+        XCTAssertTrue(run.stdout.contains("Rendered 5 frames"), run.stdout)
+
+        // Re-rendering with the track now on disk skips every complete frame.
+        let again = try EmpathyProcess.run(["render", demoClip, "--track", track, "--frames", "1-5",
+                                            "--out", out.path, "--quiet"])
+        XCTAssertEqual(again.status, 0, again.stderr)
+        XCTAssertTrue(again.stdout.contains("Rendered 0 frames (5 skipped)"), again.stdout)
+    }
+
+    func testATrackFromAnotherClipIsRefused() throws {
+        // The expression clip's track has 120 frames; the demo clip has 96.
+        let track = tmp.appendingPathComponent("expressions.csv")
+        let analyse = try EmpathyProcess.run(["analyze", expressions, "--out", track.path, "--quiet"])
+        XCTAssertEqual(analyse.status, 0, analyse.stderr)
+        let out = tmp.appendingPathComponent("r")
+        let run = try EmpathyProcess.run(["render", demoClip, "--track", track.path, "--out", out.path, "--quiet"])
+        XCTAssertEqual(run.status, 1, run.stdout)
+        XCTAssertEqual(run.errorLines.count, 1, run.stderr)
+        XCTAssertTrue(run.stderr.contains("120 frames") && run.stderr.contains("96"), run.stderr)
+        XCTAssertEqual(pngs(out), [], "nothing rendered")
+    }
+
+    func testUnknownLookAndTrackWithMissingRowsAreOneLine() throws {
+        let out = tmp.appendingPathComponent("r")
+        let look = try EmpathyProcess.run(["render", demoClip, "--look", "sepia", "--out", out.path, "--quiet"])
+        XCTAssertEqual(look.status, 1, look.stderr)
+        XCTAssertEqual(look.errorLines.count, 1, look.stderr)
+        XCTAssertTrue(look.stderr.contains("sepia") && look.stderr.contains("neon-noir"), look.stderr)
+
+        // A track with a frame missing in the middle.
+        let track = tmp.appendingPathComponent("full.csv")
+        XCTAssertEqual(try EmpathyProcess.run(["analyze", demoClip, "--out", track.path, "--quiet"]).status, 0)
+        var lines = try String(contentsOf: track, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        lines.remove(at: 11)  // frame 10
+        let holed = tmp.appendingPathComponent("holed.csv")
+        try lines.joined(separator: "\n").write(to: holed, atomically: true, encoding: .utf8)
+        let missing = try EmpathyProcess.run(["render", demoClip, "--track", holed.path, "--out", out.path, "--quiet"])
+        XCTAssertEqual(missing.status, 1, missing.stderr)
+        XCTAssertEqual(missing.errorLines.count, 1, missing.stderr)
+        XCTAssertTrue(missing.stderr.contains("holed.csv") && missing.stderr.contains("expected frame 10"), missing.stderr)
+    }
+}
