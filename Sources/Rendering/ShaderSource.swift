@@ -5,7 +5,7 @@ import Foundation
 /// A pass's fragment shader as stored in `shaders/*.frag`: an ISF-style JSON
 /// header comment (`/*{ "DESCRIPTION": …, "INPUTS": [ … ] }*/`), then a
 /// `#version` line and GLSL ES. See shaders/README.md.
-struct ShaderSource {
+public struct ShaderSource {
     let path: String
     let text: String
     /// The parsed JSON header, nil when the file has none.
@@ -78,12 +78,19 @@ struct ShaderSource {
     static func buildProgram(
         vertex: String, fragment: ShaderSource, version: String?, defines: [String], fragmentPath: String
     ) throws -> GLuint {
-        let vertexShader = try compile(GLenum(GL_VERTEX_SHADER), vertex, path: "built-in full-screen vertex shader")
-        defer { glDeleteShader(vertexShader) }
-        let fragmentShader = try compile(
-            GLenum(GL_FRAGMENT_SHADER), fragment.compilableText(version: version, defines: defines), path: fragmentPath)
-        defer { glDeleteShader(fragmentShader) }
+        try linkProgram(vertex: vertex, vertexPath: "built-in full-screen vertex shader",
+                        fragment: fragment.compilableText(version: version, defines: defines), fragmentPath: fragmentPath)
+    }
 
+    /// Compiles both stages and links them. A compile error names the stage's
+    /// path and the line the driver reported (sources that insert code carry
+    /// `#line`, so it is the file's own line); a link error names `fragmentPath`.
+    /// Every pass in the project builds its program here.
+    public static func linkProgram(vertex: String, vertexPath: String, fragment: String, fragmentPath: String) throws -> GLuint {
+        let vertexShader = try compile(GLenum(GL_VERTEX_SHADER), vertex, path: vertexPath)
+        defer { glDeleteShader(vertexShader) }
+        let fragmentShader = try compile(GLenum(GL_FRAGMENT_SHADER), fragment, path: fragmentPath)
+        defer { glDeleteShader(fragmentShader) }
         let program = glCreateProgram()
         glAttachShader(program, vertexShader)
         glAttachShader(program, fragmentShader)
@@ -118,7 +125,7 @@ struct ShaderSource {
 
     /// The first error of a driver's compile log, with its line when the log
     /// gives one. Mesa writes `0:42(5): error: …`; others `ERROR: 0:42: …`.
-    static func parseCompileLog(_ log: String) -> (line: Int?, message: String) {
+    public static func parseCompileLog(_ log: String) -> (line: Int?, message: String) {
         let lines = log.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         let first = lines.first(where: { $0.localizedCaseInsensitiveContains("error") }) ?? lines.first ?? "compile failed with no log"
         var rest = Substring(first)
