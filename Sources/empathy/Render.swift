@@ -13,11 +13,12 @@ struct Render: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a clip through an emotion-driven look into a PNG sequence.",
         discussion: """
-            The emotion track (from 'empathy analyze') drives the look's passes: particles,
-            glitch, the emotion grade. Without --track the clip is analysed first and the
-            track is written beside the frames (OUT/<clip>.track.csv). A frame's bytes depend
-            only on the clip, the track, the look and the frame number, so ranges rendered
-            on different machines (--frames) fit together; complete frames are skipped.
+            The emotion track (from 'empathy analyze') drives the look's passes:
+            particles, glitch, the emotion grade. Without --track the clip is
+            analysed first and the track is written beside the frames
+            (OUT/<clip>.track.csv). A frame's bytes depend only on the clip, the
+            track, the look and the frame number, so ranges rendered on different
+            machines (--frames) fit together; complete frames are skipped.
             """)
 
     @Argument(help: ArgumentHelp("The clip to render.", valueName: "clip"))
@@ -32,17 +33,7 @@ struct Render: ParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Output folder.", valueName: "dir"))
     var outputDirectory = "rendered"
 
-    @Option(help: ArgumentHelp("Frames to render, counted from 1: A-B, A-, -B or N.", valueName: "A-B"))
-    var frames: FrameRange?
-
-    @Option(help: "File number of the clip's first frame (frame f is written as N+f-1).")
-    var startNumber = 1
-
-    @Option(help: "Digits in frame numbers.")
-    var padding = 4
-
-    @Flag(help: "Rewrite frames that already exist.")
-    var overwrite = false
+    @OptionGroup var sequence: SequenceOptions
 
     @Flag(help: "Also write a contact sheet of every Nth rendered frame (OUT/<clip>.preview.png).")
     var preview = false
@@ -57,15 +48,7 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("Without --track: the calibration profile to analyse with.", valueName: "name"))
     var calibration: String?
 
-    @Option(help: ArgumentHelp("EGL platform: auto, device (GPU) or surfaceless (Mesa).", valueName: "platform"))
-    var egl: RenderContext.Platform = .automatic
-
-    @Flag(name: .shortAndLong, help: "No progress output.")
-    var quiet = false
-
     func validate() throws {
-        guard startNumber >= 0 else { throw ValidationError("--start-number must be 0 or more, got \(startNumber)") }
-        guard (1...9).contains(padding) else { throw ValidationError("--padding must be 1 to 9, got \(padding)") }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
         if track != nil && (sensor != nil || calibration != nil) {
             throw ValidationError("--sensor and --calibration apply when analysing; with --track, analyse with them first")
@@ -83,12 +66,12 @@ struct Render: ParsableCommand {
 
             var config = RenderConfiguration(input: clip, outputDirectory: outputDirectory, timeline: timeline)
             config.look = look
-            config.frames = frames
-            config.startNumber = startNumber
-            config.padding = padding
-            config.overwrite = overwrite
-            config.platform = egl
-            let summary = try RenderJob(configuration: config).run(progress: makeProgressReporter(quiet: quiet))
+            config.frames = sequence.frames
+            config.startNumber = sequence.startNumber
+            config.padding = sequence.padding
+            config.overwrite = sequence.overwrite
+            config.platform = sequence.egl
+            let summary = try RenderJob(configuration: config).run(progress: makeProgressReporter(quiet: sequence.quiet))
             let r = summary.report
             let written = Double(max(r.framesWritten, 1))
             print(String(format: "Rendered %d frame%@ (%d skipped) of %@ with look '%@' in %.1f s (%.1f fps) on %@",
@@ -121,18 +104,18 @@ struct Render: ParsableCommand {
             let heart = HeartFusion(session: session, baseline: HeartFusion.baseline(from: job.profile))
             job.completeRows = { heart.complete($0) }
         }
-        if !quiet { FileHandle.standardError.write(Data("analysing \(clip) first (no --track given)\n".utf8)) }
+        if !sequence.quiet { FileHandle.standardError.write(Data("analysing \(clip) first (no --track given)\n".utf8)) }
         _ = try job.run()
         return path
     }
 
     private func writePreview(stem: String, frameCount: Int) throws {
-        let range = (frames ?? FrameRange()).clamped(toFrameCount: frameCount) ?? 1...1
+        let range = (sequence.frames ?? FrameRange()).clamped(toFrameCount: frameCount) ?? 1...1
         let picked = Array(stride(from: range.lowerBound, through: range.upperBound, by: previewEvery))
-        let digits = "%0\(padding)d"
+        let digits = "%0\(sequence.padding)d"
         let paths = picked.map { frame in
             URL(fileURLWithPath: outputDirectory)
-                .appendingPathComponent("\(stem).\(String(format: digits, startNumber + frame - 1)).png").path
+                .appendingPathComponent("\(stem).\(String(format: digits, sequence.startNumber + frame - 1)).png").path
         }
         let sheet = URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(stem).preview.png").path
         try ContactSheet.write(framePaths: paths, labels: picked.map { "\($0)" }, to: sheet)

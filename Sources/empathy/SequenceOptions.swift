@@ -1,0 +1,31 @@
+import ArgumentParser
+import EmpathyCore
+import Rendering
+
+extension RenderContext.Platform: ExpressibleByArgument {}
+
+/// The options every command that writes a PNG sequence shares.
+struct SequenceOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Frames to process, counted from 1: A-B, A-, -B or N.", valueName: "A-B"))
+    var frames: FrameRange?
+
+    @Option(help: "File number of the clip's first frame (frame f is written as N+f-1).")
+    var startNumber = 1
+
+    @Option(help: "Digits in frame numbers.")
+    var padding = 4
+
+    @Flag(help: "Rewrite frames that already exist.")
+    var overwrite = false
+
+    @Option(help: ArgumentHelp("EGL platform: auto, device (GPU) or surfaceless (Mesa).", valueName: "platform"))
+    var egl: RenderContext.Platform = .automatic
+
+    @Flag(name: .shortAndLong, help: "No progress output.")
+    var quiet = false
+
+    func validate() throws {
+        guard startNumber >= 0 else { throw ValidationError("--start-number must be 0 or more, got \(startNumber)") }
+        guard (1...9).contains(padding) else { throw ValidationError("--padding must be 1 to 9, got \(padding)") }
+    }
+}
