@@ -85,7 +85,8 @@ let package = Package(
         .executableTarget(name: "render-bench", dependencies: ["Pipeline", "Effects", "Footage", "EmpathyCore"]),
 
         // MARK: Tests
-        .testTarget(name: "FootageTests", dependencies: ["Footage", "EmpathyCore"]),
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "FootageTests", dependencies: ["Footage", "EmpathyCore", "TestSupport"]),
         .testTarget(name: "GradingTests", dependencies: ["Grading", "EmpathyCore"]),
         .testTarget(
             name: "RenderingTests",
@@ -96,7 +97,7 @@ let package = Package(
         .testTarget(name: "FusionTests", dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "EmpathyCore", "empathy"]),
         .testTarget(
             name: "FaceAnalysisTests",
-            dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy"],
+            dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy", "TestSupport"],
             exclude: ["Reference"]),
         .testTarget(
             name: "EffectsTests",

@@ -1,6 +1,7 @@
 import EmpathyCore
 import FaceAnalysis
 import Foundation
+@_exported import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -30,39 +31,6 @@ func makeTemporaryFolder(_ test: XCTestCase) throws -> String {
     try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     test.addTeardownBlock { try? FileManager.default.removeItem(at: url) }
     return url.path
-}
-
-struct CommandResult {
-    let status: Int32
-    let standardOutput: String
-    let standardError: String
-}
-
-/// Runs a program to completion; standard error goes to a file so neither pipe can stall the child.
-func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let errorURL = FileManager.default.temporaryDirectory.appendingPathComponent("face-stderr-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errorURL) }
-    let errorHandle = try FileHandle(forWritingTo: errorURL)
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = errorHandle
-    try process.run()
-    // A hung child would block the read below for ever: kill it after 5 minutes
-    // (the exit status then fails the test).
-    let pid = process.processIdentifier
-    let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-    DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
-    defer { watchdog.cancel() }
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try errorHandle.close()
-    let errorText = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
-    return CommandResult(status: process.terminationStatus,
-                         standardOutput: String(decoding: data, as: UTF8.self), standardError: errorText)
 }
 
 /// Builds Reference/dlib_reference.cpp (dlib's own detector and predictor)

@@ -1,5 +1,6 @@
 import EmpathyCore
 import Foundation
+@_exported import TestSupport
 import XCTest
 
 #if canImport(Glibc)
@@ -27,42 +28,6 @@ func makeTemporaryFolder(_ test: XCTestCase) throws -> String {
     return url.path
 }
 
-struct CommandResult {
-    let status: Int32
-    let standardOutput: Data
-    let standardError: String
-}
-
-/// Runs a program to completion. Standard error goes to a file so that
-/// neither pipe can fill up and stall the child.
-func runCommand(_ executable: String, _ arguments: [String]) throws -> CommandResult {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
-    let out = Pipe()
-    let errorURL = FileManager.default.temporaryDirectory
-        .appendingPathComponent("footage-tests-stderr-\(getpid())-\(UUID().uuidString)")
-    _ = FileManager.default.createFile(atPath: errorURL.path, contents: nil)
-    defer { try? FileManager.default.removeItem(at: errorURL) }
-    let errorHandle = try FileHandle(forWritingTo: errorURL)
-    process.standardOutput = out
-    process.standardError = errorHandle
-    process.standardInput = FileHandle.nullDevice
-    try process.run()
-    // A hung child would block the read below for ever: kill it after 5 minutes
-    // (the exit status then fails the test).
-    let pid = process.processIdentifier
-    let watchdog = DispatchWorkItem { kill(pid, SIGKILL) }
-    DispatchQueue.global().asyncAfter(deadline: .now() + 300, execute: watchdog)
-    defer { watchdog.cancel() }
-    let outputData = out.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    try errorHandle.close()
-    let errorText = (try? String(contentsOf: errorURL, encoding: .utf8)) ?? ""
-    return CommandResult(
-        status: process.terminationStatus, standardOutput: outputData, standardError: errorText)
-}
-
 /// Runs ffmpeg quietly; fails the test with ffmpeg's message when it fails.
 @discardableResult
 func ffmpeg(_ arguments: [String], file: StaticString = #filePath, line: UInt = #line) throws -> Data {
@@ -72,7 +37,7 @@ func ffmpeg(_ arguments: [String], file: StaticString = #filePath, line: UInt = 
         XCTFail("ffmpeg \(arguments.joined(separator: " ")) failed: \(result.standardError)", file: file, line: line)
         throw EmpathyError.message("ffmpeg failed")
     }
-    return result.standardOutput
+    return result.standardOutputData
 }
 
 /// ffmpeg's own decode of the first `frameCount` frames of `path` as packed RGBA.

@@ -93,7 +93,7 @@ final class VideoSourceBadInputTests: XCTestCase {
                 "--reuid=65534", "--regid=65534", "--clear-groups", "--", testBinary,
                 "FootageTests.VideoSourceBadInputTests/testUnreadableFileSaysPermissionDenied",
             ])
-        let output = String(decoding: result.standardOutput, as: UTF8.self) + result.standardError
+        let output = result.standardOutput + result.standardError
         XCTAssertEqual(
             result.status, 0,
             "child test as nobody failed (it needs to read \(testBinary) and write the temporary folder):\n\(output)")
