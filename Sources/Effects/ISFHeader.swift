@@ -191,11 +191,15 @@ public struct ISFHeader: Sendable, Equatable {
                 passes.append(Pass(target: target, persistent: persistent, float: try flag("FLOAT")))
             }
             if let last = passes.last, last.target != nil {
-                // ISF: the last pass draws the output even when it names a target.
-                if last.persistent {
-                    throw fail("PASSES[\(passes.count - 1)] (the last pass) draws the output and cannot be PERSISTENT; add a final pass")
+                // ISF: the last pass draws the output even when it names a
+                // target. A persistent last pass keeps its buffer, which is
+                // then both the output and next frame's feedback (ISF's
+                // one-step motion-blur form).
+                if !last.persistent {
+                    passes[passes.count - 1].target = nil
+                } else if last.float {
+                    throw fail("PASSES[\(passes.count - 1)] (the last pass) draws the 8-bit output and cannot be FLOAT; add a final pass that reads the buffer")
                 }
-                passes[passes.count - 1].target = nil
             }
         }
         if passes.isEmpty { passes = [Pass(target: nil, persistent: false, float: false)] }

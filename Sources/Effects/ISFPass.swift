@@ -16,8 +16,15 @@ public protocol EffectPass: AnyObject {
     /// 0 when the pass keeps nothing between frames; otherwise its persistent
     /// buffers are cleared at every frame index that is a multiple of it.
     var feedbackResetFrames: Int { get }
+    /// True when the texture `render` returns is kept for the next frame
+    /// (a persistent last pass): a later pass must not draw over it.
+    var outputPersists: Bool { get }
     func setParameter(_ name: String, _ value: Float) throws
     func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint
+}
+
+extension EffectPass {
+    public var outputPersists: Bool { false }
 }
 
 /// Any ISF filter as a pass: one program, drawn once per `PASSES` entry with
@@ -34,6 +41,7 @@ public final class ISFPass: EffectPass {
     public let shader: ISFShader
     public let name: String
     public var feedbackResetFrames: Int { shader.header.feedbackResetFrames }
+    public var outputPersists: Bool { shader.header.passes.last?.target != nil }
 
     private let program: GLuint
     private let vertexArray: GLuint

@@ -36,6 +36,9 @@ public final class PassChain {
     public init(context: RenderContext, passes: [any EffectPass]) throws {
         self.context = context
         self.passes = passes
+        for (previous, pass) in zip(passes, passes.dropFirst()) {
+            (pass as? ParticlePass)?.mayDrawOnInput = !previous.outputPersists
+        }
         try context.makeCurrent()
         let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
         flipProgram = try GL.link(

@@ -34,7 +34,7 @@ final class ISFHeaderTests: XCTestCase {
             (#"{"PASSES":[{"PERSISTENT":true},{}]}"#, "no TARGET"),
             (#"{"PASSES":[{"TARGET":"a"},{"TARGET":"a"},{}]}"#, "written by an earlier pass"),
             (#"{"PASSES":[{"TARGET":"a","WIDTH":"$WIDTH/2"},{}]}"#, "WIDTH"),
-            (#"{"PASSES":[{"TARGET":"a","PERSISTENT":true}]}"#, "cannot be PERSISTENT"),
+            (#"{"PASSES":[{"TARGET":"a","PERSISTENT":true,"FLOAT":true}]}"#, "cannot be FLOAT"),
             (#"{"IMPORTED":{"x":{"PATH":"a.png"}}}"#, "IMPORTED"),
             (#"{"PASSES":[{"TARGET":"a","PERSISTENT":true},{}],"RESET_INTERVAL":0}"#, "RESET_INTERVAL"),
         ]

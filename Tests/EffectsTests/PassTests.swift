@@ -187,6 +187,54 @@ final class PassTests: XCTestCase {
         }
     }
 
+    /// ISF's one-step feedback form: a last pass with a persistent target
+    /// draws the output, and next frame reads that output back.
+    private func echoShader() throws -> ISFShader {
+        try ISFShader.parse(#"""
+            /*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ],
+                "PASSES": [ { "TARGET": "echo", "PERSISTENT": true } ] }*/
+            void main() {
+                vec4 now = IMG_THIS_PIXEL(inputImage);
+                vec4 last = IMG_THIS_PIXEL(echo);
+                gl_FragColor = last.a > 0.0 ? vec4(0.5 * (now.rgb + last.rgb), 1.0) : now;
+            }
+            """#, path: "echo.fs")
+    }
+
+    private func solid(_ value: UInt8, width: Int = 64, height: Int = 36) -> RGBAImage {
+        var pixels = [UInt8](repeating: value, count: width * height * 4)
+        for i in stride(from: 3, to: pixels.count, by: 4) { pixels[i] = 255 }
+        return RGBAImage(width: width, height: height, pixels: pixels)
+    }
+
+    func testPersistentLastPassIsTheOutputAndNextFramesFeedback() throws {
+        let context = try RenderContext()
+        let echo = try ISFPass(context: context, shader: try echoShader())
+        XCTAssertTrue(echo.outputPersists)
+        let chain = try PassChain(context: context, passes: [echo])
+        let first = try chain.render(solid(200), inputs: inputs(1)).topDown()
+        XCTAssertEqual(first.pixels, solid(200).pixels, "frame 1 has a blank buffer, so the echo passes the picture through")
+        let second = try chain.render(solid(100), inputs: inputs(2)).topDown()
+        XCTAssertEqual(second.pixels, solid(150).pixels, "frame 2 is the mean of frames 1 and 2")
+    }
+
+    /// Sprites after a pass that keeps its output must not be drawn into
+    /// that pass's feedback: next frame would echo them.
+    func testParticlesAfterAFeedbackPassStayOutOfTheFeedback() throws {
+        let context = try RenderContext()
+        let timeline = ConstantTimeline(frameCount: 48, framesPerSecond: 24, base: angryState())
+        let particles = try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: 42))
+        let chain = try PassChain(context: context, passes: [try ISFPass(context: context, shader: try echoShader()), particles])
+        XCTAssertFalse(particles.mayDrawOnInput)
+        let black = solid(0, width: 160, height: 90)
+        let sparks = try chain.render(black, inputs: FrameInputs(frameIndex: 20, framesPerSecond: 24, state: timeline.state(at: 20)))
+        XCTAssertNotEqual(sparks.pixels, black.pixels, "frame 20 should have sparks")
+        try particles.setParameter("intensity", 0)
+        let next = try chain.render(black, inputs: FrameInputs(frameIndex: 21, framesPerSecond: 24, state: timeline.state(at: 21))).topDown()
+        let lit = stride(from: 0, to: next.pixels.count, by: 4).filter { next.pixels[$0] > 0 || next.pixels[$0 + 2] > 0 }.count
+        XCTAssertEqual(lit, 0, "frame 21 echoes frame 20's sparks in \(lit) pixels: they were drawn into the feedback buffer")
+    }
+
     func testParticlesDependOnlyOnTheTimeline() {
         let timeline = SyntheticTimeline(frameCount: 200, framesPerSecond: 24)
         let a = ParticleField(timeline: timeline, seed: 3)

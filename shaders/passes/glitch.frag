@@ -1,5 +1,5 @@
 /*{
-    "DESCRIPTION": "Glitch: RGB split, scanline and block displacement, and a datamosh-like smear through a persistent buffer; random from FRAMEINDEX, so a frame renders the same every time",
+    "DESCRIPTION": "Glitch: RGB split, scanline and block displacement, and a datamosh-like smear of the last frame through a persistent buffer; random from FRAMEINDEX, so a frame renders the same every time",
     "CREDIT": "Empathy Engine",
     "ISFVSN": "2",
     "CATEGORIES": ["Stylize", "Glitch"],
@@ -13,22 +13,27 @@
         { "NAME": "smear", "TYPE": "float", "DEFAULT": 0.6, "MIN": 0.0, "MAX": 0.98 }
     ],
     "PASSES": [
-        { "TARGET": "moshBuffer", "PERSISTENT": true },
-        { }
+        { "TARGET": "lastFrame", "PERSISTENT": true }
     ]
 }*/
 #version 320 es
-// Pass 0 (moshBuffer, persistent, cleared every RESET_INTERVAL frames like a
-// keyframe): blocks chosen at random keep last frame's smear, shifted by a
-// per-block motion vector, instead of taking the new picture:
-//   mosh = mix(frame, previous(uv - motion), keep),
-//   keep = smear where the block's random r < g (0 elsewhere, and after a reset),
-//   g = clamp(strength·0.5 + burst, 0, 1).
-// Pass 1 (output): scanline and block displacement of the moshed picture,
-// then an RGB split: red and blue sampled at ±split pixels along x,
-//   split = rgbSplitPixels · (0.25·strength + burst) · (0.5 + 0.5·r_line).
-// Random values come from an integer hash of (FRAMEINDEX, block or line), so
-// they are exact integers on every GPU.
+// One pass, drawn into the persistent buffer lastFrame, which is therefore
+// both this frame's output and, next frame, the picture the smear reads (a
+// real datamosh smears the decoded picture, earlier glitches included). The
+// buffer is cleared every RESET_INTERVAL frames, like a keyframe.
+//
+// With g = clamp(strength·0.5 + burst, 0, 1) and p the pixel:
+//   line displacement: lines (2 px) with random r4 < 0.08·g shift along x by (r5 − 0.5)·80·g;
+//   block displacement: blocks with random r6 < 0.15·g shift by (r7,8 − 0.5)·blockPixels·2·g;
+//   at = p + both shifts;
+//   RGB split: red from at + (split, 0), green from at, blue from at − (split, 0),
+//     split = rgbSplitPixels · (0.25·strength + burst) · (0.5 + 0.5·r4);
+//   scanlines: odd rows × (1 − 0.15·g);
+//   datamosh: blocks of p with random r1 < g keep last frame's output moved
+//     by the block's motion vector (r2,3 − 0.5)·blockPixels/4:
+//     out = mix(out, last(p − motion), smear) where last is not blank.
+// Random values r_k come from an integer hash of (FRAMEINDEX, line or block,
+// k), so they are exact integers on every GPU.
 out vec4 fragColor;
 
 uint hash(uint x) {
@@ -49,33 +54,26 @@ void main() {
     float gain = clamp(strength * 0.5 + burst, 0.0, 1.0);
     ivec2 block = ivec2(pixel / blockPixels);
     int blockId = block.x + block.y * 4096;
-    if (PASSINDEX == 0) {
-        vec4 frame = IMG_THIS_PIXEL(inputImage);
-        fragColor = frame;
-        // The condition is the same over a whole block, so llvmpipe skips
-        // the fetch for blocks that keep the new picture.
-        if (random(FRAMEINDEX, blockId, 1) < gain) {
-            vec2 motion = (vec2(random(FRAMEINDEX, blockId, 2), random(FRAMEINDEX, blockId, 3)) - 0.5) * blockPixels * 0.25;
-            vec4 previous = IMG_NORM_PIXEL(moshBuffer, (pixel - motion) / RENDERSIZE);
-            float keep = previous.a > 0.0 ? smear : 0.0;
-            fragColor = vec4(mix(frame.rgb, previous.rgb, keep), frame.a);
-        }
-    } else {
-        int line = int(pixel.y / 2.0);
-        float lineRandom = random(FRAMEINDEX, line, 4);
-        float lineShift = lineRandom < 0.08 * gain ? (random(FRAMEINDEX, line, 5) - 0.5) * 80.0 * gain : 0.0;
-        float blockRandom = random(FRAMEINDEX, blockId, 6);
-        vec2 blockShift = blockRandom < 0.15 * gain
-            ? (vec2(random(FRAMEINDEX, blockId, 7), random(FRAMEINDEX, blockId, 8)) - 0.5) * blockPixels * 2.0 * gain
-            : vec2(0.0);
-        vec2 at = pixel + vec2(lineShift, 0.0) + blockShift;
-        float split = rgbSplitPixels * (0.25 * strength + burst) * (0.5 + 0.5 * lineRandom);
-        float red = IMG_NORM_PIXEL(moshBuffer, (at + vec2(split, 0.0)) / RENDERSIZE).r;
-        vec4 middle = IMG_NORM_PIXEL(moshBuffer, at / RENDERSIZE);
-        float blue = IMG_NORM_PIXEL(moshBuffer, (at - vec2(split, 0.0)) / RENDERSIZE).b;
-        // Scanlines: every other line darkened by up to 15 %.
-        float scan = 1.0 - 0.15 * gain * float(int(pixel.y) & 1);
-        vec3 rgb = vec3(red, middle.g, blue) * scan;
-        fragColor = vec4(floor(clamp(rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), middle.a);
+    int line = int(pixel.y / 2.0);
+    float lineRandom = random(FRAMEINDEX, line, 4);
+    float lineShift = lineRandom < 0.08 * gain ? (random(FRAMEINDEX, line, 5) - 0.5) * 80.0 * gain : 0.0;
+    vec2 blockShift = random(FRAMEINDEX, blockId, 6) < 0.15 * gain
+        ? (vec2(random(FRAMEINDEX, blockId, 7), random(FRAMEINDEX, blockId, 8)) - 0.5) * blockPixels * 2.0 * gain
+        : vec2(0.0);
+    vec2 at = pixel + vec2(lineShift, 0.0) + blockShift;
+    float split = rgbSplitPixels * (0.25 * strength + burst) * (0.5 + 0.5 * lineRandom);
+    float red = IMG_NORM_PIXEL(inputImage, (at + vec2(split, 0.0)) / RENDERSIZE).r;
+    vec4 middle = IMG_NORM_PIXEL(inputImage, at / RENDERSIZE);
+    float blue = IMG_NORM_PIXEL(inputImage, (at - vec2(split, 0.0)) / RENDERSIZE).b;
+    // Scanlines: every other line darkened by up to 15 %.
+    float scan = 1.0 - 0.15 * gain * float(int(pixel.y) & 1);
+    vec3 rgb = vec3(red, middle.g, blue) * scan;
+    // The condition is the same over a whole block, so llvmpipe skips the
+    // fetch for blocks that take the new picture.
+    if (random(FRAMEINDEX, blockId, 1) < gain) {
+        vec2 motion = (vec2(random(FRAMEINDEX, blockId, 2), random(FRAMEINDEX, blockId, 3)) - 0.5) * blockPixels * 0.25;
+        vec4 last = IMG_NORM_PIXEL(lastFrame, (pixel - motion) / RENDERSIZE);
+        rgb = mix(rgb, last.rgb, last.a > 0.0 ? smear : 0.0);
     }
+    fragColor = vec4(floor(clamp(rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), middle.a);
 }
