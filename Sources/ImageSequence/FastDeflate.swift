@@ -19,8 +19,9 @@ enum FastDeflate {
 
     /// The most bytes `zlibCompress` writes for `count` input bytes.
     static func bound(_ count: Int) -> Int {
-        // stored blocks: 5 header bytes per 65535; zlib header + Adler-32; slack for a final byte flush
-        count + 5 * (count / 65535 + 2 * (count / blockBytes + 1)) + 16
+        // stored blocks: 5 header bytes per 65535; zlib header + Adler-32;
+        // slack for the final byte flush and the coder's 8-byte stores
+        count + 5 * (count / 65535 + 2 * (count / blockBytes + 1)) + 24
     }
 
     /// Compresses `count` bytes at `src` into a zlib stream at `dst`, which
@@ -64,7 +65,7 @@ enum FastDeflate {
     }()
 
     /// Walks src[start..<end] as DEFLATE will code it, calling `literal` for
-    /// each byte coded as itself and `run` for each run of 3...258 copies of
+    /// each byte coded as itself (`literals5` for five in a row) and `run` for each run of 3...258 copies of
     /// the byte before it (a match at distance 1), taken greedily at the first
     /// position where src[i-1] == src[i] == src[i+1] == src[i+2]. Both passes
     /// of `writeBlock` walk with this, so they agree on every token.
@@ -74,18 +75,17 @@ enum FastDeflate {
     /// src[i+k]; three zero bytes in a row at k mark a run at i+k. Film grain
     /// rarely has one, so most steps emit five literals with one branch.
     @inline(__always)
-    static func scan(_ src: UnsafePointer<UInt8>, start: Int, end: Int,
-                     literal: (UInt8) -> Void, run: (_ length: Int, _ byte: UInt8) -> Void) {
+    static func scan<Sink: TokenSink>(_ src: UnsafePointer<UInt8>, start: Int, end: Int, into sink: inout Sink) {
         @inline(__always) func runFrom(_ i: Int) -> Int {
             let b = src[i]
             var j = i &+ 3
             let limit = min(end, i &+ 258)
             while j < limit && src[j] == b { j &+= 1 }
-            run(j &- i, b)
+            sink.run(length: j &- i, byte: b)
             return j
         }
         var i = start
-        if i == 0 && i < end { literal(src[0]); i = 1 }  // nothing before the stream's first byte
+        if i == 0 && i < end { sink.literal(src[0]); i = 1 }  // nothing before the stream's first byte
         let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
         while i &+ 7 < end {
             let w = UnsafeRawPointer(src + (i &- 1)).loadUnaligned(as: UInt64.self).littleEndian
@@ -94,33 +94,32 @@ enum FastDeflate {
             z &= 0x0080_8080_8080_8080  // byte 7 compared against the shifted-in zero
             let r = z & (z &>> 8) & (z &>> 16)
             if r == 0 {
-                literal(src[i]); literal(src[i &+ 1]); literal(src[i &+ 2]); literal(src[i &+ 3]); literal(src[i &+ 4])
+                sink.literals5(src[i], src[i &+ 1], src[i &+ 2], src[i &+ 3], src[i &+ 4])
                 i &+= 5
                 continue
             }
             let k = r.trailingZeroBitCount &>> 3
             var n = 0
-            while n < k { literal(src[i &+ n]); n &+= 1 }
+            while n < k { sink.literal(src[i &+ n]); n &+= 1 }
             i = runFrom(i &+ k)
         }
         let wordEnd = end &- 3
         while i < wordEnd {
             let word = UnsafeRawPointer(src + (i &- 1)).loadUnaligned(as: UInt32.self)
             if word != (word & 0xFF) &* 0x0101_0101 {
-                literal(src[i])
+                sink.literal(src[i])
                 i &+= 1
             } else {
                 i = runFrom(i)
             }
         }
-        while i < end { literal(src[i]); i &+= 1 }
+        while i < end { sink.literal(src[i]); i &+= 1 }
     }
 
     /// Codes src[start..<end] as one block: literals, and runs of the previous
-    /// byte as (length, distance 1) pairs. Pass 1 counts symbols (a 4-way
-    /// byte histogram, then the runs' bytes moved to their length codes);
-    /// pass 2 scans again and writes the codes. The block is stored instead
-    /// when that is smaller.
+    /// byte as (length, distance 1) pairs. Pass 1 counts the symbols
+    /// (`TokenCounter`); pass 2 scans again and writes the codes
+    /// (`HuffmanEmitter`). The block is stored instead when that is smaller.
     static func writeBlock(_ src: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, writer: inout BitWriter) {
         var litFreq = [Int](repeating: 0, count: 286)
         var extraBitsTotal = 0
@@ -128,28 +127,19 @@ enum FastDeflate {
         let table = lengthTable  // one load of the global table, not one per run
         table.withUnsafeBufferPointer { lengthTable in
             litFreq.withUnsafeMutableBufferPointer { freq in
-                // 4 histograms so that repeated bytes do not wait on each other's increments.
-                var h = [UInt32](repeating: 0, count: 4 * 256)
+                // One walk counts both: literals into five histograms (so that
+                // repeated bytes do not wait on each other's increments), runs
+                // into their length codes.
+                var h = [UInt32](repeating: 0, count: 5 * 256)
                 h.withUnsafeMutableBufferPointer { h in
-                    var i = start
-                    while i + 4 <= end {
-                        h[Int(src[i])] &+= 1
-                        h[256 + Int(src[i + 1])] &+= 1
-                        h[512 + Int(src[i + 2])] &+= 1
-                        h[768 + Int(src[i + 3])] &+= 1
-                        i += 4
+                    var counter = TokenCounter(histograms: h, freq: freq, lengthTable: lengthTable)
+                    scan(src, start: start, end: end, into: &counter)
+                    extraBitsTotal = counter.extraBitsTotal
+                    runCount = counter.runCount
+                    for b in 0..<256 {
+                        freq[b] = Int(h[b]) + Int(h[256 + b]) + Int(h[512 + b]) + Int(h[768 + b]) + Int(h[1024 + b])
                     }
-                    while i < end { h[Int(src[i])] &+= 1; i += 1 }
-                    for b in 0..<256 { freq[b] = Int(h[b]) + Int(h[256 + b]) + Int(h[512 + b]) + Int(h[768 + b]) }
                 }
-                // Move each run's bytes from the literal counts to its length code.
-                scan(src, start: start, end: end, literal: { _ in }, run: { length, byte in
-                    let entry = lengthTable[length]
-                    freq[Int(byte)] -= length
-                    freq[Int(entry.symbol)] += 1
-                    extraBitsTotal += Int(entry.extraBits)
-                    runCount += 1
-                })
                 freq[256] = 1  // end of block
             }
         }
@@ -184,28 +174,13 @@ enum FastDeflate {
         table.withUnsafeBufferPointer { lengthTable in
             packed.withUnsafeBufferPointer { codes in
                 writer.withRegisters { acc, bits, out in
-                    @inline(__always) func put(_ value: UInt32, _ n: UInt64) {
-                        acc |= UInt64(value) &<< bits
-                        bits &+= n
-                        if bits >= 32 {
-                            UnsafeMutableRawPointer(out).storeBytes(of: UInt32(truncatingIfNeeded: acc).littleEndian, as: UInt32.self)
-                            out += 4
-                            acc &>>= 32
-                            bits &-= 32
-                        }
-                    }
-                    scan(src, start: start, end: end, literal: { byte in
-                        let c = codes[Int(byte)]
-                        put(c & 0xFFFF, UInt64(c &>> 16))
-                    }, run: { length, _ in
-                        let entry = lengthTable[length]
-                        let c = codes[Int(entry.symbol)]
-                        // length code, its extra bits, then distance code 0 ("0", one bit)
-                        put(c & 0xFFFF, UInt64(c &>> 16))
-                        put(UInt32(entry.extra), UInt64(entry.extraBits) &+ 1)
-                    })
-                    let c = codes[256]
-                    put(c & 0xFFFF, UInt64(c >> 16))
+                    var emitter = HuffmanEmitter(acc: acc, bits: bits, out: out, codes: codes, lengthTable: lengthTable)
+                    scan(src, start: start, end: end, into: &emitter)
+                    emitter.add(codes[256])
+                    emitter.flush()
+                    acc = emitter.acc
+                    bits = emitter.bits
+                    out = emitter.out
                 }
             }
         }
@@ -225,6 +200,87 @@ enum FastDeflate {
             writer.putBytes(src + i, n)
             i += n
         } while i < end
+    }
+}
+
+/// What `FastDeflate.scan` hands its tokens to. Generic, so each pass's
+/// state stays in registers in the specialised loop.
+protocol TokenSink {
+    mutating func literal(_ byte: UInt8)
+    mutating func literals5(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8)
+    mutating func run(length: Int, byte: UInt8)
+}
+
+/// Counting pass: literals into five byte histograms (one per position of
+/// `literals5`), runs into `freq` at their length codes.
+struct TokenCounter: TokenSink {
+    let histograms: UnsafeMutableBufferPointer<UInt32>
+    let freq: UnsafeMutableBufferPointer<Int>
+    let lengthTable: UnsafeBufferPointer<(symbol: UInt16, extraBits: UInt8, extra: UInt16)>
+    var extraBitsTotal = 0
+    var runCount = 0
+
+    @inline(__always) mutating func literal(_ byte: UInt8) { histograms[Int(byte)] &+= 1 }
+    @inline(__always) mutating func literals5(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8) {
+        histograms[Int(a)] &+= 1
+        histograms[256 &+ Int(b)] &+= 1
+        histograms[512 &+ Int(c)] &+= 1
+        histograms[768 &+ Int(d)] &+= 1
+        histograms[1024 &+ Int(e)] &+= 1
+    }
+    @inline(__always) mutating func run(length: Int, byte: UInt8) {
+        let entry = lengthTable[length]
+        freq[Int(entry.symbol)] += 1
+        extraBitsTotal += Int(entry.extraBits)
+        runCount += 1
+    }
+}
+
+/// Coding pass, branch-free: after `flush` at most 7 bits wait, so three
+/// codes of at most 15 bits (or a length code, its extra bits and the
+/// distance bit: 21) fit the 64-bit accumulator before the next flush. The
+/// flush stores all 8 bytes and advances by the whole ones (`bound` leaves
+/// room for the overhang); a "word full?" branch per code mispredicted often
+/// enough to be most of the coder's time.
+struct HuffmanEmitter: TokenSink {
+    var acc: UInt64
+    var bits: UInt64
+    var out: UnsafeMutablePointer<UInt8>
+    /// Per symbol: bit-reversed code | length << 16.
+    let codes: UnsafeBufferPointer<UInt32>
+    let lengthTable: UnsafeBufferPointer<(symbol: UInt16, extraBits: UInt8, extra: UInt16)>
+
+    @inline(__always) mutating func add(_ code: UInt32) {
+        acc |= UInt64(code & 0xFFFF) &<< bits
+        bits &+= UInt64(code &>> 16)
+    }
+
+    @inline(__always) mutating func flush() {
+        UnsafeMutableRawPointer(out).storeBytes(of: acc.littleEndian, as: UInt64.self)
+        out += Int(bits &>> 3)
+        acc &>>= bits & ~7  // bits <= 7 + 45 here, so the shift is below 64
+        bits &= 7
+    }
+
+    @inline(__always) mutating func literal(_ byte: UInt8) {
+        add(codes[Int(byte)])
+        flush()
+    }
+
+    @inline(__always) mutating func literals5(_ a: UInt8, _ b: UInt8, _ c: UInt8, _ d: UInt8, _ e: UInt8) {
+        add(codes[Int(a)]); add(codes[Int(b)]); add(codes[Int(c)])
+        flush()
+        add(codes[Int(d)]); add(codes[Int(e)])
+        flush()
+    }
+
+    @inline(__always) mutating func run(length: Int, byte: UInt8) {
+        let entry = lengthTable[length]
+        add(codes[Int(entry.symbol)])
+        // its extra bits, then distance code 0 ("0", one bit)
+        acc |= UInt64(entry.extra) &<< bits
+        bits &+= UInt64(entry.extraBits) &+ 1
+        flush()
     }
 }
 
