@@ -5,15 +5,22 @@ import Grading
 import Rendering
 
 /// The emotion-driven grade: Neon Noir looks blended by weight, then
-/// saturation and contrast (shaders/passes/emotion-grade.frag).
+/// intensity, saturation and contrast (shaders/passes/emotion-grade.frag).
 ///
-/// Tetrahedral interpolation is linear in the table's entries, so blending
-/// the looks' tables and interpolating once equals blending the looks'
-/// outputs: with weights w_k (parameters named after the looks, 0…1) and
-/// W = Σ w_k, the table is T = base · (1 − min(W, 1)) + Σ w_k · T_k / max(W, 1).
-/// The blend is done on the CPU per frame (33³ entries, well under a
-/// millisecond) and uploaded into one texture buffer, so a pixel costs one
-/// tetrahedral lookup however many looks take part.
+/// Tetrahedral interpolation is an affine combination of table entries
+/// (weights summing to 1), so any affine map of the entries commutes with it.
+/// Blending the looks' tables and interpolating once therefore equals
+/// blending the looks' outputs: with weights w_k (parameters named after the
+/// looks, 0…1) and W = Σ w_k, T = base · (1 − min(W, 1)) + Σ w_k · T_k / max(W, 1).
+/// The rest of the grade is affine in its input too, so it is baked into the
+/// same table, exactly: for lattice point x and entry T(x),
+///   y = x + (T(x) − x) · intensity             (the identity interpolates to x)
+///   y = l + (y − l) · saturation, l = Rec. 709 luma of y
+///   y = 0.5 + (y − 0.5) · contrast
+/// and the shader only interpolates, clamps and rounds. The table is rebuilt
+/// on the CPU when a parameter changes (33³ entries, well under a
+/// millisecond) into one texture buffer, so a pixel costs one tetrahedral
+/// lookup however many looks take part.
 public final class EmotionGradePass: EffectPass {
     public let name = "emotion-grade"
     public let feedbackResetFrames = 0
@@ -22,7 +29,11 @@ public final class EmotionGradePass: EffectPass {
     private let base: LUT3D
     private let looks: [LUT3D]
     private var weights: [Float]
-    private var uploadedWeights: [Float]?
+    private var intensity: Float = 1
+    private var saturation: Float = 1
+    private var contrast: Float = 1
+    /// The weights and the three grade parameters the table was built with.
+    private var uploadedKey: [Float]?
     private var tableBuffer: GLuint = 0
     private var tableTexture: GLuint = 0
     private var blended: [Float]
@@ -92,12 +103,23 @@ public final class EmotionGradePass: EffectPass {
             guard value.isFinite else { throw EmpathyError.invalidArgument("emotion grade weight '\(name)' is \(value)") }
             weights[index] = min(max(value, 0), 1)
         } else {
+            // The shader's header declares these (with their ranges); the
+            // table carries them.
             try isf.setParameter(name, value)
+            let clamped = isf.parameter(name)?.first ?? value
+            switch name {
+            case "intensity": intensity = clamped
+            case "saturation": saturation = clamped
+            case "contrast": contrast = clamped
+            default: break
+            }
         }
     }
 
-    /// The blended table as RGBA texels (see the type's comment).
-    static func blend(base: LUT3D, looks: [LUT3D], weights: [Float], into table: inout [Float]) {
+    /// The blended table as RGBA texels, the grade parameters baked in (see
+    /// the type's comment).
+    static func blend(base: LUT3D, looks: [LUT3D], weights: [Float], intensity: Float = 1, saturation: Float = 1,
+                      contrast: Float = 1, into table: inout [Float]) {
         let total = weights.reduce(0, +)
         let baseWeight = 1 - min(total, 1)
         let scale: Float = total > 1 ? 1 / total : 1
@@ -121,18 +143,35 @@ public final class EmotionGradePass: EffectPass {
                     }
                 }
             }
+            guard intensity != 1 || saturation != 1 || contrast != 1 else { return }
+            let size = base.size
+            let step = 1 / Float(size - 1)
+            let rec709 = SIMD3<Float>(0.2126, 0.7152, 0.0722)
+            for k in 0..<count {
+                let x = SIMD3(Float(k % size), Float(k / size % size), Float(k / (size * size))) * step
+                var y = SIMD3(out[4 * k], out[4 * k + 1], out[4 * k + 2])
+                y = x + (y - x) * intensity
+                let luma = (y * rec709).sum()
+                y = SIMD3(repeating: luma) + (y - SIMD3(repeating: luma)) * saturation
+                y = SIMD3(repeating: 0.5) + (y - SIMD3(repeating: 0.5)) * contrast
+                out[4 * k] = y.x
+                out[4 * k + 1] = y.y
+                out[4 * k + 2] = y.z
+            }
         }
     }
 
     public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
         try isf.context.makeCurrent()
-        if uploadedWeights != weights {
-            Self.blend(base: base, looks: looks, weights: weights, into: &blended)
+        let key = weights + [intensity, saturation, contrast]
+        if uploadedKey != key {
+            Self.blend(base: base, looks: looks, weights: weights, intensity: intensity, saturation: saturation,
+                       contrast: contrast, into: &blended)
             glBindBuffer(GLenum(GL_TEXTURE_BUFFER), tableBuffer)
             blended.withUnsafeBytes { bytes in
                 glBufferSubData(GLenum(GL_TEXTURE_BUFFER), 0, bytes.count, bytes.baseAddress)
             }
-            uploadedWeights = weights
+            uploadedKey = key
         }
         return try isf.render(input: input, source: source, frame: frame, width: width, height: height)
     }

@@ -99,9 +99,10 @@ final class PassTests: XCTestCase {
         XCTAssertEqual(still.pixels, TestFrames.synthetic().pixels, "glitch at strength 0 must leave the picture alone")
     }
 
-    /// The GPU blend against the CPU reference: the same blended table
-    /// applied with LUT3D.apply, saturation and contrast as in the shader.
-    /// Tolerance ±1 code value (float order of operations).
+    /// The GPU grade against the CPU reference: the looks' blend (without
+    /// the baked parameters) applied with LUT3D.apply, then intensity,
+    /// saturation and contrast per pixel — which the pass bakes into its
+    /// table instead. Tolerance ±1 code value (float order of operations).
     func testEmotionGradeMatchesCPUReference() throws {
         let context = try RenderContext()
         let luts = TestFrames.shaders.appendingPathComponent("luts/neon-noir")
@@ -115,6 +116,7 @@ final class PassTests: XCTestCase {
         try pass.setParameter("sodium", 0.25)
         try pass.setParameter("saturation", 1.2)
         try pass.setParameter("contrast", 1.1)
+        try pass.setParameter("intensity", 0.8)
         let chain = try PassChain(context: context, passes: [pass])
         let frame = TestFrames.synthetic()
         let out = try chain.render(frame, inputs: inputs(0)).topDown()
@@ -131,7 +133,7 @@ final class PassTests: XCTestCase {
             for x in 0..<frame.width {
                 let i = frame.offset(x: x, y: y)
                 let rgb = SIMD3(Float(frame.pixels[i]), Float(frame.pixels[i + 1]), Float(frame.pixels[i + 2])) / 255
-                var g = blended.apply(rgb)
+                var g = rgb + (blended.apply(rgb) - rgb) * 0.8
                 let luma = (g * SIMD3(0.2126, 0.7152, 0.0722)).sum()
                 g = SIMD3(repeating: luma) + (g - SIMD3(repeating: luma)) * 1.2
                 g = SIMD3(repeating: 0.5) + (g - SIMD3(repeating: 0.5)) * 1.1

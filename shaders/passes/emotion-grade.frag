@@ -1,5 +1,5 @@
 /*{
-    "DESCRIPTION": "Emotion-driven grade: Neon Noir looks blended by emotion (one tetrahedral lookup in the host's blended table), then saturation and contrast",
+    "DESCRIPTION": "Emotion-driven grade: Neon Noir looks blended by emotion, with intensity, saturation and contrast; one tetrahedral lookup in the host's blended table",
     "CREDIT": "Empathy Engine",
     "ISFVSN": "2",
     "CATEGORIES": ["Color"],
@@ -12,16 +12,16 @@
 }*/
 #version 320 es
 // The host declares gradeTable (a samplerBuffer of cubeSize³ RGBA32F
-// entries, red fastest: the blend of the looks by emotion weight, see
-// EmotionGradePass) and the constant cubeSize.
-//
-// Per pixel, with x the input RGB in [0, 1]:
-//   g = tetra(table, x)                        (as grade.frag, 0…1 domain)
-//   y = x + (g - x) * intensity
-//   l = dot(y, (0.2126, 0.7152, 0.0722))       (Rec. 709 luma)
-//   y = l + (y - l) * saturation
-//   y = 0.5 + (y - 0.5) * contrast
+// entries, red fastest) and the constant cubeSize. The table is the looks'
+// blend by emotion weight with intensity, saturation and contrast already
+// applied to its entries (see EmotionGradePass): every step of the grade is
+// affine, and tetrahedral interpolation reproduces affine maps of the
+// entries exactly, so per pixel, with x the input RGB in [0, 1]:
+//   y = tetra(table, x)                        (as grade.frag, 0…1 domain)
 //   out = floor(clamp(y, 0, 1) * 255 + 0.5) / 255; alpha passes through.
+// The header still declares intensity, saturation and contrast: they are
+// the pass's parameters (with their ranges) even though the host applies
+// them.
 out vec4 fragColor;
 
 vec3 cubeEntry(vec3 lattice) {
@@ -53,10 +53,6 @@ vec3 applyCube(vec3 rgb) {
 
 void main() {
     vec4 source = IMG_THIS_PIXEL(inputImage);
-    vec3 x = source.rgb;
-    vec3 y = x + (applyCube(x) - x) * intensity;
-    float luma = dot(y, vec3(0.2126, 0.7152, 0.0722));
-    y = vec3(luma) + (y - vec3(luma)) * saturation;
-    y = vec3(0.5) + (y - vec3(0.5)) * contrast;
+    vec3 y = applyCube(source.rgb);
     fragColor = vec4(floor(clamp(y, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), source.a);
 }

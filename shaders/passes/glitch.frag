@@ -50,8 +50,14 @@ float random(int a, int b, int salt) {
 }
 
 void main() {
-    vec2 pixel = isf_FragNormCoord * RENDERSIZE;
     float gain = clamp(strength * 0.5 + burst, 0.0, 1.0);
+    if (gain == 0.0) {
+        // Calm: every term below is the identity (no shift, split, scanline
+        // or smear). The condition is uniform, so the whole draw is a copy.
+        fragColor = IMG_THIS_PIXEL(inputImage);
+        return;
+    }
+    vec2 pixel = isf_FragNormCoord * RENDERSIZE;
     ivec2 block = ivec2(pixel / blockPixels);
     int blockId = block.x + block.y * 4096;
     int line = int(pixel.y / 2.0);
