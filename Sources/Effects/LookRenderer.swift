@@ -112,8 +112,8 @@ public struct SyntheticTimeline: EmotionTimeline {
         let anger = max(0, wave), sadness = max(0, -wave), happiness = max(0, s.valence) * 0.8
         s.categories = [max(0, 1 - anger - sadness - happiness), happiness, sadness, 0, 0, anger, 0]
         s.faceBox = (0.4 + 0.05 * sin(t), 0.3, 0.2, 0.3)
-        s.leftEye = SIMD2(0.46, 0.4)
-        s.rightEye = SIMD2(0.54, 0.4)
+        s.leftEye = SIMD2(0.54, 0.4)  // the performer's left: picture right
+        s.rightEye = SIMD2(0.46, 0.4)
         s.noseTip = SIMD2(0.5, 0.47)
         s.mouthCenter = SIMD2(0.5, 0.53)
         return s

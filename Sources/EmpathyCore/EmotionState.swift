@@ -31,7 +31,9 @@ public struct EmotionState: Sendable, Equatable {
         set { faceBoxStorage = newValue.map { SIMD4($0.x, $0.y, $0.width, $0.height) } }
     }
     /// Key landmarks in normalised picture coordinates (top-left origin):
-    /// eye centres, nose tip, mouth centre; nil without a face.
+    /// eye centres (the performer's left and right, so `leftEye` is on the
+    /// picture's right for a face towards the camera), nose tip, mouth
+    /// centre; nil without a face or without 68-point landmarks.
     public var leftEye: SIMD2<Float>?
     public var rightEye: SIMD2<Float>?
     public var noseTip: SIMD2<Float>?

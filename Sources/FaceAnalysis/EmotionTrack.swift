@@ -183,6 +183,55 @@ public enum EmotionTrackFile {
         return out
     }
 
+    /// Reads a landmark sidecar: the points of every frame that has a face
+    /// (frames without one, with empty cells, are left out). Any number of
+    /// points per row, as the header names them (x0, y0, …).
+    public static func readLandmarks(path: String) throws -> [Int: [SIMD2<Double>]] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EmpathyError.io(path: path, operation: "read landmarks", errno: access(path, R_OK) == 0 ? EIO : errno)
+        }
+        return try decodeLandmarks(String(decoding: data, as: UTF8.self), path: path)
+    }
+
+    public static func decodeLandmarks(_ text: String, path: String) throws -> [Int: [SIMD2<Double>]] {
+        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        if lines.last == "" { lines.removeLast() }
+        guard let header = lines.first else {
+            throw EmpathyError.badFile(path: path, line: nil, message: "is empty; a landmark file starts with a header row")
+        }
+        let names = header.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        let pointCount = (names.count - 2) / 2
+        var expected = ["frame", "face_id"]
+        for i in 0..<max(pointCount, 0) { expected += ["x\(i)", "y\(i)"] }
+        guard pointCount > 0, names == expected else {
+            throw EmpathyError.badFile(path: path, line: 1, message:
+                "header must be 'frame,face_id,x0,y0,…' as 'empathy analyze' writes it; write it again with 'empathy analyze'")
+        }
+        var frames: [Int: [SIMD2<Double>]] = [:]
+        for (n, line) in lines.enumerated().dropFirst() {
+            let lineNumber = n + 1
+            let cells = line.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count == names.count else {
+                throw EmpathyError.badFile(path: path, line: lineNumber, message: "expected \(names.count) cells, found \(cells.count)")
+            }
+            guard let frame = Int(cells[0]), frame >= 0 else {
+                throw EmpathyError.badFile(path: path, line: lineNumber, message: "'frame' must be a whole number, found '\(cells[0])'")
+            }
+            if cells[2].isEmpty { continue }  // no face in this frame
+            var points: [SIMD2<Double>] = []
+            points.reserveCapacity(pointCount)
+            for i in 0..<pointCount {
+                guard let x = Double(cells[2 + 2 * i]), let y = Double(cells[3 + 2 * i]), x.isFinite, y.isFinite else {
+                    throw EmpathyError.badFile(path: path, line: lineNumber, message:
+                        "point \(i) must be two numbers, found '\(cells[2 + 2 * i])', '\(cells[3 + 2 * i])'")
+                }
+                points.append(SIMD2(x, y))
+            }
+            frames[frame] = points
+        }
+        return frames
+    }
+
     static func fixed(_ value: Double, _ decimals: Int) -> String {
         let s = String(format: "%.\(decimals)f", value)
         // No "-0.0000": a spreadsheet shows it oddly.

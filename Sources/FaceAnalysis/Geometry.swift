@@ -76,6 +76,20 @@ public enum Landmark68 {
         return (r / 6, l / 6)
     }
 
+    /// The points shaders get (`EmotionState`'s key landmarks), in pixels:
+    /// eye centres (the performer's left is 42–47, the right 36–41), the
+    /// nose tip (30) and the mouth centre (mean of the outer lips, 48–59).
+    /// Nil unless `p` has the 68 points of this layout.
+    public static func keyPoints(_ p: [SIMD2<Double>])
+        -> (leftEye: SIMD2<Double>, rightEye: SIMD2<Double>, noseTip: SIMD2<Double>, mouthCenter: SIMD2<Double>)?
+    {
+        guard p.count == 68 else { return nil }
+        let (right, left) = eyeCentres(p)
+        var mouth = SIMD2<Double>.zero
+        for i in outerLips { mouth += p[i] }
+        return (left, right, p[30], mouth / Double(outerLips.count))
+    }
+
     /// Inter-ocular distance: between the two eye centres.
     public static func interOcularDistance(_ p: [SIMD2<Double>]) -> Double {
         let (r, l) = eyeCentres(p)

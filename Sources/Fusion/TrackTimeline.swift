@@ -12,15 +12,19 @@ import FaceAnalysis
 /// stress = clamp(1 − RMSSD / 40 ms, 0, 1) against the population baseline
 /// (0 without RMSSD); categories in the track's order (neutral, happiness,
 /// sadness, surprise, fear, anger, disgust — the same as
-/// `EmotionState.Category`); the face box in picture fractions.
+/// `EmotionState.Category`); the face box in picture fractions; and, from
+/// the landmark sidecar when it is there and holds dlib's 68 points, the key
+/// landmarks (`Landmark68.keyPoints`) in picture fractions.
 public struct TrackTimeline: EmotionTimeline {
     public let frameCount: Int
     public let framesPerSecond: Double
     private let states: [EmotionState]
 
     /// `rows` must hold frames 0, 1, 2, … in order; `width`×`height` is the
-    /// clip's frame size (for the face box).
-    public init(rows: [EmotionTrackRow], path: String, width: Int, height: Int) throws {
+    /// clip's frame size (for the face box and landmarks); `landmarks` maps
+    /// frame indices to their points in pixels (the sidecar's contents).
+    public init(rows: [EmotionTrackRow], path: String, width: Int, height: Int,
+                landmarks: [Int: [SIMD2<Double>]] = [:]) throws {
         guard !rows.isEmpty else {
             throw EmpathyError.badFile(path: path, line: nil, message: "has no frames; analyse the clip again")
         }
@@ -51,13 +55,27 @@ public struct TrackTimeline: EmotionTimeline {
                 state.faceBox = (Float(box.left) / Float(width), Float(box.top) / Float(height),
                                  Float(box.width) / Float(width), Float(box.height) / Float(height))
             }
+            if row.faceFound, width > 0, height > 0, let points = landmarks[row.frameIndex],
+               let key = Landmark68.keyPoints(points) {
+                let size = SIMD2(Double(width), Double(height))
+                func fraction(_ p: SIMD2<Double>) -> SIMD2<Float> { SIMD2<Float>(p / size) }
+                state.leftEye = fraction(key.leftEye)
+                state.rightEye = fraction(key.rightEye)
+                state.noseTip = fraction(key.noseTip)
+                state.mouthCenter = fraction(key.mouthCenter)
+            }
             return state
         }
     }
 
-    /// Reads a track file written by `empathy analyze`.
+    /// Reads a track file written by `empathy analyze`, with its landmark
+    /// sidecar (`X.landmarks.csv`) when there is one; a track without it
+    /// renders with no key landmarks (the face box still comes through).
     public static func read(path: String, width: Int, height: Int) throws -> TrackTimeline {
-        try TrackTimeline(rows: EmotionTrackFile.read(path: path), path: path, width: width, height: height)
+        let sidecar = EmotionTrackFile.landmarksPath(forTrack: path)
+        let landmarks = FileManager.default.fileExists(atPath: sidecar) ? try EmotionTrackFile.readLandmarks(path: sidecar) : [:]
+        return try TrackTimeline(rows: EmotionTrackFile.read(path: path), path: path, width: width, height: height,
+                                 landmarks: landmarks)
     }
 
     public func state(at frameIndex: Int) -> EmotionState {

@@ -116,4 +116,38 @@ final class EmotionTrackFileTests: XCTestCase {
         XCTAssertEqual(lines[2].split(separator: ",", omittingEmptySubsequences: false).count, 2 + 136)
         XCTAssert(lines[2].hasPrefix("1,,,"))
     }
+
+    func testLandmarkSidecarReadsBackWhatWasWritten() throws {
+        let points = (0..<68).map { SIMD2(Double($0) * 3.25, 700 - Double($0)) }
+        let text = EmotionTrackFile.encodeLandmarks([(0, 1, points), (1, nil, nil), (2, 1, points.reversed())])
+        let frames = try EmotionTrackFile.decodeLandmarks(text, path: "x.landmarks.csv")
+        XCTAssertEqual(frames.keys.sorted(), [0, 2], "frame 1 has no face, so no points")
+        XCTAssertEqual(frames[0], points)
+        XCTAssertEqual(frames[2], points.reversed())
+    }
+
+    func testBadLandmarkSidecarsNameTheLine() {
+        let points = (0..<68).map { SIMD2(Double($0), Double($0)) }
+        let good = EmotionTrackFile.encodeLandmarks([(0, 1, points), (1, 1, points)])
+        let lines = good.split(separator: "\n").map(String.init)
+        func replacing(line: Int, _ from: String, _ to: String) -> String {
+            var copy = lines
+            copy[line] = copy[line].replacingOccurrences(of: from, with: to)
+            return copy.joined(separator: "\n")
+        }
+        let table: [(String, String, String)] = [
+            ("word for a number", replacing(line: 2, "5.00,5.00", "5.00,left"), "line 3: point 5 must be two numbers"),
+            ("missing cell", replacing(line: 1, ",67.00,67.00", ",67.00"), "line 2: expected 138 cells, found 137"),
+            ("bad frame", replacing(line: 2, "1,1,0.00", "one,1,0.00"), "line 3: 'frame' must be a whole number"),
+            ("track, not landmarks", "frame,time_s,face_found\n0,0,1", "line 1: header must be 'frame,face_id,x0,y0"),
+            ("empty file", "", "is empty"),
+        ]
+        for (name, text, fragment) in table {
+            XCTAssertThrowsError(try EmotionTrackFile.decodeLandmarks(text, path: "x.landmarks.csv"), name) { error in
+                XCTAssert("\(error)".contains("x.landmarks.csv"), "\(name): \(error)")
+                XCTAssert("\(error)".contains(fragment), "\(name): \(error)")
+                XCTAssertFalse("\(error)".contains("\n"), name)
+            }
+        }
+    }
 }

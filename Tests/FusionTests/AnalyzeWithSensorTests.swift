@@ -1,6 +1,7 @@
 import EmpathyCore
 import FaceAnalysis
 import Foundation
+import Fusion
 import XCTest
 
 /// `empathy analyze --sensor` and `empathy calibrate --sensor`, run as the
@@ -57,6 +58,34 @@ final class AnalyzeWithSensorTests: XCTestCase {
             XCTAssertNotNil(row.beatPhase)
             XCTAssertNotNil(row.fusedArousal)
         }
+        try checkKeyLandmarks(track: track.path)
+    }
+
+    /// The timeline a render reads from the track carries the key landmarks
+    /// from the sidecar analyze wrote beside it, where a face is: eyes level
+    /// and apart (the performer's left on the picture's right), the nose
+    /// below them, the mouth below the nose, all inside the face box.
+    private func checkKeyLandmarks(track: String) throws {
+        let timeline = try TrackTimeline.read(path: track, width: 640, height: 360)
+        for frame in [0, 40, 95] {
+            let s = timeline.state(at: frame)
+            let box = try XCTUnwrap(s.faceBox, "frame \(frame)")
+            let left = try XCTUnwrap(s.leftEye), right = try XCTUnwrap(s.rightEye)
+            let nose = try XCTUnwrap(s.noseTip), mouth = try XCTUnwrap(s.mouthCenter)
+            XCTAssertGreaterThan(left.x - right.x, box.width * 0.25, "frame \(frame): eyes \(left) \(right)")
+            XCTAssertLessThan(abs(left.y - right.y), box.height * 0.1, "frame \(frame): eyes level")
+            XCTAssertGreaterThan(nose.y, max(left.y, right.y), "frame \(frame): nose below the eyes")
+            XCTAssertGreaterThan(mouth.y, nose.y, "frame \(frame): mouth below the nose")
+            for p in [left, right, nose, mouth] {
+                XCTAssert(p.x > box.x && p.x < box.x + box.width && p.y > box.y && p.y < box.y + box.height,
+                          "frame \(frame): \(p) outside the face box \(box)")
+            }
+        }
+        // Without the sidecar the track still reads; the landmarks are absent.
+        try FileManager.default.removeItem(atPath: EmotionTrackFile.landmarksPath(forTrack: track))
+        let bare = try TrackTimeline.read(path: track, width: 640, height: 360)
+        XCTAssertNotNil(bare.state(at: 0).faceBox)
+        XCTAssertNil(bare.state(at: 0).leftEye)
     }
 
     func testAnalyzeRejectsABadSessionBeforeAnalysing() throws {
