@@ -51,6 +51,11 @@ emp_cpu_med=$(printf '%s\n' "${emp_cpu[@]}" | median)
 ff_cpu_med=$(printf '%s\n' "${ff_cpu[@]}" | median)
 ratio_med=$(printf '%s\n' "${ratios[@]}" | median)
 
+# Every frame of both tools must decode (CRCs, inflate, Adler-32, size).
+emp_ok=$($PY scripts/pngcheck.py "$OUT/empathy")  # set -e: a bad frame stops the run, named
+ff_ok=$($PY scripts/pngcheck.py "$OUT/ffmpeg")
+echo "integrity: empathy $emp_ok, ffmpeg $ff_ok"
+
 # Accuracy: every 10th frame of each tool's output against the float
 # reference applied to that tool's own decoded input (empathy's decode is
 # its output at --intensity 0; ffmpeg's is its rgb24 conversion).
@@ -89,3 +94,7 @@ printf 'CPU time ratio ffmpeg/empathy: %.2fx   PNG bytes ratio empathy/ffmpeg: %
   "$(echo "$ff_cpu_med / $emp_cpu_med" | bc -l)" "$(echo "$emp_bytes / $ff_bytes" | bc -l)"
 echo "decoders (OpenCV vs ffmpeg rgb24) differ by: $decode_diff"
 echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
+if [ "$(field "$emp_acc" max)" -gt 1 ]; then
+  echo "bench-grade: empathy's output is off the float reference by $(field "$emp_acc" max) code values (target ±1)" >&2
+  exit 1
+fi

@@ -175,6 +175,9 @@ enum FastDeflate {
             packed.withUnsafeBufferPointer { codes in
                 writer.withRegisters { acc, bits, out in
                     var emitter = HuffmanEmitter(acc: acc, bits: bits, out: out, codes: codes, lengthTable: lengthTable)
+                    // BitWriter may hold up to 31 bits; the emitter's budget
+                    // assumes at most 7 after a flush, so start with one.
+                    emitter.flush()
                     scan(src, start: start, end: end, into: &emitter)
                     emitter.add(codes[256])
                     emitter.flush()

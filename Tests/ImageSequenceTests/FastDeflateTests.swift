@@ -1,3 +1,4 @@
+import CDeflate
 import EmpathyCore
 @testable import ImageSequence
 import XCTest
@@ -61,6 +62,47 @@ final class FastDeflateTests: XCTestCase {
             image.pixels[p * 4] = bytes[p * 3]; image.pixels[p * 4 + 1] = bytes[p * 3 + 1]; image.pixels[p * 4 + 2] = bytes[p * 3 + 2]
         }
         try assertLibpngReadsBack(image, filter: .none, "skewed histogram")
+    }
+
+    /// Every block starts with its rarest symbols (15-bit codes) right after
+    /// its header, which can leave up to 31 bits waiting in the bit writer:
+    /// the coder's bit budget must hold from the first code on. zlib's own
+    /// format check (Adler-32) is the judge, over many blocks and seeds.
+    func testLongestCodesRightAfterABlockHeader() throws {
+        for seed in 0..<6 {
+            var state = UInt64(seed) &* 0x9E37_79B9_7F4A_7C15 &+ 1
+            func next() -> UInt64 {
+                state ^= state << 13; state ^= state >> 7; state ^= state << 17
+                return state
+            }
+            var bytes: [UInt8] = []
+            for _ in 0..<3 {
+                // Rare values first: each occurs a handful of times in the block.
+                for k in 0..<12 { bytes.append(UInt8(200 + k % 6)) }
+                // Then a steep distribution over 40 values (value v about 2^-v/2
+                // of the time), with the odd short run, so the code reaches 15 bits.
+                while bytes.count % FastDeflate.blockBytes != 0 {
+                    let r = next()
+                    let v = min(UInt8((r & 0xFFFF).trailingZeroBitCount + ((r >> 16) & 1 == 0 ? 0 : 20)), 39)
+                    let repeats = (r >> 20) & 63 == 0 ? 5 : 1
+                    for _ in 0..<repeats where bytes.count % FastDeflate.blockBytes != 0 { bytes.append(v) }
+                }
+            }
+            var out = [UInt8](repeating: 0, count: FastDeflate.bound(bytes.count))
+            let n = bytes.withUnsafeBufferPointer { src in
+                out.withUnsafeMutableBufferPointer { dst in
+                    FastDeflate.zlibCompress(src.baseAddress!, count: src.count, into: dst.baseAddress!, capacity: dst.count)
+                }
+            }
+            let inflater = try XCTUnwrap(libdeflate_alloc_decompressor())
+            defer { libdeflate_free_decompressor(inflater) }
+            var back = [UInt8](repeating: 0, count: bytes.count)
+            var actual = 0
+            let result = libdeflate_zlib_decompress(inflater, out, n, &back, back.count, &actual)
+            XCTAssertEqual(result, LIBDEFLATE_SUCCESS, "seed \(seed): inflate failed (\(result))")
+            XCTAssertEqual(actual, bytes.count, "seed \(seed)")
+            XCTAssert(back == bytes, "seed \(seed): inflated bytes differ")
+        }
     }
 
     func testFilmFrameIsSmallerThanLibdeflateLevelOne() throws {
