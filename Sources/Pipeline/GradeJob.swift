@@ -67,6 +67,10 @@ public final class GradeJob {
     public let lutPath: String
     private let lut: CubeLUT
     private var sources: [(input: String, info: ClipInfo, stem: String)] = []
+    /// The first clip's decoder, opened while checking the inputs and kept
+    /// for the run: opening probes the stream (tens of ms at 1080p), and its
+    /// first frames decode while the GL context starts.
+    private var firstSource: VideoSource?
 
     public init(configuration: GradeConfiguration) throws {
         guard !configuration.inputs.isEmpty else {
@@ -87,6 +91,7 @@ public final class GradeJob {
                     "two inputs would write to the same folder '\(stem)'; grade them in separate runs or rename one")
             }
             sources.append((input, source.info, stem))
+            if firstSource == nil { firstSource = source }
         }
     }
 
@@ -102,10 +107,6 @@ public final class GradeJob {
 
     public func run(progress: any ProgressReporter) throws -> GradeSummary {
         let started = Date()
-        let context = try RenderContext(platform: configuration.platform)
-        let shader = try ResourceLocator.shadersDirectory().appendingPathComponent("grade.frag")
-        let pass = try GradePass(context: context, lut: lut, shaderURL: shader)
-
         // Plan every clip first so progress knows the job's size.
         var plans: [(writer: SequenceWriter, frames: [Int], report: ClipReport)] = []
         for (input, info, stem) in sources {
@@ -130,6 +131,18 @@ public final class GradeJob {
             plans.append((writer, frames, report))
         }
 
+        // The first clip starts decoding now, beside the GL start-up and the
+        // shader's compilation on its first draw.
+        var firstDecoder: FramePrefetcher?
+        if let source = firstSource, let first = plans.first, !first.frames.isEmpty {
+            firstSource = nil
+            firstDecoder = FramePrefetcher(source: source, frameNumbers: first.frames)
+        }
+        defer { firstDecoder?.cancel() }
+        let context = try RenderContext(platform: configuration.platform)
+        let shader = try ResourceLocator.shadersDirectory().appendingPathComponent("grade.frag")
+        let pass = try GradePass(context: context, lut: lut, shaderURL: shader)
+
         let jobTotal = plans.reduce(0) { $0 + $1.report.framesPlanned }
         var jobDone = plans.reduce(0) { $0 + $1.report.framesSkipped }
         var rendered = 0
@@ -152,7 +165,9 @@ public final class GradeJob {
             }
             progress.update(snapshot(clipDone))
             do {
-                try renderClip(plan.frames, input: report.input, writer: plan.writer, pass: pass,
+                let decoder = index == 0 ? firstDecoder : nil
+                firstDecoder = nil
+                try renderClip(plan.frames, input: report.input, decoder: decoder, writer: plan.writer, pass: pass,
                                report: &report) {
                     clipDone += 1; jobDone += 1; rendered += 1
                     progress.update(snapshot(clipDone))
@@ -178,12 +193,13 @@ public final class GradeJob {
 
     private func number(ofFrame frame: Int) -> Int { configuration.startNumber + frame - 1 }
 
-    /// Decodes `frames` (1-based, ascending) on a helper thread and renders
-    /// each on this thread, which owns the GL context.
-    private func renderClip(_ frames: [Int], input: String, writer: SequenceWriter, pass: GradePass,
-                            report: inout ClipReport, frameDone: () -> Void) throws {
+    /// Decodes `frames` (1-based, ascending) on a helper thread (`started`,
+    /// when one is already running for them) and renders each on this
+    /// thread, which owns the GL context.
+    private func renderClip(_ frames: [Int], input: String, decoder started: FramePrefetcher?, writer: SequenceWriter,
+                            pass: GradePass, report: inout ClipReport, frameDone: () -> Void) throws {
         guard !frames.isEmpty else { return }
-        let decoder = FramePrefetcher(source: try VideoSource(path: input), frameNumbers: frames)
+        let decoder = try started ?? FramePrefetcher(source: VideoSource(path: input), frameNumbers: frames)
         defer {
             decoder.cancel()
             report.decodeSeconds = decoder.decodeSeconds

@@ -54,11 +54,16 @@ public final class RenderJob {
     public let configuration: RenderConfiguration
     public let look: Look
     public let info: ClipInfo
+    /// The decoder opened to check the clip, kept for the first run (opening
+    /// probes the stream, tens of ms at 1080p).
+    private var openedSource: VideoSource?
 
     public init(configuration: RenderConfiguration) throws {
         self.configuration = configuration
         look = try Look.load(try LookLibrary.resolve(configuration.look))
-        info = try VideoSource(path: configuration.input).info
+        let source = try VideoSource(path: configuration.input)
+        info = source.info
+        openedSource = source
         let timeline = configuration.timeline
         guard timeline.frameCount == info.frameCount else {
             throw EmpathyError.invalidArgument(
@@ -166,8 +171,9 @@ public final class RenderJob {
         _ frames: [Int], body: (Int, RGBAImage) throws -> Void, decodeSeconds: (Double) -> Void
     ) throws {
         guard !frames.isEmpty else { return }
-        let decoder = FramePrefetcher(source: try VideoSource(path: configuration.input), frameNumbers: frames,
-                                      prepare: { PassChain.bottomUp($0) })
+        let source = try openedSource ?? VideoSource(path: configuration.input)
+        openedSource = nil
+        let decoder = FramePrefetcher(source: source, frameNumbers: frames, prepare: { PassChain.bottomUp($0) })
         defer {
             decoder.cancel()
             decodeSeconds(decoder.decodeSeconds)
