@@ -21,7 +21,7 @@ import Rendering
 /// on the CPU when a parameter changes (33³ entries, well under a
 /// millisecond) into one texture buffer, so a pixel costs one tetrahedral
 /// lookup however many looks take part.
-public final class EmotionGradePass: EffectPass {
+public final class EmotionGradePass: PointwisePass {
     public let name = "emotion-grade"
     public let feedbackResetFrames = 0
     public let lookNames: [String]
@@ -161,8 +161,45 @@ public final class EmotionGradePass: EffectPass {
         }
     }
 
-    public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
-        try isf.context.makeCurrent()
+    // MARK: Folding into the pass before
+
+    public var isFolded = false
+    private static let foldTextureUnit: Int32 = 15
+
+    /// emotion-grade.frag's lookup (its functions between the header and
+    /// `main`, renamed into the `isf_fold` namespace), then the rounding its
+    /// `main` does. The colour is first rounded to 8 bits, as the unfolded
+    /// chain stores the previous pass's output in an 8-bit buffer.
+    public var foldCode: String {
+        let text = isf.shader.text
+        guard let start = text.range(of: "vec3 cubeEntry"), let end = text.range(of: "void main()") else { return "" }
+        var functions = String(text[start.lowerBound..<end.lowerBound])
+        for (name, renamed) in [("cubeEntry", "isf_foldEntry"), ("applyCube", "isf_foldCube"),
+                                ("gradeTable", "isf_foldTable"), ("cubeSize", "isf_foldCubeSize")] {
+            functions = functions.replacingOccurrences(of: name, with: renamed)
+        }
+        return """
+            precision highp samplerBuffer;
+            uniform samplerBuffer isf_foldTable;
+            const int isf_foldCubeSize = \(base.size);
+            \(functions)
+            vec4 isf_fold(vec4 color) {
+                vec3 x = floor(clamp(color.rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0);
+                vec3 y = isf_foldCube(x);
+                return vec4(floor(clamp(y, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), color.a);
+            }
+            """
+    }
+
+    public func prepareFold(program: GLuint) throws {
+        uploadTableIfChanged()
+        glActiveTexture(GLenum(GL_TEXTURE0 + Self.foldTextureUnit))
+        glBindTexture(GLenum(GL_TEXTURE_BUFFER), tableTexture)
+        glUniform1i(glGetUniformLocation(program, "isf_foldTable"), Self.foldTextureUnit)
+        try GL.check("binding the folded emotion grade")
+    }
+
+    private func uploadTableIfChanged() {
         let key = weights + [intensity, saturation, contrast]
         if uploadedKey != key {
             Self.blend(base: base, looks: looks, weights: weights, intensity: intensity, saturation: saturation,
@@ -173,6 +210,12 @@ public final class EmotionGradePass: EffectPass {
             }
             uploadedKey = key
         }
+    }
+
+    public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
+        try isf.context.makeCurrent()
+        uploadTableIfChanged()
         return try isf.render(input: input, source: source, frame: frame, width: width, height: height)
     }
+
 }

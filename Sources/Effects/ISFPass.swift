@@ -19,12 +19,31 @@ public protocol EffectPass: AnyObject {
     /// True when the texture `render` returns is kept for the next frame
     /// (a persistent last pass): a later pass must not draw over it.
     var outputPersists: Bool { get }
+    /// True when the pass samples the untouched frame (`source`), so earlier
+    /// passes must leave it as uploaded.
+    var readsSource: Bool { get }
     func setParameter(_ name: String, _ value: Float) throws
     func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint
 }
 
 extension EffectPass {
     public var outputPersists: Bool { false }
+    public var readsSource: Bool { false }
+}
+
+/// A pass that maps each pixel's colour and nothing else. Right after an ISF
+/// pass it can be folded into that pass's last draw (`ISFPass.fold`): the
+/// draw writes the ISF pass's own output as usual and, to a second colour
+/// attachment, this pass's result, so the picture is not drawn twice.
+public protocol PointwisePass: EffectPass {
+    /// GLSL defining `vec4 isf_fold(vec4 color)` and what it reads; names
+    /// start with `isf_fold` so they cannot meet the host shader's.
+    var foldCode: String { get }
+    /// With the host pass's program in use, before its last draw: set this
+    /// pass's uniforms and textures for the frame.
+    func prepareFold(program: GLuint) throws
+    /// Set by the chain when the pass is folded: it does not draw itself.
+    var isFolded: Bool { get set }
 }
 
 /// Any ISF filter as a pass: one program, drawn once per `PASSES` entry with
@@ -41,15 +60,22 @@ public final class ISFPass: EffectPass {
     public let shader: ISFShader
     public let name: String
     public var feedbackResetFrames: Int { shader.header.feedbackResetFrames }
-    public var outputPersists: Bool { shader.header.passes.last?.target != nil }
+    /// With a pass folded in, the chain's picture is the folded result, a
+    /// buffer of its own; the persistent buffer stays this pass's.
+    public var outputPersists: Bool { folded == nil && shader.header.passes.last?.target != nil }
+    public var readsSource: Bool { shader.header.inputs.contains { $0.type == .image && $0.name != "inputImage" } }
 
-    private let program: GLuint
+    private var program: GLuint
     private let vertexArray: GLuint
-    private let builtIns: BuiltInUniforms.Locations
+    private var builtIns: BuiltInUniforms.Locations
     private var values: [String: [Float]] = [:]
     private var inputLocations: [String: GLint] = [:]
     private var imageUnits: [(name: String, unit: Int32, location: GLint)] = []
     private var targetLocations: [String: GLint] = [:]
+    private let hostCode: String
+    /// The pass folded into the last draw, its result buffer and the
+    /// framebuffer that draws both.
+    private var folded: (pass: any PointwisePass, output: RenderTarget?, framebuffer: GLuint)?
     /// Each target as (read, write); swapped after the pass that writes it.
     private var buffers: [String: (read: RenderTarget, write: RenderTarget)] = [:]
     private var output: RenderTarget?
@@ -84,15 +110,29 @@ public final class ISFPass: EffectPass {
                 path: shader.path, line: 1,
                 message: "header: a pass must take an image input named 'inputImage'; add { \"NAME\": \"inputImage\", \"TYPE\": \"image\" } to INPUTS")
         }
+        self.hostCode = hostCode
         try context.makeCurrent()
-        let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
         program = try GL.link(
-            vertex: GL.fullScreenVertexSource(version: version), vertexPath: "built-in full-screen vertex shader",
-            fragment: shader.compilableText(version: version, extra: hostCode), fragmentPath: shader.path)
+            vertex: GL.fullScreenVertexSource(version: Self.version(context)), vertexPath: "built-in full-screen vertex shader",
+            fragment: shader.compilableText(version: Self.version(context), extra: hostCode), fragmentPath: shader.path)
         var vertexArray: GLuint = 0
         glGenVertexArrays(1, &vertexArray)
         self.vertexArray = vertexArray
         builtIns = BuiltInUniforms.Locations(program: program)
+        for input in shader.header.inputs where input.type != .image { values[input.name] = input.defaultValue }
+        lookUpLocations()
+        try GL.check("setting up '\(shader.path)'")
+    }
+
+    private static func version(_ context: RenderContext) -> String {
+        context.contextVersion == "3.2" ? "320 es" : "300 es"
+    }
+
+    private func lookUpLocations() {
+        builtIns = BuiltInUniforms.Locations(program: program)
+        imageUnits = []
+        inputLocations = [:]
+        targetLocations = [:]
         var unit: Int32 = 0
         for input in shader.header.inputs {
             let location = glGetUniformLocation(program, input.name)
@@ -101,19 +141,45 @@ public final class ISFPass: EffectPass {
                 unit += 1
             } else {
                 inputLocations[input.name] = location
-                values[input.name] = input.defaultValue
             }
         }
         for target in Set(shader.header.passes.compactMap(\.target)) {
             targetLocations[target] = glGetUniformLocation(program, target)
         }
-        try GL.check("setting up '\(shader.path)'")
+    }
+
+    /// Folds `next` into this pass's last draw (see `PointwisePass`):
+    /// relinks the shader with its `main` wrapped so that it also writes
+    /// `isf_fold(output)` to a second attachment. Returns false, changing
+    /// nothing, when the shader's output cannot be given a location (it must
+    /// declare one plain `out vec4 NAME;` or write `gl_FragColor`) or the
+    /// GL cannot draw two attachments.
+    @discardableResult
+    public func fold(_ next: any PointwisePass) -> Bool {
+        guard folded == nil, (try? context.makeCurrent()) != nil,
+              let text = shader.foldableText(version: Self.version(context), extra: hostCode, foldCode: next.foldCode),
+              let linked = try? GL.link(
+                vertex: GL.fullScreenVertexSource(version: Self.version(context)), vertexPath: "built-in full-screen vertex shader",
+                fragment: text, fragmentPath: shader.path)
+        else { return false }
+        glDeleteProgram(program)
+        program = linked
+        lookUpLocations()
+        var framebuffer: GLuint = 0
+        glGenFramebuffers(1, &framebuffer)
+        folded = (next, nil, framebuffer)
+        return true
     }
 
     deinit {
         guard (try? context.makeCurrent()) != nil else { return }
         for (_, pair) in buffers { pair.read.delete(); pair.write.delete() }
         output?.delete()
+        if let folded {
+            folded.output?.delete()
+            var framebuffer = folded.framebuffer
+            glDeleteFramebuffers(1, &framebuffer)
+        }
         var vertexArray = vertexArray
         glDeleteVertexArrays(1, &vertexArray)
         glDeleteProgram(program)
@@ -150,7 +216,9 @@ public final class ISFPass: EffectPass {
 
     public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
         try context.makeCurrent()
-        if output?.width != width || output?.height != height { try allocate(width: width, height: height) }
+        if output?.width != width || output?.height != height || (folded != nil && folded?.output == nil) {
+            try allocate(width: width, height: height)
+        }
         if feedbackResetFrames > 0, frame.frameIndex % feedbackResetFrames == 0 { resetFeedback() }
         glUseProgram(program)
         for input in shader.header.inputs where input.type != .image {
@@ -188,13 +256,28 @@ public final class ISFPass: EffectPass {
             } else {
                 throw EmpathyError.message("'\(shader.path)': no buffer for pass \(index)")
             }
-            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), destination.framebuffer)
-            glViewport(0, 0, GLsizei(width), GLsizei(height))
-            glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+            let isLast = index == shader.header.passes.count - 1
+            if isLast, let folded, let foldOutput = folded.output {
+                // Both results in one draw: this pass's output at attachment
+                // 0, the folded pass's at 1.
+                try folded.pass.prepareFold(program: program)
+                glBindFramebuffer(GLenum(GL_FRAMEBUFFER), folded.framebuffer)
+                glFramebufferTexture2D(GLenum(GL_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), destination.texture, 0)
+                glFramebufferTexture2D(GLenum(GL_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT1), GLenum(GL_TEXTURE_2D), foldOutput.texture, 0)
+                var attachments = [GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_COLOR_ATTACHMENT1)]
+                glDrawBuffers(2, &attachments)
+                glViewport(0, 0, GLsizei(width), GLsizei(height))
+                glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+                drawn = foldOutput.texture
+            } else {
+                glBindFramebuffer(GLenum(GL_FRAMEBUFFER), destination.framebuffer)
+                glViewport(0, 0, GLsizei(width), GLsizei(height))
+                glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+                drawn = destination.texture
+            }
             if let target = pass.target, let pair = buffers[target] {
                 buffers[target] = (pair.write, pair.read)
             }
-            drawn = destination.texture
         }
         try GL.check("drawing '\(shader.path)' on a \(width)x\(height) frame")
         return drawn
@@ -213,5 +296,9 @@ public final class ISFPass: EffectPass {
             buffers[target] = pair
         }
         output = try RenderTarget(width: width, height: height)
+        if let folded {
+            folded.output?.delete()
+            self.folded?.output = try RenderTarget(width: width, height: height)
+        }
     }
 }

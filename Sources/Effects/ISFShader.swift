@@ -84,6 +84,42 @@ public struct ISFShader: Sendable {
 
     var usesFragColorBuiltIn: Bool { text.contains("gl_FragColor") }
 
+    /// The source with a pointwise pass folded in (`ISFPass.fold`): the
+    /// shader's output gets location 0, `isf_folded` location 1, the shader's
+    /// `main` is renamed by the preprocessor and a new `main` calls it, then
+    /// writes `isf_fold(output)`. Line numbers are kept. Nil when the output
+    /// is not one plain `out vec4 NAME;` line (or `gl_FragColor`).
+    func foldableText(version: String, extra: String, foldCode: String) -> String? {
+        var output = "isf_FragColor"
+        var text = self.text
+        if !usesFragColorBuiltIn {
+            var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+            let declarations = lines.indices.filter { index in
+                let words = lines[index].trimmingCharacters(in: .whitespaces).split(whereSeparator: { $0 == " " || $0 == "\t" })
+                return words.first == "out" && words.contains("vec4")
+            }
+            guard declarations.count == 1 else { return nil }
+            let line = lines[declarations[0]].trimmingCharacters(in: .whitespaces)
+            var words = line.dropLast(line.hasSuffix(";") ? 1 : 0).split(whereSeparator: { $0 == " " || $0 == "\t" }).map(String.init)
+            if words.last == ";" { words.removeLast() }
+            guard line.hasSuffix(";"), (3...4).contains(words.count), words[words.count - 2] == "vec4",
+                  words.count == 3 || ["highp", "mediump", "lowp"].contains(words[1]),
+                  let name = words.last, name.allSatisfy({ $0.isLetter || $0.isNumber || $0 == "_" })
+            else { return nil }
+            output = name
+            lines[declarations[0]] = "layout(location = 0) " + line
+            text = lines.joined(separator: "\n")
+        }
+        let shader = ISFShader(path: path, text: text, header: header, versionLineIndex: versionLineIndex)
+        let hostCode = [extra, "layout(location = 1) out vec4 isf_folded;", foldCode, "#define main isf_host_main"]
+            .filter { !$0.isEmpty }.joined(separator: "\n")
+        var compiled = shader.compilableText(version: version, extra: hostCode)
+        if usesFragColorBuiltIn {
+            compiled = compiled.replacingOccurrences(of: "out vec4 isf_FragColor;", with: "layout(location = 0) out vec4 isf_FragColor;")
+        }
+        return compiled + "\n#undef main\nvoid main() {\n    isf_host_main();\n    isf_folded = isf_fold(\(output));\n}\n"
+    }
+
     /// The source handed to the compiler (see the type's comment).
     func compilableText(version: String, extra: String = "") -> String {
         var body = text

@@ -220,19 +220,20 @@ public final class ParticlePass: EffectPass {
         intensity = min(max(value, 0), 2)
     }
 
-    /// Whether the picture this pass receives may be drawn over; `PassChain`
-    /// clears it when the pass before keeps its output for the next frame.
-    public var mayDrawOnInput = true
+    /// Whether the picture this pass receives may be drawn over. `PassChain`
+    /// clears it when the pass before keeps its output for the next frame,
+    /// or, for the first pass, when a later pass samples the untouched frame.
+    /// (Alone, outside a chain, the pass copies first.)
+    public var mayDrawOnInput = false
 
-    /// After another pass, the sprites are drawn straight onto that pass's
-    /// output (which it redraws every frame), saving a full-frame copy. As
-    /// the first pass, or after a pass whose output is its feedback buffer,
-    /// the picture is copied first, since later passes (or the next frame)
-    /// read it.
+    /// The sprites are drawn straight onto the picture they receive when
+    /// that is allowed (a pass's output it redraws every frame, or the
+    /// frame's upload), saving a full-frame copy; otherwise the picture is
+    /// copied first, since a later pass (or the next frame) reads it.
     public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
         try context.makeCurrent()
         let result: GLuint
-        if input != source && mayDrawOnInput {
+        if mayDrawOnInput {
             if inPlaceFramebuffer == 0 { glGenFramebuffers(1, &inPlaceFramebuffer) }
             glBindFramebuffer(GLenum(GL_FRAMEBUFFER), inPlaceFramebuffer)
             glFramebufferTexture2D(GLenum(GL_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), input, 0)

@@ -33,11 +33,29 @@ public final class PassChain {
     public var timesStages = false
     public private(set) var stageSeconds: [(name: String, seconds: Double)] = []
 
-    public init(context: RenderContext, passes: [any EffectPass]) throws {
+    /// With `folding`, a pointwise pass (the emotion grade) right after an
+    /// ISF pass is folded into that pass's last draw (`ISFPass.fold`); the
+    /// pictures are the same within ±1 code value, one full-frame draw fewer.
+    public init(context: RenderContext, passes: [any EffectPass], folding: Bool = true) throws {
         self.context = context
         self.passes = passes
-        for (previous, pass) in zip(passes, passes.dropFirst()) {
-            (pass as? ParticlePass)?.mayDrawOnInput = !previous.outputPersists
+        if folding {
+            for (previous, pass) in zip(passes, passes.dropFirst()) {
+                guard let host = previous as? ISFPass, var pointwise = pass as? any PointwisePass, !pointwise.isFolded else { continue }
+                if host.fold(pointwise) { pointwise.isFolded = true }
+            }
+        }
+        for (index, pass) in passes.enumerated() {
+            guard let particles = pass as? ParticlePass else { continue }
+            if index == 0 {
+                // The upload is redrawn every frame; only a later pass that
+                // samples the untouched frame needs it kept.
+                particles.mayDrawOnInput = !passes.dropFirst().contains { $0.readsSource }
+            } else {
+                // After a folded pass, the picture is its host's result.
+                let previous = passes[..<index].last { !(($0 as? any PointwisePass)?.isFolded ?? false) }
+                particles.mayDrawOnInput = !(previous?.outputPersists ?? false)
+            }
         }
         try context.makeCurrent()
         let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
@@ -126,6 +144,10 @@ public final class PassChain {
         if timesStages { note(0, "upload") }
         var current = source
         for (index, pass) in passes.enumerated() {
+            if let pointwise = pass as? any PointwisePass, pointwise.isFolded {
+                if timesStages { note(index + 1, pass.name + " (folded)") }
+                continue
+            }
             current = try pass.render(input: current, source: source, frame: inputs, width: width, height: height)
             if timesStages { note(index + 1, pass.name) }
         }

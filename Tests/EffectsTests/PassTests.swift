@@ -148,6 +148,109 @@ final class PassTests: XCTestCase {
         try Golden.assertMatches(out, name: "emotion-grade-rage-sodium", tolerance: 1)
     }
 
+    private func emotionGrade(_ context: RenderContext) throws -> EmotionGradePass {
+        let luts = TestFrames.shaders.appendingPathComponent("luts/neon-noir")
+        let pass = try EmotionGradePass(
+            context: context, shaderURL: TestFrames.shaders.appendingPathComponent("passes/emotion-grade.frag"),
+            base: try CubeFile.read(path: luts.appendingPathComponent("midnight.cube").path),
+            looks: [("rage", try CubeFile.read(path: luts.appendingPathComponent("rage.cube").path))])
+        try pass.setParameter("rage", 0.7)
+        try pass.setParameter("contrast", 1.15)
+        return pass
+    }
+
+    /// Worst channel difference between two same-sized pictures, and where.
+    private func worstDifference(_ a: RGBAImage, _ b: RGBAImage) -> (delta: Int, x: Int, y: Int) {
+        var worst = (delta: 0, x: 0, y: 0)
+        for i in stride(from: 0, to: a.pixels.count, by: 4) {
+            for c in 0..<3 {
+                let d = abs(Int(a.pixels[i + c]) - Int(b.pixels[i + c]))
+                if d > worst.delta { worst = (d, (i / 4) % a.width, (i / 4) / a.width) }
+            }
+        }
+        return worst
+    }
+
+    /// Folding the grade into the glitch's draw must not change the picture:
+    /// the same chain unfolded, frame after frame (the glitch's feedback
+    /// included), within ±1 code value (the folded grade reads the glitch's
+    /// colour before the 8-bit store, rounded the way the store rounds).
+    func testGradeFoldedIntoTheGlitchMatchesTheUnfoldedChain() throws {
+        let context = try RenderContext()
+        func chain(folding: Bool) throws -> (PassChain, EmotionGradePass) {
+            let glitch = try ISFPass(context: context, url: TestFrames.shaders.appendingPathComponent("passes/glitch.frag"))
+            try glitch.setParameter("strength", 0.9)
+            try glitch.setParameter("blockPixels", 8)
+            let grade = try emotionGrade(context)
+            return (try PassChain(context: context, passes: [glitch, grade], folding: folding), grade)
+        }
+        let (folded, foldedGrade) = try chain(folding: true)
+        let (plain, plainGrade) = try chain(folding: false)
+        XCTAssertTrue(foldedGrade.isFolded)
+        XCTAssertFalse(plainGrade.isFolded)
+        for f in 0..<5 {
+            let a = try folded.render(TestFrames.synthetic(), inputs: inputs(f, angryState()))
+            let b = try plain.render(TestFrames.synthetic(), inputs: inputs(f, angryState()))
+            let worst = worstDifference(a, b)
+            XCTAssertLessThanOrEqual(worst.delta, 1, "frame \(f): folded grade off by \(worst.delta) at (\(worst.x), \(worst.y)) from the bottom")
+            XCTAssertNotEqual(a.pixels, TestFrames.synthetic().pixels)
+        }
+    }
+
+    /// A plain-ISF host (gl_FragColor) folds the same way.
+    func testGradeFoldsIntoAPlainISFShader() throws {
+        let context = try RenderContext()
+        let url = TestFrames.shaders.appendingPathComponent("isf/heartbeat-vignette.fs")
+        var state = angryState()
+        state.beatPulse = 1
+        let foldedGrade = try emotionGrade(context)
+        let folded = try PassChain(context: context, passes: [try ISFPass(context: context, url: url), foldedGrade])
+        let plain = try PassChain(context: context, passes: [try ISFPass(context: context, url: url), try emotionGrade(context)], folding: false)
+        XCTAssertTrue(foldedGrade.isFolded)
+        let worst = worstDifference(try folded.render(TestFrames.synthetic(), inputs: inputs(3, state)),
+                                    try plain.render(TestFrames.synthetic(), inputs: inputs(3, state)))
+        XCTAssertLessThanOrEqual(worst.delta, 1, "folded grade off by \(worst.delta) at (\(worst.x), \(worst.y))")
+    }
+
+    /// A host whose output already has a layout qualifier is left alone: no
+    /// fold, and the chain draws the grade itself.
+    func testHostWithAnOutputLayoutIsNotFolded() throws {
+        let context = try RenderContext()
+        let shader = try ISFShader.parse(#"""
+            /*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ] }*/
+            #version 320 es
+            layout(location = 0) out vec4 color;
+            void main() { color = IMG_THIS_PIXEL(inputImage); }
+            """#, path: "located.frag")
+        let grade = try emotionGrade(context)
+        let chain = try PassChain(context: context, passes: [try ISFPass(context: context, shader: shader), grade])
+        XCTAssertFalse(grade.isFolded)
+        let alone = try PassChain(context: context, passes: [try emotionGrade(context)])
+        XCTAssertEqual(try chain.render(TestFrames.synthetic(), inputs: inputs(0)).pixels,
+                       try alone.render(TestFrames.synthetic(), inputs: inputs(0)).pixels)
+    }
+
+    /// Particles first draw on the frame's upload, unless a later pass
+    /// samples the untouched frame: then they copy, and that pass sees no
+    /// sparks in it.
+    func testFirstParticlesKeepTheFrameForAPassThatReadsIt() throws {
+        let context = try RenderContext()
+        let timeline = ConstantTimeline(frameCount: 48, framesPerSecond: 24, base: angryState())
+        let difference = try ISFShader.parse(#"""
+            /*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" }, { "NAME": "original", "TYPE": "image" } ] }*/
+            void main() { gl_FragColor = vec4(abs(IMG_THIS_PIXEL(inputImage).rgb - IMG_THIS_PIXEL(original).rgb), 1.0); }
+            """#, path: "difference.fs")
+        let particles = try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: 42))
+        let chain = try PassChain(context: context, passes: [particles, try ISFPass(context: context, shader: difference)])
+        XCTAssertFalse(particles.mayDrawOnInput)
+        let out = try chain.render(TestFrames.synthetic(), inputs: FrameInputs(frameIndex: 20, framesPerSecond: 24, state: timeline.state(at: 20)))
+        let lit = stride(from: 0, to: out.pixels.count, by: 4).filter { out.pixels[$0] > 8 || out.pixels[$0 + 2] > 8 }.count
+        XCTAssertGreaterThan(lit, 20, "the sparks should show against the untouched frame")
+        let alone = try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: 42))
+        _ = try PassChain(context: context, passes: [alone])
+        XCTAssertTrue(alone.mayDrawOnInput, "alone, the particles draw on the upload")
+    }
+
     /// Tolerance ±3: sprite edges are rasterised; llvmpipe gives the same
     /// bytes every run.
     func testParticlesMatchGoldenAndAreAdditive() throws {
