@@ -106,7 +106,9 @@ public struct FilteredBeat: Sendable, Equatable {
     public var verdict: IntervalVerdict
 }
 
-/// Heart-rate statistics over time windows of filtered beats.
+/// Heart-rate statistics over time windows of filtered beats. Beats must be
+/// in time order; each query finds its window by binary search, so a track
+/// of a feature-length session costs O(frames · log beats), not frames × beats.
 public enum HeartStatistics {
     /// Runs the artifact filter over beats in time order.
     public static func filter(_ beats: [HeartBeat]) -> [FilteredBeat] {
@@ -132,10 +134,12 @@ public enum HeartStatistics {
     /// (Task Force 1996); nil with fewer than 2 pairs.
     public static func rmssdMs(_ beats: [FilteredBeat], at t: Double, windowSeconds: Double = 60) -> Double? {
         var sum = 0.0, count = 0
-        var previous: Double?
-        for beat in beats where beat.timeSeconds <= t {
-            guard beat.timeSeconds > t - windowSeconds, let nn = beat.normalIntervalMs else {
-                previous = beat.timeSeconds > t - windowSeconds ? nil : beat.normalIntervalMs
+        let window = indices(beats, from: t - windowSeconds, to: t)
+        // A pair's first interval may end just before the window.
+        var previous = window.lowerBound > 0 ? beats[window.lowerBound - 1].normalIntervalMs : nil
+        for beat in beats[window] {
+            guard let nn = beat.normalIntervalMs else {
+                previous = nil
                 continue
             }
             if let p = previous {
@@ -158,7 +162,21 @@ public enum HeartStatistics {
     }
 
     static func normalIntervals(_ beats: [FilteredBeat], from start: Double, to end: Double) -> [Double] {
-        beats.compactMap { $0.timeSeconds > start && $0.timeSeconds <= end ? $0.normalIntervalMs : nil }
+        beats[indices(beats, from: start, to: end)].compactMap(\.normalIntervalMs)
+    }
+
+    /// The beats with start < time ≤ end, found by binary search.
+    static func indices(_ beats: [FilteredBeat], from start: Double, to end: Double) -> Range<Int> {
+        func firstAfter(_ value: Double) -> Int {
+            var low = 0, high = beats.count
+            while low < high {
+                let mid = (low + high) / 2
+                if beats[mid].timeSeconds <= value { low = mid + 1 } else { high = mid }
+            }
+            return low
+        }
+        let lower = firstAfter(start)
+        return lower..<max(lower, firstAfter(end))
     }
 }
 

@@ -61,6 +61,42 @@ final class HeartMathsTests: XCTestCase {
         XCTAssertEqual(HeartStatistics.rmssdMs(filtered, at: end) ?? 0, expected, accuracy: 1e-9)
     }
 
+    /// The windows are found by binary search; against the definitions
+    /// walked beat by beat, at beat times exactly (window edges) and between.
+    func testWindowedStatisticsMatchTheirDefinitionsEverywhere() {
+        var state: UInt64 = 0x1234_5678
+        func random() -> Double {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Double(state >> 11) / Double(1 << 53)
+        }
+        var intervals: [Double?] = [nil]
+        for _ in 0..<400 { intervals.append(random() < 0.04 ? 400 + 900 * random() : 700 + 200 * random()) }
+        let filtered = HeartStatistics.filter(beats(intervals))
+        func inWindow(_ b: FilteredBeat, _ t: Double, _ w: Double) -> Bool { b.timeSeconds > t - w && b.timeSeconds <= t }
+        func rmssd(_ t: Double, _ w: Double) -> Double? {
+            var sum = 0.0, count = 0
+            for i in filtered.indices where inWindow(filtered[i], t, w) {
+                guard let nn = filtered[i].normalIntervalMs, i > 0, let p = filtered[i - 1].normalIntervalMs else { continue }
+                sum += (nn - p) * (nn - p)
+                count += 1
+            }
+            return count >= 2 ? (sum / Double(count)).squareRoot() : nil
+        }
+        func nn(_ t: Double, _ w: Double) -> [Double] { filtered.filter { inWindow($0, t, w) }.compactMap(\.normalIntervalMs) }
+        var times = filtered.map(\.timeSeconds)
+        times += times.map { $0 + 0.37 } + [-1, 0, times.last! + 100]
+        var checked = 0
+        for t in times {
+            for w in [10.0, 60.0] {
+                let mean = nn(t, w).count >= 2 ? 60000 / (nn(t, w).reduce(0, +) / Double(nn(t, w).count)) : nil
+                XCTAssertEqual(HeartStatistics.heartRateBPM(filtered, at: t, windowSeconds: w), mean, "t \(t) w \(w)")
+                XCTAssertEqual(HeartStatistics.rmssdMs(filtered, at: t, windowSeconds: w), rmssd(t, w), "t \(t) w \(w)")
+                checked += 1
+            }
+        }
+        XCTAssertGreaterThan(checked, 1500)
+    }
+
     func testStatisticsNeedEnoughBeatsInTheWindow() {
         let filtered = HeartStatistics.filter(beats([nil, 800, 820]))
         let end = filtered.last!.timeSeconds
