@@ -93,8 +93,8 @@ let package = Package(
             dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
-        .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore"]),
-        .testTarget(name: "FusionTests", dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "EmpathyCore", "empathy"]),
+        .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore", "TestSupport"]),
+        .testTarget(name: "FusionTests", dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "EmpathyCore", "empathy", "TestSupport"]),
         .testTarget(
             name: "FaceAnalysisTests",
             dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy", "TestSupport"],
@@ -103,7 +103,7 @@ let package = Package(
             name: "EffectsTests",
             dependencies: ["Effects", "Pipeline", "Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"],
             exclude: ["Goldens"]),
-        .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence"]),
+        .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

@@ -1,5 +1,6 @@
 import Biometrics
 import Foundation
+import TestSupport
 import XCTest
 
 /// The `empathy sensor` commands, run as the real executable against the
@@ -11,31 +12,12 @@ final class SensorCommandTests: XCTestCase {
         var stderr: String
     }
 
-    private var empathyExecutable: URL {
-        let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("empathy")
-        return FileManager.default.isExecutableFile(atPath: beside.path)
-            ? beside : SimulatedSensor.repositoryRoot.appendingPathComponent(".build/debug/empathy")
-    }
+    private var empathyExecutable: URL { EmpathyCommand.executable }
 
     private func empathy(_ arguments: [String], timeoutSeconds: Double = 60) throws -> Run {
-        let process = Process()
-        process.executableURL = empathyExecutable
-        process.arguments = arguments
-        let out = Pipe(), err = Pipe()
-        process.standardOutput = out
-        process.standardError = err
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeoutSeconds)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning {
-            process.terminate()
-            XCTFail("empathy \(arguments.joined(separator: " ")) hung")
-        }
-        process.waitUntilExit()
-        return Run(status: process.terminationStatus,
-                   stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-                   stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
+        let run = try runCommand(empathyExecutable.path, arguments, timeoutSeconds: timeoutSeconds)
+        XCTAssertFalse(run.timedOut, "empathy \(arguments.joined(separator: " ")) hung")
+        return Run(status: run.status, stdout: run.standardOutput, stderr: run.standardError)
     }
 
     func testRecordWritesASessionThatBaselineMeasures() throws {

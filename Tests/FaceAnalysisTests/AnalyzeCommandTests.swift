@@ -6,11 +6,7 @@ import XCTest
 
 /// The `empathy analyze` and `empathy calibrate` commands, run as a user would.
 final class AnalyzeCommandTests: XCTestCase {
-    var empathy: String {
-        let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("empathy")
-        if FileManager.default.isExecutableFile(atPath: beside.path) { return beside.path }
-        return repositoryPath(".build/debug/empathy")
-    }
+    var empathy: String { EmpathyCommand.executable.path }
 
     func testAnalyzeAStillPrintsWhatItWrote() throws {
         let folder = try makeTemporaryFolder(self)

@@ -2,12 +2,13 @@ import EmpathyCore
 import FaceAnalysis
 import Foundation
 import Fusion
+import TestSupport
 import XCTest
 
 /// `empathy analyze --sensor` and `empathy calibrate --sensor`, run as the
 /// real executable on the demo clip.
 final class AnalyzeWithSensorTests: XCTestCase {
-    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static var root: URL { EmpathyCommand.repositoryRoot }
     var tmp: URL!
 
     override func setUpWithError() throws {
@@ -20,25 +21,9 @@ final class AnalyzeWithSensorTests: XCTestCase {
     }
 
     private func empathy(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
-        let beside = Bundle.main.bundleURL.deletingLastPathComponent().appendingPathComponent("empathy")
-        let process = Process()
-        process.executableURL = FileManager.default.isExecutableFile(atPath: beside.path)
-            ? beside : Self.root.appendingPathComponent(".build/debug/empathy")
-        process.arguments = arguments
-        process.currentDirectoryURL = Self.root
-        let out = tmp.appendingPathComponent("stdout-\(UUID())"), err = tmp.appendingPathComponent("stderr-\(UUID())")
-        _ = FileManager.default.createFile(atPath: out.path, contents: nil)
-        _ = FileManager.default.createFile(atPath: err.path, contents: nil)
-        process.standardOutput = try FileHandle(forWritingTo: out)
-        process.standardError = try FileHandle(forWritingTo: err)
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
-        let deadline = Date().addingTimeInterval(300)
-        while process.isRunning && Date() < deadline { usleep(20_000) }
-        if process.isRunning { process.terminate(); XCTFail("empathy \(arguments) hung") }
-        process.waitUntilExit()
-        return (process.terminationStatus, (try? String(contentsOf: out, encoding: .utf8)) ?? "",
-                (try? String(contentsOf: err, encoding: .utf8)) ?? "")
+        let run = try EmpathyCommand.run(arguments)
+        XCTAssertFalse(run.timedOut, "empathy \(arguments) hung")
+        return (run.status, run.standardOutput, run.standardError)
     }
 
     private var demo: String { Self.root.appendingPathComponent("footage/demo/astronaut.mp4").path }
