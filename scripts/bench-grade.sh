@@ -52,8 +52,8 @@ ff_cpu_med=$(printf '%s\n' "${ff_cpu[@]}" | median)
 ratio_med=$(printf '%s\n' "${ratios[@]}" | median)
 
 # Every frame of both tools must decode (CRCs, inflate, Adler-32, size).
-emp_ok=$($PY scripts/pngcheck.py "$OUT/empathy")  # set -e: a bad frame stops the run, named
-ff_ok=$($PY scripts/pngcheck.py "$OUT/ffmpeg")
+emp_ok=$($PY scripts/pngcheck.py --expect "$FRAMES" "$OUT/empathy")  # set -e: a bad frame stops the run, named
+ff_ok=$($PY scripts/pngcheck.py --expect "$FRAMES" "$OUT/ffmpeg")
 echo "integrity: empathy $emp_ok, ffmpeg $ff_ok"
 
 # Accuracy: every 10th frame of each tool's output against the float

@@ -32,7 +32,7 @@ for run in $(seq "$RUNS"); do
   rm -rf "$OUT"; mkdir -p "$OUT/ffmpeg"
   last_json=$("$BENCH" "$CLIP" "$OUT/render" "$LOOK")
   rf=$($PY -c "import json,sys; print(json.loads(sys.argv[1])['fps'])" "$last_json")
-  $PY scripts/pngcheck.py "$OUT/render" >/dev/null  # every frame must decode; names the bad one
+  $PY scripts/pngcheck.py --expect "$FRAMES" "$OUT/render" >/dev/null  # every frame must decode; names the bad one
   read -r fw fc < <($PY scripts/timed.py ffmpeg -v error -nostdin -i "$CLIP" \
     -vf "lut3d=file=$LUTFILE:interp=tetrahedral" -f image2 "$OUT/ffmpeg/$STEM.%04d.png" 2>&1 | tail -1)
   ff=$(echo "$FRAMES / $fw" | bc -l)

@@ -4,7 +4,9 @@ zlib stream (inflate and its Adler-32) and the decoded size against IHDR.
 A benchmark's speed means nothing if a frame is broken, so the bench scripts
 run this on every output and stop on the first bad frame.
 
-  scripts/pngcheck.py DIR...     prints "N frames OK" or names the bad file; exit 1 on any
+  scripts/pngcheck.py [--expect N] DIR...
+      prints "N frames OK" or names the bad file; exit 1 on any, or when
+      the folders do not hold exactly N frames (default: at least one)
 """
 import glob
 import os
@@ -42,28 +44,44 @@ def check(path):
     if header is None:
         return "no IHDR chunk"
     width, height, depth, colour = header
+    inflater = zlib.decompressobj()
     try:
-        raw = zlib.decompress(b"".join(idat))
+        raw = inflater.decompress(b"".join(idat)) + inflater.flush()
     except zlib.error as e:
         return f"image data does not inflate ({e})"
-    expected = height * (1 + width * CHANNELS.get(colour, 4) * depth // 8)
-    if len(raw) != expected:
-        return f"image data is {len(raw)} bytes, {width}x{height} needs {expected}"
+    if not inflater.eof:
+        return "image data stops before the end of its zlib stream"
+    if inflater.unused_data:
+        return f"{len(inflater.unused_data)} bytes after the end of the zlib stream"
+    row = 1 + (width * CHANNELS.get(colour, 4) * depth + 7) // 8
+    if len(raw) != height * row:
+        return f"image data is {len(raw)} bytes, {width}x{height} needs {height * row}"
+    filters = raw[::row]
+    if max(filters, default=0) > 4:
+        return f"row {max(range(height), key=lambda y: filters[y])} has filter type {max(filters)}"
     return None
 
 
 def main():
-    if len(sys.argv) < 2:
+    args = sys.argv[1:]
+    expect = None
+    if args[:1] == ["--expect"] and len(args) >= 2 and args[1].isdigit():
+        expect, args = int(args[1]), args[2:]
+    if not args:
         print(__doc__.strip(), file=sys.stderr)
         sys.exit(2)
     count = 0
-    for folder in sys.argv[1:]:
+    for folder in args:
         for path in sorted(glob.glob(os.path.join(folder, "**", "*.png"), recursive=True)):
             problem = check(path)
             if problem:
                 print(f"pngcheck: '{path}': {problem}", file=sys.stderr)
                 sys.exit(1)
             count += 1
+    if count == 0 or (expect is not None and count != expect):
+        wanted = "at least one" if expect is None else str(expect)
+        print(f"pngcheck: {', '.join(args)}: {count} frames, expected {wanted}", file=sys.stderr)
+        sys.exit(1)
     print(f"{count} frames OK")
 
 

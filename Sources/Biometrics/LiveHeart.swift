@@ -51,7 +51,9 @@ public struct LiveHeart: Sendable {
     private mutating func consume(_ message: SensorMessage, arrivedAt arrival: Double) {
         switch message {
         case let .beat(device, ibi, _, _):
-            let time = hostTime(device: device, arrival: arrival)
+            // The statistics bisect beats by time; a device clock restart
+            // must not put a beat before the last one.
+            let time = max(hostTime(device: device, arrival: arrival), beats.last?.timeSeconds ?? -.infinity)
             let interval = ibi > 0 ? Double(ibi) : nil
             let verdict = filter.judge(interval)
             beats.append(FilteredBeat(timeSeconds: time, normalIntervalMs: verdict == .accepted ? interval : nil, verdict: verdict))

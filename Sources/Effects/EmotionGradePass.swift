@@ -191,11 +191,14 @@ public final class EmotionGradePass: PointwisePass {
             """
     }
 
+    public func linkFold(program: GLuint) {
+        glUniform1i(glGetUniformLocation(program, "isf_foldTable"), Self.foldTextureUnit)
+    }
+
     public func prepareFold(program: GLuint) throws {
         uploadTableIfChanged()
         glActiveTexture(GLenum(GL_TEXTURE0 + Self.foldTextureUnit))
         glBindTexture(GLenum(GL_TEXTURE_BUFFER), tableTexture)
-        glUniform1i(glGetUniformLocation(program, "isf_foldTable"), Self.foldTextureUnit)
         try GL.check("binding the folded emotion grade")
     }
 

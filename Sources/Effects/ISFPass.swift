@@ -39,6 +39,10 @@ public protocol PointwisePass: EffectPass {
     /// GLSL defining `vec4 isf_fold(vec4 color)` and what it reads; names
     /// start with `isf_fold` so they cannot meet the host shader's.
     var foldCode: String { get }
+    /// Once, with the host's folded program in use: point the fold's
+    /// samplers at their texture units (so no draw sees two sampler types on
+    /// one unit).
+    func linkFold(program: GLuint)
     /// With the host pass's program in use, before its last draw: set this
     /// pass's uniforms and textures for the frame.
     func prepareFold(program: GLuint) throws
@@ -165,6 +169,8 @@ public final class ISFPass: EffectPass {
         glDeleteProgram(program)
         program = linked
         lookUpLocations()
+        glUseProgram(program)
+        next.linkFold(program: program)
         var framebuffer: GLuint = 0
         glGenFramebuffers(1, &framebuffer)
         folded = (next, nil, framebuffer)

@@ -117,7 +117,11 @@ public struct ISFShader: Sendable {
         if usesFragColorBuiltIn {
             compiled = compiled.replacingOccurrences(of: "out vec4 isf_FragColor;", with: "layout(location = 0) out vec4 isf_FragColor;")
         }
-        return compiled + "\n#undef main\nvoid main() {\n    isf_host_main();\n    isf_folded = isf_fold(\(output));\n}\n"
+        // Only the last pass's draw has the second attachment (and the folded
+        // pass's table bound); earlier passes skip the work.
+        let last = header.passes.count - 1
+        return compiled + "\n#undef main\nvoid main() {\n    isf_host_main();\n"
+            + "    if (PASSINDEX == \(last)) isf_folded = isf_fold(\(output));\n}\n"
     }
 
     /// The source handed to the compiler (see the type's comment).

@@ -2,6 +2,7 @@ import Biometrics
 import Effects
 import EmpathyCore
 import FaceAnalysis
+import Foundation
 
 /// An emotion track as the renderer's timeline: one `EmotionState` per frame.
 ///
@@ -71,16 +72,31 @@ public struct TrackTimeline: EmotionTimeline {
     /// Reads a track file written by `empathy analyze`, with its landmark
     /// sidecar (`X.landmarks.csv`) when there is one; a track without it
     /// renders with no key landmarks (the face box still comes through).
+    /// A sidecar that does not match the track (a face in one and not the
+    /// other, or frames beyond the track) is an error: it is from another
+    /// analysis.
     public static func read(path: String, width: Int, height: Int) throws -> TrackTimeline {
+        let rows = try EmotionTrackFile.read(path: path)
         let sidecar = EmotionTrackFile.landmarksPath(forTrack: path)
-        let landmarks = FileManager.default.fileExists(atPath: sidecar) ? try EmotionTrackFile.readLandmarks(path: sidecar) : [:]
-        return try TrackTimeline(rows: EmotionTrackFile.read(path: path), path: path, width: width, height: height,
-                                 landmarks: landmarks)
+        var landmarks: [Int: [SIMD2<Double>]] = [:]
+        if FileManager.default.fileExists(atPath: sidecar) {
+            landmarks = try EmotionTrackFile.readLandmarks(path: sidecar)
+            func mismatch(_ what: String) -> EmpathyError {
+                EmpathyError.badFile(path: sidecar, line: nil, message:
+                    "does not match the track '\(path)' (\(what)); analyse the clip again, or delete this file to render without key landmarks")
+            }
+            if let beyond = landmarks.keys.filter({ $0 >= rows.count }).min() {
+                throw mismatch("frame \(beyond) is beyond the track's \(rows.count) frames")
+            }
+            for row in rows where row.faceFound != (landmarks[row.frameIndex] != nil) {
+                throw mismatch(row.faceFound ? "frame \(row.frameIndex) has a face in the track but no landmarks here"
+                                             : "frame \(row.frameIndex) has landmarks here but no face in the track")
+            }
+        }
+        return try TrackTimeline(rows: rows, path: path, width: width, height: height, landmarks: landmarks)
     }
 
     public func state(at frameIndex: Int) -> EmotionState {
         states[min(max(frameIndex, 0), states.count - 1)]
     }
 }
-
-import Foundation

@@ -69,7 +69,7 @@ public final class GradeJob {
     private var sources: [(input: String, info: ClipInfo, stem: String)] = []
     /// The first clip's decoder, opened while checking the inputs and kept
     /// for the run: opening probes the stream (tens of ms at 1080p), and its
-    /// first frames decode while the GL context starts.
+    /// first frames decode while the shader compiles.
     private var firstSource: VideoSource?
 
     public init(configuration: GradeConfiguration) throws {
@@ -107,7 +107,12 @@ public final class GradeJob {
 
     public func run(progress: any ProgressReporter) throws -> GradeSummary {
         let started = Date()
-        // Plan every clip first so progress knows the job's size.
+        // The GL first: without it nothing is written, not even a folder.
+        let context = try RenderContext(platform: configuration.platform)
+        let shader = try ResourceLocator.shadersDirectory().appendingPathComponent("grade.frag")
+        let pass = try GradePass(context: context, lut: lut, shaderURL: shader)
+
+        // Plan every clip so progress knows the job's size.
         var plans: [(writer: SequenceWriter, frames: [Int], report: ClipReport)] = []
         for (input, info, stem) in sources {
             let directory = URL(fileURLWithPath: configuration.outputDirectory).appendingPathComponent(stem).path
@@ -131,17 +136,14 @@ public final class GradeJob {
             plans.append((writer, frames, report))
         }
 
-        // The first clip starts decoding now, beside the GL start-up and the
-        // shader's compilation on its first draw.
+        // The first clip's decoder, opened to check it, starts now, beside
+        // the shader's compilation on its first draw.
         var firstDecoder: FramePrefetcher?
         if let source = firstSource, let first = plans.first, !first.frames.isEmpty {
             firstSource = nil
             firstDecoder = FramePrefetcher(source: source, frameNumbers: first.frames)
         }
         defer { firstDecoder?.cancel() }
-        let context = try RenderContext(platform: configuration.platform)
-        let shader = try ResourceLocator.shadersDirectory().appendingPathComponent("grade.frag")
-        let pass = try GradePass(context: context, lut: lut, shaderURL: shader)
 
         let jobTotal = plans.reduce(0) { $0 + $1.report.framesPlanned }
         var jobDone = plans.reduce(0) { $0 + $1.report.framesSkipped }

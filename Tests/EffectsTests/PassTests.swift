@@ -212,6 +212,35 @@ final class PassTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst.delta, 1, "folded grade off by \(worst.delta) at (\(worst.x), \(worst.y))")
     }
 
+    /// A two-pass host: only its last draw writes the folded grade, and the
+    /// picture still matches the unfolded chain.
+    func testGradeFoldsIntoTheLastDrawOfAMultiPassShader() throws {
+        let context = try RenderContext()
+        let blurThenDarken = try ISFShader.parse(#"""
+            /*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ],
+                "PASSES": [ { "TARGET": "halfway" }, { } ] }*/
+            void main() {
+                if (PASSINDEX == 0) {
+                    vec2 step = vec2(1.0) / RENDERSIZE;
+                    gl_FragColor = 0.5 * (IMG_NORM_PIXEL(inputImage, isf_FragNormCoord - step)
+                                          + IMG_NORM_PIXEL(inputImage, isf_FragNormCoord + step));
+                } else {
+                    gl_FragColor = vec4(IMG_THIS_PIXEL(halfway).rgb * 0.8, 1.0);
+                }
+            }
+            """#, path: "two-pass.fs")
+        let foldedGrade = try emotionGrade(context)
+        let folded = try PassChain(context: context, passes: [try ISFPass(context: context, shader: blurThenDarken), foldedGrade])
+        let plain = try PassChain(context: context, passes: [try ISFPass(context: context, shader: blurThenDarken), try emotionGrade(context)],
+                                  folding: false)
+        XCTAssertTrue(foldedGrade.isFolded)
+        for f in 0..<2 {
+            let worst = worstDifference(try folded.render(TestFrames.synthetic(), inputs: inputs(f)),
+                                        try plain.render(TestFrames.synthetic(), inputs: inputs(f)))
+            XCTAssertLessThanOrEqual(worst.delta, 1, "frame \(f): folded grade off by \(worst.delta) at (\(worst.x), \(worst.y))")
+        }
+    }
+
     /// A host whose output already has a layout qualifier is left alone: no
     /// fold, and the chain draws the grade itself.
     func testHostWithAnOutputLayoutIsNotFolded() throws {

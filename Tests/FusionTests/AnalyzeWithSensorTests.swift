@@ -66,8 +66,17 @@ final class AnalyzeWithSensorTests: XCTestCase {
                           "frame \(frame): \(p) outside the face box \(box)")
             }
         }
+        // A sidecar from another analysis (here: missing its last frames) is
+        // refused, naming both files.
+        let sidecar = EmotionTrackFile.landmarksPath(forTrack: track)
+        let lines = try String(contentsOfFile: sidecar, encoding: .utf8).split(separator: "\n")
+        try (lines.dropLast(5).joined(separator: "\n") + "\n").write(toFile: sidecar, atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try TrackTimeline.read(path: track, width: 640, height: 360)) { error in
+            XCTAssert("\(error)".contains("does not match the track"), "\(error)")
+            XCTAssert("\(error)".contains("landmarks.csv"), "\(error)")
+        }
         // Without the sidecar the track still reads; the landmarks are absent.
-        try FileManager.default.removeItem(atPath: EmotionTrackFile.landmarksPath(forTrack: track))
+        try FileManager.default.removeItem(atPath: sidecar)
         let bare = try TrackTimeline.read(path: track, width: 640, height: 360)
         XCTAssertNotNil(bare.state(at: 0).faceBox)
         XCTAssertNil(bare.state(at: 0).leftEye)
