@@ -16,6 +16,8 @@
 ///   meta-analysis and review of the literature", Psychiatry Investig
 ///   15:235–245 — HRV (RMSSD) falls under stress.
 
+import EmpathyCore
+
 /// One beat on a time line in seconds.
 public struct HeartBeat: Sendable, Equatable {
     public var timeSeconds: Double
@@ -167,16 +169,8 @@ public enum HeartStatistics {
 
     /// The beats with start < time ≤ end, found by binary search.
     static func indices(_ beats: [FilteredBeat], from start: Double, to end: Double) -> Range<Int> {
-        func firstAfter(_ value: Double) -> Int {
-            var low = 0, high = beats.count
-            while low < high {
-                let mid = (low + high) / 2
-                if beats[mid].timeSeconds <= value { low = mid + 1 } else { high = mid }
-            }
-            return low
-        }
-        let lower = firstAfter(start)
-        return lower..<max(lower, firstAfter(end))
+        let lower = beats.partitionIndex { $0.timeSeconds > start }
+        return lower..<max(lower, beats.partitionIndex { $0.timeSeconds > end })
     }
 }
 

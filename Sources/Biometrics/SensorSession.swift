@@ -325,12 +325,7 @@ public struct SensorSession: Sendable {
 
     /// The first index whose device time is ≥ `value` (binary search).
     private static func firstIndex(in sorted: [(Double, Double)], atOrAfter value: Double) -> Int {
-        var low = 0, high = sorted.count
-        while low < high {
-            let mid = (low + high) / 2
-            if sorted[mid].0 < value { low = mid + 1 } else { high = mid }
-        }
-        return low
+        sorted.partitionIndex { $0.0 >= value }
     }
 
     // MARK: Queries at footage time (seconds)
@@ -364,12 +359,8 @@ public struct SensorSession: Sendable {
     public func beatPhase(atFootageSeconds t: Double) -> Double? {
         let s = sessionTime(atFootageSeconds: t)
         guard !isInGap(atFootageSeconds: t) else { return nil }
-        // Binary search for the last beat at or before s.
-        var low = 0, high = beats.count
-        while low < high {
-            let mid = (low + high) / 2
-            if beats[mid].timeSeconds <= s { low = mid + 1 } else { high = mid }
-        }
+        // The first beat after s; the one before it is the last at or before s.
+        let low = beats.partitionIndex { $0.timeSeconds > s }
         guard low > 0 else { return nil }
         let last = beats[low - 1].timeSeconds
         let next = low < beats.count ? beats[low].timeSeconds : nil

@@ -74,11 +74,7 @@ public struct ParticleField: Sendable {
         var result: [Particle] = []
         let fps = Float(framesPerSecond)
         let oldest = frameIndex - Int((lifetimeSeconds * fps).rounded(.up))
-        var lower = 0, upper = beats.count
-        while lower < upper {  // first beat >= oldest
-            let middle = (lower + upper) / 2
-            if beats[middle] < oldest { lower = middle + 1 } else { upper = middle }
-        }
+        let lower = beats.partitionIndex { $0 >= oldest }  // first beat >= oldest
         let cold = SIMD3<Float>(0.25, 0.55, 1), warm = SIMD3<Float>(1, 0.35, 0.55)
         var k = lower
         while k < beats.count, beats[k] <= frameIndex {
