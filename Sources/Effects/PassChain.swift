@@ -105,11 +105,7 @@ public final class PassChain {
 
     /// Renders one frame through every pass; the result is `.bottomUp`.
     public func render(_ frame: RGBAImage, inputs: FrameInputs) throws -> RGBAImage {
-        let count = frame.width * frame.height * 4
-        var output = RGBAImage(
-            width: frame.width, height: frame.height,
-            pixels: [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count },
-            rowOrder: .bottomUp)
+        var output = RGBAImage.uninitialized(width: frame.width, height: frame.height, rowOrder: .bottomUp)
         let texture = try draw(frame, inputs: inputs)
         try readBack(texture, into: &output)
         return output

@@ -32,6 +32,16 @@ public struct RGBAImage: Sendable, Equatable {
         self.init(width: width, height: height, pixels: pixels, rowOrder: rowOrder)
     }
 
+    /// An image whose bytes are not cleared, for a buffer the caller fills
+    /// whole before reading it (`glReadPixels` writes every byte).
+    public static func uninitialized(width: Int, height: Int, rowOrder: RowOrder) -> RGBAImage {
+        let count = width * height * 4
+        return RGBAImage(
+            width: width, height: height,
+            pixels: [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count },
+            rowOrder: rowOrder)
+    }
+
     public var bytesPerRow: Int { width * 4 }
 
     /// Byte offset of pixel (x, y), with y counted from the top of the picture

@@ -132,11 +132,7 @@ public final class RenderJob {
                 guard neededSet.contains(frame) else { return }
                 renderer.chain.finish()
                 let t1 = Date()
-                let count = image.width * image.height * 4
-                var output = RGBAImage(
-                    width: image.width, height: image.height,
-                    pixels: [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count },
-                    rowOrder: .bottomUp)
+                var output = RGBAImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
                 try renderer.chain.readBack(texture, into: &output)
                 let t2 = Date()
                 summary.passSeconds += t1.timeIntervalSince(t0)

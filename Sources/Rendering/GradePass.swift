@@ -160,12 +160,7 @@ public final class GradePass {
     }
 
     public func render(_ frame: RGBAImage, intensity: Float) throws -> RGBAImage {
-        // glReadPixels fills every byte, so the buffer need not be cleared first.
-        let count = frame.width * frame.height * 4
-        var output = RGBAImage(
-            width: frame.width, height: frame.height,
-            pixels: [UInt8](unsafeUninitializedCapacity: count) { _, initialized in initialized = count },
-            rowOrder: .bottomUp)
+        var output = RGBAImage.uninitialized(width: frame.width, height: frame.height, rowOrder: .bottomUp)
         try render(frame, intensity: intensity, into: &output)
         return output
     }
