@@ -38,11 +38,7 @@ struct Grade: ParsableCommand {
         try reportingErrors {
             var config = GradeConfiguration(inputs: inputs, lut: lut, outputDirectory: outputDirectory)
             config.intensity = intensity
-            config.frames = sequence.frames
-            config.startNumber = sequence.startNumber
-            config.padding = sequence.padding
-            config.overwrite = sequence.overwrite
-            config.platform = sequence.egl
+            sequence.apply(to: &config)
             let job = try GradeJob(configuration: config)
             let summary = try job.run(progress: makeProgressReporter(quiet: sequence.quiet))
             print(GradeReportFormatter.text(summary))

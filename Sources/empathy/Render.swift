@@ -66,11 +66,7 @@ struct Render: ParsableCommand {
 
             var config = RenderConfiguration(input: clip, outputDirectory: outputDirectory, timeline: timeline)
             config.look = look
-            config.frames = sequence.frames
-            config.startNumber = sequence.startNumber
-            config.padding = sequence.padding
-            config.overwrite = sequence.overwrite
-            config.platform = sequence.egl
+            sequence.apply(to: &config)
             let summary = try RenderJob(configuration: config).run(progress: makeProgressReporter(quiet: sequence.quiet))
             let r = summary.report
             let written = Double(max(r.framesWritten, 1))

@@ -1,5 +1,6 @@
 import ArgumentParser
 import EmpathyCore
+import Pipeline
 import Rendering
 
 extension RenderContext.Platform: ExpressibleByArgument {}
@@ -23,6 +24,15 @@ struct SequenceOptions: ParsableArguments {
 
     @Flag(name: .shortAndLong, help: "No progress output.")
     var quiet = false
+
+    /// Copies these options into a job's configuration.
+    func apply(to settings: inout some SequenceSettings) {
+        settings.frames = frames
+        settings.startNumber = startNumber
+        settings.padding = padding
+        settings.overwrite = overwrite
+        settings.platform = egl
+    }
 
     func validate() throws {
         guard startNumber >= 0 else { throw ValidationError("--start-number must be 0 or more, got \(startNumber)") }
