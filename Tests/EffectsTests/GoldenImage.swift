@@ -34,7 +34,30 @@ enum Golden {
             XCTFail("\(name): size \(picture.width)x\(picture.height), golden \(expected.width)x\(expected.height)", file: file, line: line)
             return
         }
-        var worst = (delta: 0, x: 0, y: 0, channel: 0, expected: UInt8(0), actual: UInt8(0))
+        let (worst, beyond, diff) = compare(picture, expected, tolerance: tolerance)
+        if worst.delta > tolerance {
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-golden-\(name)-\(getpid())")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            try PNGCodec.write(picture, to: folder.appendingPathComponent("actual.png").path)
+            try PNGCodec.write(diff, to: folder.appendingPathComponent("diff.png").path)
+            XCTFail("""
+                \(name) differs from its golden beyond ±\(tolerance): worst pixel (\(worst.x), \(worst.y)) from the top, \
+                channel \(["R", "G", "B", "A"][worst.channel]): expected \(worst.expected), got \(worst.actual); \
+                \(beyond) pixels beyond tolerance; actual and diff PNGs in \(folder.path)
+                """, file: file, line: line)
+        }
+    }
+
+    typealias Worst = (delta: Int, x: Int, y: Int, channel: Int, expected: UInt8, actual: UInt8)
+
+    /// Channel by channel: the worst difference (x, y from the top), the
+    /// pixels differing by more than `tolerance`, and a difference picture
+    /// (|Δ| × 8, opaque).
+    static func compare(_ picture: RGBAImage, _ expected: RGBAImage, tolerance: Int)
+        -> (worst: Worst, beyond: Int, diff: RGBAImage)
+    {
+        let picture = picture.topDown(), expected = expected.topDown()
+        var worst: Worst = (0, 0, 0, 0, 0, 0)
         var diff = picture
         var beyond = 0
         for y in 0..<picture.height {
@@ -50,17 +73,7 @@ enum Golden {
                 if pixelDelta > tolerance { beyond += 1 }
             }
         }
-        if worst.delta > tolerance {
-            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-golden-\(name)-\(getpid())")
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-            try PNGCodec.write(picture, to: folder.appendingPathComponent("actual.png").path)
-            try PNGCodec.write(diff, to: folder.appendingPathComponent("diff.png").path)
-            XCTFail("""
-                \(name) differs from its golden beyond ±\(tolerance): worst pixel (\(worst.x), \(worst.y)) from the top, \
-                channel \(["R", "G", "B", "A"][worst.channel]): expected \(worst.expected), got \(worst.actual); \
-                \(beyond) pixels beyond tolerance; actual and diff PNGs in \(folder.path)
-                """, file: file, line: line)
-        }
+        return (worst, beyond, diff)
     }
 }
 
