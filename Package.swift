@@ -52,7 +52,8 @@ let package = Package(
             cxxSettings: [.unsafeFlags(["-O2", "-I/usr/include/opencv4"])],
             linkerSettings: [
                 .linkedLibrary("blas"), .linkedLibrary("lapack"),
-                .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"), .linkedLibrary("opencv_core"),
+                .linkedLibrary("opencv_dnn"), .linkedLibrary("opencv_objdetect"), .linkedLibrary("opencv_imgproc"),
+                .linkedLibrary("opencv_core"),
             ]),
 
         // MARK: Swift modules by domain

@@ -5,6 +5,13 @@ landmark-driven piecewise-affine warping, through known expressions:
 
     neutral -> smile -> neutral -> surprise -> neutral -> frown -> neutral
 
+The portrait smiles with parted lips; every frame first takes it to a relaxed
+face (REST: the lips closed over teeth painted in lip colour, the corners
+level, the cheeks down), so "neutral" is that face at rest, "smile" returns to
+the portrait's own smile and a little beyond, "surprise" raises the brows and
+drops the jaw, and "frown" is sadness (inner brows drawn up and together,
+lids drooping, lip corners down, chin raised).
+
 and footage/expressions/astronaut-expressions.csv beside it with the intended
 intensity (0..1) of each expression per frame.
 
@@ -42,12 +49,25 @@ CROP = "crop=240:240:102:6,scale=480:480:flags=lanczos"
 # at full intensity. Indices follow the iBUG 68-point layout: jaw 0-16,
 # brows 17-21 / 22-26, nose 27-35, eyes 36-41 / 42-47, outer lips 48-59,
 # inner lips 60-67. Image-left is the performer's right.
-SMILE = {  # AU12 lip-corner pull (corners up and out) with AU6 cheek raise
-    48: (-0.14, -0.12), 54: (0.14, -0.12), 60: (-0.12, -0.10), 64: (0.12, -0.10),
-    49: (-0.06, -0.06), 53: (0.06, -0.06), 59: (-0.07, -0.05), 55: (0.07, -0.05),
-    50: (0, -0.02), 51: (0, -0.02), 52: (0, -0.02),
-    40: (0, -0.03), 41: (0, -0.03), 46: (0, -0.03), 47: (0, -0.03),
+# The portrait smiles with parted lips (AU6+12+25). REST takes it to a relaxed
+# face first — lips closed (the inner lips meet over the teeth), corners level
+# and in, cheeks down — and every frame adds the expressions on top of it.
+REST = {
+    61: (0, 0.09), 62: (0, 0.085), 63: (0, 0.09), 65: (0, -0.085), 66: (0, -0.08), 67: (0, -0.085),
+    49: (0.03, 0.06), 50: (0, 0.06), 51: (0, 0.05), 52: (0, 0.06), 53: (-0.03, 0.06),
+    59: (0.04, -0.06), 58: (0, -0.08), 57: (0, -0.08), 56: (0, -0.08), 55: (-0.04, -0.06),
+    48: (0.09, 0.15), 54: (-0.09, 0.14), 60: (0.08, 0.15), 64: (-0.08, 0.14),
+    40: (0, 0.04), 41: (0, 0.04), 46: (0, 0.04), 47: (0, 0.04), 36: (0, 0.01), 45: (0, 0.01),
+    2: (0.02, 0.02), 3: (0.03, 0.03), 13: (-0.03, 0.03), 14: (-0.02, 0.02),
 }
+# Displacements from REST at full intensity.
+SMILE_EXTRA = {  # AU12 lip-corner pull (corners up and out) with AU6 cheek raise
+    48: (-0.07, -0.06), 54: (0.07, -0.06), 60: (-0.06, -0.05), 64: (0.06, -0.05),
+    49: (-0.03, -0.03), 53: (0.03, -0.03), 59: (-0.035, -0.025), 55: (0.035, -0.025),
+    40: (0, -0.015), 41: (0, -0.015), 46: (0, -0.015), 47: (0, -0.015),
+}
+SMILE = {p: (SMILE_EXTRA.get(p, (0, 0))[0] - REST.get(p, (0, 0))[0], SMILE_EXTRA.get(p, (0, 0))[1] - REST.get(p, (0, 0))[1])
+         for p in set(REST) | set(SMILE_EXTRA)}  # back to the portrait's own smile, and a little further
 SURPRISE = {  # AU1+2 brows up, AU5 upper lids up, AU26/27 jaw drop
     **{i: (0, -0.20) for i in (17, 18, 19, 25, 26)},
     **{i: (0, -0.23) for i in (20, 21, 22, 23, 24)},
@@ -56,15 +76,16 @@ SURPRISE = {  # AU1+2 brows up, AU5 upper lids up, AU26/27 jaw drop
     **{i: (0, 0.38) for i in (65, 66, 67)},
     **{i: (0, 0.36) for i in (6, 7, 8, 9, 10)},
     5: (0, 0.25), 11: (0, 0.25), 4: (0, 0.12), 12: (0, 0.12),
-    48: (0.05, 0.16), 54: (-0.05, 0.16), 60: (0.05, 0.16), 64: (-0.05, 0.16),
-    50: (0, -0.02), 51: (0, -0.02), 52: (0, -0.02),
+    48: (0.03, 0.12), 54: (-0.03, 0.12), 60: (0.03, 0.12), 64: (-0.03, 0.12),
+    61: (0, -0.02), 62: (0, -0.02), 63: (0, -0.02),
 }
-FROWN = {  # AU4 brows down and in, AU15 lip corners down
-    19: (0.07, 0.10), 20: (0.09, 0.11), 21: (0.10, 0.11), 18: (0.04, 0.07), 17: (0.02, 0.04),
-    24: (-0.07, 0.10), 23: (-0.09, 0.11), 22: (-0.10, 0.11), 25: (-0.04, 0.07), 26: (-0.02, 0.04),
-    37: (0, 0.02), 38: (0, 0.02), 43: (0, 0.02), 44: (0, 0.02),
-    48: (0.01, 0.15), 54: (-0.01, 0.15), 60: (0.01, 0.12), 64: (-0.01, 0.12),
-    49: (0, 0.05), 53: (0, 0.05), 59: (0, 0.07), 55: (0, 0.07),
+FROWN = {  # sadness: AU1 inner brows up, AU4 brows drawn together, AU15 lip corners down, AU17 chin up, lids drooping
+    21: (0.06, -0.03), 22: (-0.06, -0.03), 20: (0.04, 0.01), 23: (-0.04, 0.01),
+    19: (0.02, 0.05), 24: (-0.02, 0.05), 18: (0.01, 0.07), 25: (-0.01, 0.07), 17: (0, 0.06), 26: (0, 0.06),
+    37: (0, 0.07), 38: (0, 0.07), 43: (0, 0.07), 44: (0, 0.07), 36: (0, 0.015), 45: (0, 0.015),
+    48: (0.04, 0.26), 54: (-0.04, 0.26), 60: (0.04, 0.19), 64: (-0.04, 0.19),
+    49: (0, 0.07), 53: (0, 0.07), 59: (0, 0.09), 55: (0, 0.09), 61: (0, 0.02), 63: (0, 0.02),
+    57: (0, -0.05), 56: (0, -0.04), 58: (0, -0.04), 66: (0, -0.01), 8: (0, -0.03), 7: (0, -0.02), 9: (0, -0.02),
 }
 EXPRESSIONS = {"smile": SMILE, "surprise": SURPRISE, "frown": FROWN}
 
@@ -149,23 +170,37 @@ def warp(image, source, target, triangles):
     return out
 
 
-def darken_mouth(image, inner_lips, amount):
-    """Multiplies pixels inside the inner-lip polygon by (1 - amount) (even-odd rule)."""
-    if amount <= 0:
-        return image
-    x0, y0 = np.floor(inner_lips.min(axis=0)).astype(int)
-    x1, y1 = np.ceil(inner_lips.max(axis=0)).astype(int)
-    gx, gy = np.meshgrid(np.arange(x0, x1 + 1) + 0.5, np.arange(y0, y1 + 1) + 0.5)
-    inside = np.zeros(gx.shape, bool)
-    n = len(inner_lips)
+def polygon_mask(shape, polygon):
+    """Pixels (centres) inside the polygon, even-odd rule."""
+    gy, gx = np.mgrid[0:shape[0], 0:shape[1]] + 0.5
+    inside = np.zeros(shape, bool)
+    n = len(polygon)
     for i in range(n):
-        (ax, ay), (bx, by) = inner_lips[i], inner_lips[(i + 1) % n]
+        (ax, ay), (bx, by) = polygon[i], polygon[(i + 1) % n]
         crosses = (ay > gy) != (by > gy)
         with np.errstate(divide="ignore", invalid="ignore"):
             xcross = ax + (gy - ay) * (bx - ax) / (by - ay)
         inside ^= crosses & (gx < xcross)
-    region = image[y0:y1 + 1, x0:x1 + 1]
-    region[inside] *= (1 - amount)
+    return inside
+
+
+def closed_lips(image, landmarks):
+    """The portrait with the teeth between its parted lips painted in lip colour
+    (the mean of the lower lip, between the inner and outer contours), softened
+    at the edge, so that lips brought together by REST show no teeth."""
+    teeth = polygon_mask(image.shape[:2], landmarks[60:68])
+    lower_lip = polygon_mask(image.shape[:2], np.concatenate([landmarks[54:60], landmarks[48:49], landmarks[[60, 67, 66, 65, 64]]]))
+    colour = image[lower_lip & ~teeth].mean(axis=0)
+    out = image.copy()
+    out[teeth] = colour
+    return out
+
+
+def darken_mouth(image, inner_lips, amount):
+    """Multiplies pixels inside the inner-lip polygon by (1 - amount)."""
+    if amount <= 0:
+        return image
+    image[polygon_mask(image.shape[:2], inner_lips)] *= (1 - amount)
     return image
 
 
@@ -181,6 +216,7 @@ def main():
     eye_line = landmarks[42:48].mean(axis=0) - landmarks[36:42].mean(axis=0)
     across = eye_line / np.linalg.norm(eye_line)
     down = np.array([-across[1], across[0]])
+    rest_image = closed_lips(image, landmarks)
     source = control_points(landmarks, image.shape[0])
     triangles = Delaunay(source).simplices
 
@@ -197,10 +233,13 @@ def main():
     try:
         for index, (label, weights) in enumerate(schedule()):
             target = source.copy()
+            for point, (a, d) in REST.items():
+                target[point] += iod * (a * across + d * down)
             for name, amount in weights.items():
                 for point, (a, d) in EXPRESSIONS[name].items():
                     target[point] += amount * iod * (a * across + d * down)
-            frame = warp(image, source, target, triangles)
+            smile = weights["smile"]
+            frame = warp(rest_image * (1 - smile) + image * smile, source, target, triangles)
             frame = darken_mouth(frame, target[60:68], 0.7 * weights["surprise"])
             encoder.stdin.write(np.clip(frame + 0.5, 0, 255).astype(np.uint8).tobytes())
             rows.append([index, f"{index / FPS:.6f}", label] + [f"{weights[n]:.4f}" for n in EXPRESSIONS])

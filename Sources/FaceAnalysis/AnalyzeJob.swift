@@ -13,6 +13,7 @@ public struct AnalyzeJob: Sendable {
     public var overlayDirectory: String?
     public var modelPath: String = LandmarkPredictor.defaultModelPath
     public var cascadePath: String?
+    public var expressionModel = ExpressionModelChoice.shipped
     public var profile: NeutralProfile?
     public var profilePath: String?
     public var options = AnalysisOptions()
@@ -34,8 +35,15 @@ public struct AnalyzeJob: Sendable {
         public var wallSeconds: Double
         /// Time the decoder thread spent decoding frames (VideoSource).
         public var decodeSeconds: Double
-        /// Wall time in detection, tracking, landmarks and scores.
+        /// Wall time in detection, tracking, landmarks, the model and scores.
         public var analysisSeconds: Double
+        /// The stages inside `analysisSeconds`.
+        public var detectSeconds: Double
+        public var landmarkSeconds: Double
+        public var modelSeconds: Double
+        public var scoreSeconds: Double
+        /// Brief expressions found (`MicroExpression`).
+        public var microExpressions: [MicroExpression]
         /// Wall time drawing and writing overlays.
         public var overlaySeconds: Double
         public var plotPath: String
@@ -52,8 +60,10 @@ public struct AnalyzeJob: Sendable {
         let predictor = try LandmarkPredictor(modelPath: modelPath)
         try predictor.requireIBUG68Layout()
         let detector = try FaceDetector(kind: options.tracker.detector, cascadePath: cascadePath)
-        let baseline = try profile.map { try $0.expressionFeatures(path: profilePath ?? $0.name) }
-        let analyzer = FaceAnalyzer(detector: detector, predictor: predictor, profile: baseline, options: options)
+        var options = self.options
+        options.tracker.stillImage = source.info.kind == .still
+        let analyzer = try FaceAnalyzer(detector: detector, predictor: predictor, profile: profile, profilePath: profilePath,
+                                        expressionModel: try expressionModel.load(), options: options)
         if let overlayDirectory {
             try FileManager.default.createDirectory(atPath: overlayDirectory, withIntermediateDirectories: true)
         }
@@ -92,6 +102,8 @@ public struct AnalyzeJob: Sendable {
             progress?(index, source.info.frameCount)
         }
         let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let micro = MicroExpression.find(in: rows, framesPerSecond: fps)
+        MicroExpression.mark(micro, in: &rows)
         if let completeRows { rows = try completeRows(rows) }
         try EmotionTrackFile.write(rows, to: trackPath)
         let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
@@ -100,7 +112,10 @@ public struct AnalyzeJob: Sendable {
         try PNGCodec.write(TrackPlot.render(rows), to: plot)
         return Summary(frameCount: rows.count, faceFrameCount: rows.filter(\.faceFound).count,
                        detectionCount: analyzer.tracker.detectionCount, faceIDs: ids.sorted(),
-                       wallSeconds: wallSeconds, decodeSeconds: frames.decodeSeconds, analysisSeconds: analysisSeconds, overlaySeconds: overlaySeconds,
+                       wallSeconds: wallSeconds, decodeSeconds: frames.decodeSeconds, analysisSeconds: analysisSeconds,
+                       detectSeconds: analyzer.tracker.detectSeconds, landmarkSeconds: analyzer.tracker.landmarkSeconds,
+                       modelSeconds: analyzer.modelSeconds, scoreSeconds: analyzer.scoreSeconds, microExpressions: micro,
+                       overlaySeconds: overlaySeconds,
                        plotPath: plot, landmarksPath: landmarksPath)
     }
 }

@@ -25,13 +25,16 @@ public enum CalibrationLibrary {
 }
 
 /// `empathy calibrate`: measures the neutral face of the performer in a clip
-/// (every frame where the face is followed; the per-feature median) and
+/// (every frame where the face is followed; the per-feature median of the
+/// landmark features, and the mean of the appearance model's output) and
 /// writes the profile.
 public struct CalibrateJob: Sendable {
     public var clipPath: String
     public var name: String
     public var outputPath: String
     public var modelPath = LandmarkPredictor.defaultModelPath
+    /// The appearance model whose output on the neutral face is recorded.
+    public var expressionModel = ExpressionModelChoice.shipped
     public var tracker = TrackerOptions()
     /// Fewer face frames than this is an error.
     public var minimumFaceFrames = 5
@@ -49,8 +52,12 @@ public struct CalibrateJob: Sendable {
         let source = try VideoSource(path: clipPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
         try predictor.requireIBUG68Layout()
-        let tracker = FaceTracker(detector: try FaceDetector(kind: self.tracker.detector), predictor: predictor, options: self.tracker)
+        var options = self.tracker
+        options.stillImage = source.info.kind == .still
+        let tracker = FaceTracker(detector: try FaceDetector(kind: options.detector), predictor: predictor, options: options)
+        let model = try expressionModel.load()
         var samples: [[Double]] = []
+        var appearance: [Double]?
         var frame = RGBAImage(width: source.info.width, height: source.info.height)
         var performer: Int?
         var frames = 0
@@ -62,6 +69,10 @@ public struct CalibrateJob: Sendable {
             }
             if let face = faces.first(where: { $0.id == performer }) {
                 samples.append(ExpressionFeatures(landmarks: face.landmarks, meanShape: predictor.meanShape).values)
+                if let model {
+                    let p = try model.probabilities(in: frame, landmarks: face.landmarks, meanShape: predictor.meanShape)
+                    appearance = zip(appearance ?? Array(repeating: 0, count: p.count), p).map { $0 + $1 }
+                }
             }
         }
         guard samples.count >= minimumFaceFrames else {
@@ -71,7 +82,9 @@ public struct CalibrateJob: Sendable {
         let features = ExpressionFeatures(values: (0..<ExpressionFeatures.names.count).map { k in median(samples.map { $0[k] }) })
         let profile = NeutralProfile(name: name, features: features, frameCount: samples.count,
                                      source: URL(fileURLWithPath: clipPath).lastPathComponent,
-                                     restingHeartRateBPM: restingHeartRateBPM, restingRMSSDMs: restingRMSSDMs)
+                                     restingHeartRateBPM: restingHeartRateBPM, restingRMSSDMs: restingRMSSDMs,
+                                     appearanceNeutral: appearance?.map { $0 / Double(samples.count) },
+                                     appearanceModel: model.map { URL(fileURLWithPath: $0.path).lastPathComponent })
         let folder = URL(fileURLWithPath: outputPath).deletingLastPathComponent().path
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         try profile.write(path: outputPath)

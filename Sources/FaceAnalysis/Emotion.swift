@@ -29,6 +29,12 @@ public enum EmotionCategory: String, Sendable, CaseIterable, Codable {
         }
     }
 
+    /// The prototype's evidence: the weighted mean of its AU intensities (0 for neutral).
+    public func evidence(_ au: ActionUnitIntensities) -> Double {
+        let weights = prototype.reduce(0) { $0 + $1.1 }
+        return weights > 0 ? prototype.reduce(0) { $0 + au[$1.0] * $1.1 } / weights : 0
+    }
+
     /// Circumplex coordinates (valence = pleasure, arousal), each −1…1:
     /// the pleasure and arousal ratings of the matching emotion terms in
     /// Russell & Mehrabian (1977), "Evidence for a three-factor theory of
@@ -72,15 +78,15 @@ public struct EmotionEstimate: Sendable, Equatable {
     }
 
     public init(actionUnits au: ActionUnitIntensities) {
-        var evidence = [Double](repeating: 0, count: EmotionCategory.allCases.count)
-        for category in EmotionCategory.allCases where category != .neutral {
-            let weights = category.prototype.reduce(0) { $0 + $1.1 }
-            evidence[category.index] = category.prototype.reduce(0) { $0 + au[$1.0] * $1.1 } / weights
-        }
+        var evidence = EmotionCategory.allCases.map { $0.evidence(au) }
         evidence[EmotionCategory.neutral.index] = 1 - (evidence.max() ?? 0)
-        let sharpened = evidence.map { $0 * $0 * $0 }
-        let total = max(1e-12, sharpened.reduce(0, +))
-        categories = sharpened.map { $0 / total }
+        self.init(scores: evidence.map { $0 * $0 * $0 })
+    }
+
+    /// Scores from category probabilities (valence and arousal follow).
+    public init(scores: [Double]) {
+        let total = max(1e-12, scores.reduce(0, +))
+        categories = scores.map { $0 / total }
         valence = 0
         arousal = 0
         for category in EmotionCategory.allCases {
@@ -88,6 +94,43 @@ public struct EmotionEstimate: Sendable, Equatable {
             valence += share * category.circumplex.valence
             arousal += share * category.circumplex.arousal
         }
+    }
+
+    /// The AU gain g of `fused` for a calibrated baseline (a tuning choice:
+    /// a fully matched prototype quadruples the category's odds). AUs measured
+    /// against the population defaults also carry the performer's anatomy
+    /// (eyes set wider open than the average face read as AU5, a wide mouth
+    /// as AU20), so a learnt baseline earns the gain as it learns:
+    /// `g = auGainCalibrated · L / (L + auGainHalfSeconds)`, L the seconds
+    /// of neutral frames it has absorbed — 0 on a still or on footage that
+    /// never rests, where the appearance model reads alone.
+    public static let auGainCalibrated = 3.0
+    public static let auGainHalfSeconds = 2.0
+
+    public static func auGain(calibrated: Bool, neutralSecondsLearnt: Double) -> Double {
+        calibrated ? auGainCalibrated : auGainCalibrated * neutralSecondsLearnt / (neutralSecondsLearnt + auGainHalfSeconds)
+    }
+
+    /// The appearance model's probabilities p and the AU evidence together,
+    /// as a product of experts: the model's posterior times a likelihood
+    /// ratio from the AUs,
+    ///
+    ///     s_c ∝ p_c · (1 + g · e_c)   for each expressive category c,
+    ///     s_neutral ∝ p_neutral,
+    ///
+    /// with e_c the category's EMFACS prototype evidence (the weighted mean of
+    /// its AU intensities, as in `init(actionUnits:)`) and g the AU gain
+    /// (`auGain`). A fully matched prototype multiplies the category's odds
+    /// by 1 + g; quiet AUs leave the model's reading as it is (absent landmark
+    /// movement is weak evidence: many expressions show in texture — teeth,
+    /// folds, wrinkles — before landmarks move). Valence and arousal follow
+    /// from the scores.
+    public static func fused(appearance p: [Double], actionUnits au: ActionUnitIntensities, auGain gain: Double) -> EmotionEstimate {
+        var scores = p
+        for category in EmotionCategory.allCases where category != .neutral {
+            scores[category.index] *= 1 + gain * category.evidence(au)
+        }
+        return EmotionEstimate(scores: scores)
     }
 
     public subscript(category: EmotionCategory) -> Double { categories[category.index] }

@@ -25,6 +25,8 @@ public struct EmotionTrackRow: Sendable, Equatable {
     /// 0…1 through the current inter-beat interval.
     public var beatPhase: Double?
     public var fusedArousal: Double?
+    /// The category of a brief expression this frame belongs to (`MicroExpression`).
+    public var microExpression: EmotionCategory?
 
     public init(frameIndex: Int, timeSeconds: Double, faceFound: Bool, faceID: Int? = nil, box: FaceBox? = nil,
                 actionUnits: ActionUnitIntensities = ActionUnitIntensities(),
@@ -53,14 +55,17 @@ public struct EmotionTrackRow: Sendable, Equatable {
 /// `frame, time_s, face_found (0/1), face_id, box_left, box_top, box_width,
 /// box_height`, the twelve AU columns (`ActionUnit.columnName`), the seven
 /// category columns (`cat_…`), `valence, arousal`, then the biometric
-/// columns `heart_rate_bpm, rmssd_ms, beat_phase, fused_arousal`.
+/// columns `heart_rate_bpm, rmssd_ms, beat_phase, fused_arousal`, and
+/// `micro_expression` (a category name on the frames of a brief expression).
 /// Scores are written with 4 decimals, time with 6; an absent value is an
 /// empty cell.
 public enum EmotionTrackFile {
     public static let columns: [String] =
         ["frame", "time_s", "face_found", "face_id", "box_left", "box_top", "box_width", "box_height"]
         + ActionUnit.allCases.map(\.columnName) + EmotionCategory.allCases.map(\.columnName)
-        + ["valence", "arousal", "heart_rate_bpm", "rmssd_ms", "beat_phase", "fused_arousal"]
+        + ["valence", "arousal", "heart_rate_bpm", "rmssd_ms", "beat_phase", "fused_arousal", "micro_expression"]
+    /// Columns a track may lack (older tracks, tracks made without a sensor).
+    static let optionalColumns: Set<String> = ["heart_rate_bpm", "rmssd_ms", "beat_phase", "fused_arousal", "micro_expression"]
 
     public static func encode(_ rows: [EmotionTrackRow]) -> String {
         var out = columns.joined(separator: ",") + "\n"
@@ -76,6 +81,7 @@ public enum EmotionTrackFile {
             cells += row.categories.map { fixed($0, 4) }
             cells += [fixed(row.valence, 4), fixed(row.arousal, 4)]
             cells += [row.heartRateBPM, row.rmssdMs, row.beatPhase, row.fusedArousal].map { $0.map { fixed($0, 4) } ?? "" }
+            cells.append(row.microExpression?.rawValue ?? "")
             out += cells.joined(separator: ",") + "\n"
         }
         return out
@@ -104,7 +110,7 @@ public enum EmotionTrackFile {
         let names = header.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
         var position: [String: Int] = [:]
         for (i, name) in names.enumerated() { position[name] = i }
-        let required = columns.filter { !["heart_rate_bpm", "rmssd_ms", "beat_phase", "fused_arousal"].contains($0) }
+        let required = columns.filter { !optionalColumns.contains($0) }
         for name in required where position[name] == nil {
             throw EmpathyError.badFile(path: path, line: 1, message: "header has no '\(name)' column; is this an emotion track from 'empathy analyze'?")
         }
@@ -152,6 +158,13 @@ public enum EmotionTrackFile {
             row.rmssdMs = try optional("rmssd_ms")
             row.beatPhase = try optional("beat_phase")
             row.fusedArousal = try optional("fused_arousal")
+            if !cell("micro_expression").isEmpty {
+                guard let category = EmotionCategory(rawValue: cell("micro_expression")) else {
+                    throw EmpathyError.badFile(path: path, line: lineNumber, message:
+                        "'micro_expression' must be empty or a category (\(EmotionCategory.allCases.map(\.rawValue).joined(separator: ", "))), found '\(cell("micro_expression"))'")
+                }
+                row.microExpression = category
+            }
             rows.append(row)
         }
         return rows

@@ -16,15 +16,37 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
     /// (`empathy calibrate --sensor`); absent when none was given.
     public var restingHeartRateBPM: Double?
     public var restingRMSSDMs: Double?
+    /// The appearance model's mean output on the performer's neutral face
+    /// (category name → probability), and the model file it came from;
+    /// absent in profiles recorded without a model.
+    public var appearanceNeutral: [String: Double]?
+    public var appearanceModel: String?
 
     public init(name: String, features: ExpressionFeatures, frameCount: Int, source: String,
-                restingHeartRateBPM: Double? = nil, restingRMSSDMs: Double? = nil) {
+                restingHeartRateBPM: Double? = nil, restingRMSSDMs: Double? = nil,
+                appearanceNeutral: [Double]? = nil, appearanceModel: String? = nil) {
         self.name = name
         self.features = Dictionary(uniqueKeysWithValues: zip(ExpressionFeatures.names, features.values))
         self.frameCount = frameCount
         self.source = source
         self.restingHeartRateBPM = restingHeartRateBPM
         self.restingRMSSDMs = restingRMSSDMs
+        self.appearanceNeutral = appearanceNeutral.map {
+            Dictionary(uniqueKeysWithValues: zip(EmotionCategory.allCases.map(\.rawValue), $0))
+        }
+        self.appearanceModel = appearanceModel
+    }
+
+    /// The recorded model output in category order, nil when none was
+    /// recorded, or an error naming a missing or bad category.
+    public func appearanceNeutralScores(path: String) throws -> [Double]? {
+        guard let appearanceNeutral else { return nil }
+        return try EmotionCategory.allCases.map { category in
+            guard let v = appearanceNeutral[category.rawValue], v.isFinite, v >= 0 else {
+                throw EmpathyError.badFile(path: path, line: nil, message: "has no valid 'appearanceNeutral' value for '\(category.rawValue)'; record it again with 'empathy calibrate'")
+            }
+            return v
+        }
     }
 
     /// Population defaults: the features of the landmark model's mean shape
@@ -80,25 +102,36 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
     }
 }
 
-/// Turns landmarks into smoothed AU intensities and an emotion estimate,
-/// against a neutral baseline.
+/// Turns a face — its landmarks and, when a model is loaded, the appearance
+/// model's probabilities — into smoothed AU intensities and an emotion
+/// estimate.
 ///
-/// Baseline: the calibration profile when given. Otherwise a running
-/// baseline: the per-feature median of the first `warmupSeconds` of face
-/// frames (so a clip should open on a relaxed face), then an exponential
-/// average (time constant `baselineTimeConstantSeconds`) over the frames
-/// whose top category is neutral, so it follows slow drift (pose, lighting)
-/// without absorbing expressions.
+/// AU baseline: the calibration profile when given (fixed). Otherwise it
+/// starts from the population defaults (the landmark model's mean shape, as
+/// `calibration/default.json`) — never from the clip's opening frames, so a
+/// clip that opens on an expression reads it from its first frame — and
+/// learns the performer's neutral face only from frames that both the
+/// appearance model and the AUs call neutral (`isNeutralEvidence`): a running
+/// mean of those frames with the population defaults counted as
+/// `priorSeconds` of them, for the first `baselineTimeConstantSeconds` of
+/// neutral frames, then an exponential average with that time constant, so
+/// it follows slow drift (pose, lighting) without absorbing expressions.
 ///
-/// Smoothing: each AU intensity passes its own One Euro filter
-/// (`scoreSmoothing`), separate from the landmark filter.
+/// Categories: `EmotionEstimate.fused` (the rule and its weights are there).
+/// With a calibration profile that recorded the model on the performer's
+/// neutral face, the model's output is first corrected by
+/// `AppearanceCalibration`.
 ///
-/// No face: the intensities relax toward 0 (neutral) as
-/// `AU ← AU · exp(−Δt / relaxSeconds)`; categories, valence and arousal
-/// follow from them. The score filters restart when the face returns.
+/// Smoothing: each AU intensity and each appearance probability passes its
+/// own One Euro filter (`scoreSmoothing`), separate from the landmark filter.
+///
+/// No face: the intensities relax toward 0 and the appearance toward
+/// neutral as `x ← x · exp(−Δt / relaxSeconds)`; categories, valence and
+/// arousal follow from them. The score filters restart when the face returns.
 public final class ExpressionScorer {
     public struct Options: Sendable, Equatable {
-        public var warmupSeconds = 0.5
+        /// Weight of the population defaults in the learnt baseline, in seconds of neutral frames.
+        public var priorSeconds = 0.5
         public var baselineTimeConstantSeconds = 30.0
         /// minCutoff 3 Hz, beta 5 per (intensity/s), dCutoff 1 Hz: brisk onsets, quiet holds.
         public var scoreSmoothing = OneEuroFilter.Parameters(minCutoffHz: 3, beta: 5, derivativeCutoffHz: 1)
@@ -108,49 +141,119 @@ public final class ExpressionScorer {
 
     public let options: Options
     public let meanShape: [SIMD2<Double>]
-    public private(set) var baseline: ExpressionFeatures?
+    public private(set) var baseline: ExpressionFeatures
+    /// Seconds of neutral frames the learnt baseline has absorbed (0 with a fixed baseline).
+    public private(set) var neutralSecondsLearnt = 0.0
     private let fixedBaseline: Bool
-    private var warmup: [[Double]] = []
-    private var warmupElapsed = 0.0
+    private let appearanceCalibration: AppearanceCalibration?
     private var filters: [OneEuroFilter]
+    private var appearanceFilters: [OneEuroFilter]
     private var last = ActionUnitIntensities()
+    private var lastAppearance: [Double]?
 
-    public init(meanShape: [SIMD2<Double>], profile: ExpressionFeatures? = nil, options: Options = Options()) {
+    /// `profile`: the performer's calibrated neutral features (fixed
+    /// baseline); nil learns one from the population defaults, the features
+    /// of `meanShape`. `appearanceNeutral`: the model's mean output on the
+    /// performer's neutral face, from the same calibration.
+    public init(meanShape: [SIMD2<Double>], profile: ExpressionFeatures? = nil, appearanceNeutral: [Double]? = nil,
+                options: Options = Options()) {
         self.meanShape = meanShape
         self.options = options
-        baseline = profile
+        baseline = profile ?? ExpressionFeatures(landmarks: meanShape, meanShape: meanShape)
         fixedBaseline = profile != nil
+        appearanceCalibration = appearanceNeutral.map(AppearanceCalibration.init(neutralOutput:))
         filters = Array(repeating: OneEuroFilter(options.scoreSmoothing), count: ActionUnit.allCases.count)
+        appearanceFilters = Array(repeating: OneEuroFilter(options.scoreSmoothing), count: EmotionCategory.allCases.count)
     }
 
-    /// Scores one frame's face (`landmarks` nil when no face was found).
-    public func score(landmarks: [SIMD2<Double>]?, intervalSeconds dt: Double) -> (ActionUnitIntensities, EmotionEstimate) {
-        guard let landmarks, landmarks.count == 68 else {
-            let decay = exp(-max(0, dt) / options.relaxSeconds)
-            last = ActionUnitIntensities(values: last.values.map { $0 * decay })
-            for i in filters.indices { filters[i].reset() }
-            return (last, EmotionEstimate(actionUnits: last))
-        }
+    /// Scores one frame's face: `landmarks` nil when no face was found;
+    /// `appearance` the model's probabilities (category order), nil without a model.
+    public func score(landmarks: [SIMD2<Double>]?, appearance: [Double]? = nil,
+                      intervalSeconds dt: Double) -> (ActionUnitIntensities, EmotionEstimate) {
+        guard let landmarks, landmarks.count == 68 else { return relax(intervalSeconds: dt) }
         let features = ExpressionFeatures(landmarks: landmarks, meanShape: meanShape)
-        if !fixedBaseline && (baseline == nil || warmupElapsed < options.warmupSeconds) {
-            warmup.append(features.values)
-            warmupElapsed += dt
-            baseline = ExpressionFeatures(values: (0..<ExpressionFeatures.names.count).map { k in
-                median(warmup.map { $0[k] })
-            })
-        }
-        let raw = ActionUnitIntensities(features: features, baseline: baseline ?? features)
+        let raw = ActionUnitIntensities(features: features, baseline: baseline)
         var smoothed = raw
         for i in raw.values.indices {
             smoothed.values[i] = clamp01(filters[i].filter(raw.values[i], intervalSeconds: dt))
         }
         last = smoothed
-        let estimate = EmotionEstimate(actionUnits: smoothed)
-        if !fixedBaseline, warmupElapsed >= options.warmupSeconds, estimate.top == .neutral, let b = baseline {
-            let alpha = 1 - exp(-max(0, dt) / options.baselineTimeConstantSeconds)
-            baseline = ExpressionFeatures(values: zip(b.values, features.values).map { $0 + alpha * ($1 - $0) })
+        let auOnly = EmotionEstimate(actionUnits: smoothed)
+        guard let appearance else {
+            learn(features, neutral: auOnly.top == .neutral, intervalSeconds: dt)
+            return (smoothed, auOnly)
         }
-        return (smoothed, estimate)
+        let corrected = appearanceCalibration?.correct(appearance) ?? appearance
+        var filtered = corrected
+        for i in filtered.indices {
+            filtered[i] = max(0, appearanceFilters[i].filter(corrected[i], intervalSeconds: dt))
+        }
+        let total = max(1e-12, filtered.reduce(0, +))
+        filtered = filtered.map { $0 / total }
+        lastAppearance = filtered
+        learn(features, neutral: Self.isNeutralEvidence(appearance: corrected, actionUnits: auOnly), intervalSeconds: dt)
+        return (smoothed, EmotionEstimate.fused(appearance: filtered, actionUnits: smoothed, auGain: auGain))
+    }
+
+    /// A frame that may teach the baseline: the (corrected) model's top class
+    /// is neutral with at least half the probability, and the AUs' top
+    /// category is neutral too.
+    public static func isNeutralEvidence(appearance: [Double], actionUnits: EmotionEstimate) -> Bool {
+        let n = appearance[EmotionCategory.neutral.index]
+        return n >= 0.5 && actionUnits.top == .neutral
+    }
+
+    /// The AU gain of the fusion for this baseline (`EmotionEstimate.auGain`).
+    public var auGain: Double {
+        EmotionEstimate.auGain(calibrated: fixedBaseline, neutralSecondsLearnt: neutralSecondsLearnt)
+    }
+
+    private func learn(_ features: ExpressionFeatures, neutral: Bool, intervalSeconds dt: Double) {
+        guard !fixedBaseline, neutral, dt > 0 else { return }
+        neutralSecondsLearnt += dt
+        // Running mean with the prior counted as priorSeconds, until the
+        // window reaches the time constant; an exponential average after.
+        let window = min(options.priorSeconds + neutralSecondsLearnt, options.baselineTimeConstantSeconds)
+        let alpha = dt / window
+        baseline = ExpressionFeatures(values: zip(baseline.values, features.values).map { $0 + alpha * ($1 - $0) })
+    }
+
+    private func relax(intervalSeconds dt: Double) -> (ActionUnitIntensities, EmotionEstimate) {
+        let decay = exp(-max(0, dt) / options.relaxSeconds)
+        last = ActionUnitIntensities(values: last.values.map { $0 * decay })
+        for i in filters.indices { filters[i].reset() }
+        for i in appearanceFilters.indices { appearanceFilters[i].reset() }
+        guard let previous = lastAppearance else { return (last, EmotionEstimate(actionUnits: last)) }
+        let neutral = EmotionCategory.neutral.index
+        let relaxed = previous.indices.map { i in (i == neutral ? 1 : 0) + (previous[i] - (i == neutral ? 1 : 0)) * decay }
+        lastAppearance = relaxed
+        return (last, EmotionEstimate.fused(appearance: relaxed, actionUnits: last, auGain: auGain))
+    }
+}
+
+/// Corrects the appearance model for a performer whose resting face it
+/// misreads (a resting face it calls "sad", say), from its output q on the
+/// performer's neutral face (recorded by `empathy calibrate`):
+///
+///     p'(c) ∝ p(c) · r(c) / max(q(c), 0.01)
+///
+/// the prior-shift correction of a classifier's posteriors (Saerens,
+/// Latinne & Decaestecker 2002, "Adjusting the outputs of a classifier to
+/// new a priori probabilities", Neural Computation 14:21–41), with the
+/// performer's neutral output as the shifted prior. r is the output the
+/// correction maps that neutral face to: neutral 0.85, 0.025 for each
+/// other class (a tuning choice: a confident neutral that still lets
+/// expressions through). On the calibrated face itself p = q, so p' = r.
+public struct AppearanceCalibration: Sendable, Equatable {
+    public var neutralOutput: [Double]
+    public static let target: [Double] = EmotionCategory.allCases.map { $0 == .neutral ? 0.85 : 0.025 }
+
+    public init(neutralOutput: [Double]) { self.neutralOutput = neutralOutput }
+
+    public func correct(_ p: [Double]) -> [Double] {
+        let w = p.indices.map { p[$0] * Self.target[$0] / max(neutralOutput[$0], 0.01) }
+        let total = max(1e-12, w.reduce(0, +))
+        return w.map { $0 / total }
     }
 }
 

@@ -31,13 +31,24 @@ public final class FaceAnalyzer {
     public let options: AnalysisOptions
     public let tracker: FaceTracker
     public let scorer: ExpressionScorer
+    /// The appearance model, or nil for landmark AUs alone.
+    public let expressionModel: ExpressionModel?
     public private(set) var performerID: Int?
+    /// Wall time in the appearance model and in scoring, for the stage split.
+    public private(set) var modelSeconds = 0.0
+    public private(set) var scoreSeconds = 0.0
+    private let meanShape: [SIMD2<Double>]
 
-    public init(detector: FaceDetector, predictor: LandmarkPredictor, profile: ExpressionFeatures?,
-                options: AnalysisOptions = AnalysisOptions()) {
+    public init(detector: FaceDetector, predictor: LandmarkPredictor, profile: NeutralProfile?, profilePath: String? = nil,
+                expressionModel: ExpressionModel?, options: AnalysisOptions = AnalysisOptions()) throws {
         self.options = options
+        self.expressionModel = expressionModel
+        meanShape = predictor.meanShape
         tracker = FaceTracker(detector: detector, predictor: predictor, options: options.tracker)
-        scorer = ExpressionScorer(meanShape: predictor.meanShape, profile: profile, options: options.scorer)
+        let path = profilePath ?? profile?.name ?? ""
+        scorer = ExpressionScorer(meanShape: predictor.meanShape, profile: try profile?.expressionFeatures(path: path),
+                                  appearanceNeutral: expressionModel == nil ? nil : try profile?.appearanceNeutralScores(path: path),
+                                  options: options.scorer)
         performerID = options.performerID
     }
 
@@ -47,9 +58,24 @@ public final class FaceAnalyzer {
             performerID = faces.max { $0.box.width * $0.box.height < $1.box.width * $1.box.height }?.id
         }
         let performer = faces.first { $0.id == performerID }
-        let (units, estimate) = scorer.score(landmarks: performer?.landmarks, intervalSeconds: intervalSeconds)
+        var appearance: [Double]?
+        if let expressionModel, let performer {
+            appearance = try timed(&modelSeconds) {
+                try expressionModel.probabilities(in: frame, landmarks: performer.landmarks, meanShape: meanShape)
+            }
+        }
+        let (units, estimate) = timed(&scoreSeconds) {
+            scorer.score(landmarks: performer?.landmarks, appearance: appearance, intervalSeconds: intervalSeconds)
+        }
         let row = EmotionTrackRow(frameIndex: frameIndex, timeSeconds: timeSeconds, faceFound: performer != nil,
                                   faceID: performer?.id, box: performer?.box, actionUnits: units, estimate: estimate)
         return FrameAnalysis(row: row, landmarks: performer?.landmarks, faces: faces)
     }
+}
+
+/// Runs `body`, adding its wall time to `seconds`.
+func timed<T>(_ seconds: inout Double, _ body: () throws -> T) rethrows -> T {
+    let start = DispatchTime.now().uptimeNanoseconds
+    defer { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    return try body()
 }

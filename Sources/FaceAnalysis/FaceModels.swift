@@ -81,18 +81,40 @@ public final class FaceDetector: @unchecked Sendable {
     /// Faces in `image`, strongest first. The frame is resized by `scale`
     /// before detection (see `fs_detect`); boxes are in full-frame pixels.
     public func detect(in image: RGBAImage, scale: Double = 1, maxFaces: Int = 16) throws -> [FaceBox] {
+        try boxes(in: image, maxFaces: maxFaces) { frame, pixels, boxes, count, error in
+            fs_detect(handle, pixels, Int32(frame.width), Int32(frame.height), frame.bytesPerRow,
+                      scale, boxes, Int32(max(0, maxFaces)), count, error, 512)
+        }
+    }
+
+    /// Faces in a still (a single photo), strongest first: dlib's own boxes
+    /// as its Python API finds them with one upsampling (see
+    /// `fs_detect_still`), in the still's pixels, so `LandmarkPredictor` on
+    /// the same image gives dlib's landmarks. Always HOG, whatever `kind`.
+    /// Stills over 1024 px skip dlib's smallest faces: boxes from about 4 %
+    /// of the longer side (8K: 322 px).
+    public func detectStill(in image: RGBAImage, maxFaces: Int = 16) throws -> [FaceBox] {
+        try boxes(in: image, maxFaces: maxFaces) { frame, pixels, boxes, count, error in
+            fs_detect_still(handle, pixels, Int32(frame.width), Int32(frame.height), frame.bytesPerRow,
+                            boxes, Int32(max(0, maxFaces)), count, error, 512)
+        }
+    }
+
+    /// Runs one of the shim's detectors on the top-down frame (under `lock`)
+    /// with room for `maxFaces` boxes and a 512-byte error buffer.
+    private func boxes(
+        in image: RGBAImage, maxFaces: Int,
+        _ call: (RGBAImage, UnsafePointer<UInt8>?, UnsafeMutablePointer<fs_box>, UnsafeMutablePointer<Int32>, UnsafeMutablePointer<CChar>) -> Int32
+    ) throws -> [FaceBox] {
         let frame = image.topDown()
-        var boxes = [fs_box](repeating: fs_box(), count: max(0, maxFaces))
+        var boxes = [fs_box](repeating: fs_box(), count: max(1, maxFaces))
         var count: Int32 = 0
         var error = [CChar](repeating: 0, count: 512)
         let status = lock.withLock {
-            frame.pixels.withUnsafeBufferPointer { pixels in
-                fs_detect(handle, pixels.baseAddress, Int32(frame.width), Int32(frame.height), frame.bytesPerRow,
-                          scale, &boxes, Int32(boxes.count), &count, &error, error.count)
-            }
+            frame.pixels.withUnsafeBufferPointer { pixels in call(frame, pixels.baseAddress, &boxes, &count, &error) }
         }
         guard Int(status) == FS_OK else { throw faceShimError(status, error, path: nil, what: "face detection") }
-        return boxes.prefix(Int(count)).map {
+        return boxes.prefix(Int(max(0, min(count, Int32(maxFaces))))).map {
             FaceBox(left: Int($0.left), top: Int($0.top), right: Int($0.right), bottom: Int($0.bottom), score: $0.score)
         }
     }

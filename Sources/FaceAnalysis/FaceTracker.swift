@@ -18,6 +18,9 @@ public struct TrackerOptions: Sendable, Equatable {
     /// units) from the best similarity fit of the mean shape has degraded:
     /// the detector runs at once. Expressions reach about 0.12.
     public var maxFitResidualIOD: Double = 0.25
+    /// A still picture: detect at full resolution with dlib's one-upsample
+    /// pipeline (`FaceDetector.detectStill`) instead of the video fast path.
+    public var stillImage = false
     /// Faces narrower than this (pixels) are dropped.
     public var minFaceSidePixels: Int = 40
     /// A track the detector did not confirm this many times in a row is
@@ -78,6 +81,9 @@ public final class FaceTracker {
     private var framesSinceDetection = Int.max
     /// Frames that ran the detector, for statistics.
     public private(set) var detectionCount = 0
+    /// Wall time in the detector and in the landmark predictor, for the stage split.
+    public private(set) var detectSeconds = 0.0
+    public private(set) var landmarkSeconds = 0.0
 
     public init(detector: FaceDetector, predictor: LandmarkPredictor, options: TrackerOptions = TrackerOptions()) {
         self.detector = detector
@@ -186,7 +192,9 @@ public final class FaceTracker {
         framesSinceDetection = 1
         detectionCount += 1
         let scale = options.detectionScale(width: frame.width, height: frame.height)
-        let boxes = try detector.detect(in: frame, scale: scale)
+        let boxes = try timed(&detectSeconds) {
+            options.stillImage ? try detector.detectStill(in: frame) : try detector.detect(in: frame, scale: scale)
+        }
         // Refitted boxes of the current tracks, to match detections against.
         for i in tracks.indices {
             tracks[i].box = Self.box(fittedTo: tracks[i].raw, meanShape: predictor.meanShape).box
@@ -232,7 +240,7 @@ public final class FaceTracker {
     private func predictAll(_ frame: RGBAImage, detectedIDs: Set<Int>) throws -> [TrackedFace] {
         var faces: [TrackedFace] = []
         for i in tracks.indices {
-            let raw = try predictor.landmarks(in: frame, box: tracks[i].box)
+            let raw = try timed(&landmarkSeconds) { try predictor.landmarks(in: frame, box: tracks[i].box) }
             tracks[i].raw = raw
             let residual = Self.box(fittedTo: raw, meanShape: predictor.meanShape).residualIOD
             faces.append(TrackedFace(id: tracks[i].id, box: tracks[i].box, rawLandmarks: raw, landmarks: raw,

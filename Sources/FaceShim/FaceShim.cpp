@@ -2,6 +2,7 @@
 // detector, behind a pure-C header (see FaceShim.h for why and the
 // conventions).
 #include "FaceShim.h"
+#include "ShimSupport.hpp"
 
 #include <dlib/image_processing.h>
 #include <dlib/image_processing/frontal_face_detector.h>
@@ -22,8 +23,95 @@
 #include <fstream>
 #include <memory>
 #include <new>
+#include <sstream>
 #include <string>
 #include <vector>
+
+namespace {
+
+// fs_detect_still gives the boxes of dlib's Python API, `detector(grey, 1)`
+// (simple_object_detector_py.h): the grey picture upsampled once
+// (pyramid_up with pyramid_down<2>), the frontal detector run on that, the
+// boxes mapped back with pyramid_down<2>::rect_down. The detector
+// (scan_fhog_pyramid.h) scans a pyramid_down<6> pyramid whose level k+1 is
+// level k shrunk (create_fhog_pyramid) and maps a detection at level l back
+// with rect_up(rect, l): doubles, rounded once (detect_from_fhog_pyramid). So
+// building levels 1 ... L0 the same way and running the detector on level L0,
+// with a pyramid whose rect_up adds L0 levels and with the level count dlib
+// would use, reproduces levels L0, L0+1, ... and their boxes bit for bit.
+// What differs: faces only found at levels below L0 (small ones) are missed,
+// and so, in dlib's non-max suppression, they cannot win over a bigger box
+// they lie in (IoU > 0.33 or 79 % covered): rare, as the smaller box must
+// also score higher.
+
+/// L0 is the first level whose longer side is at most this (or the last
+/// level): 2 * 1024 + 2, the upsampled size of a 1024-px still, so stills up
+/// to 1024 px get dlib's whole pyramid. The smallest box found is the
+/// detector's 73-px box at level L0, a level 1708 ... 2050 px on its longer
+/// side: 3.6 ... 4.3 % of the still's longer side (2048 px: L0 = 4, boxes
+/// from 76 px; 4460 px: L0 = 9, 187 px; 8K, 7680 px: L0 = 12, 322 px).
+/// dlib's own smallest, at level 0, is 37 px.
+constexpr long kStillLevelSide = 2050;
+
+/// The start level L0 of the fs_detect_still call running on this thread:
+/// the pyramid objects dlib makes inside the detector have no state of their
+/// own to carry it.
+thread_local unsigned int still_start_level = 0;
+
+/// dlib::pyramid_down<6> (the frontal detector's) for a detector run on level
+/// `still_start_level` of a bigger picture's pyramid: rect_up(rect, l) maps
+/// level l of the picture scanned to level 0 of the bigger one in one go, as
+/// dlib does for level still_start_level + l.
+class still_pyramid : public dlib::pyramid_down<6> {
+public:
+    dlib::drectangle rect_up(const dlib::drectangle &rect) const { return rect_up(rect, 1); }
+    dlib::drectangle rect_up(const dlib::drectangle &rect, unsigned int levels) const {
+        return dlib::pyramid_down<6>::rect_up(rect, still_start_level + levels);
+    }
+};
+
+using still_scanner = dlib::scan_fhog_pyramid<still_pyramid>;
+
+/// dlib's frontal face detector, rebuilt on still_pyramid (its serialised
+/// form does not name the pyramid type).
+struct still_hog {
+    still_scanner scanner;  // configuration only
+    dlib::test_box_overlap overlap;
+    std::vector<still_scanner::feature_vector_type> weights;
+    // dlib's own pyramid limits (scan_fhog_pyramid: 64 x 64, 1000 levels).
+    unsigned long min_width = 0, min_height = 0, max_levels = 0;
+    // The detector for `levels` pyramid levels.
+    unsigned long levels = 0;
+    std::unique_ptr<dlib::object_detector<still_scanner>> detector;
+};
+
+std::unique_ptr<still_hog> make_still_hog(const dlib::frontal_face_detector &hog) {
+    std::stringstream bytes;
+    dlib::serialize(hog, bytes);
+    dlib::object_detector<still_scanner> rebuilt;
+    dlib::deserialize(rebuilt, bytes);
+    auto still = std::make_unique<still_hog>();
+    still->scanner.copy_configuration(rebuilt.get_scanner());
+    still->overlap = rebuilt.get_overlap_tester();
+    for (unsigned long i = 0; i < rebuilt.num_detectors(); i++) {
+        still->weights.push_back(rebuilt.get_w(i));
+    }
+    still->min_width = hog.get_scanner().get_min_pyramid_layer_width();
+    still->min_height = hog.get_scanner().get_min_pyramid_layer_height();
+    still->max_levels = hog.get_scanner().get_max_pyramid_levels();
+    return still;
+}
+
+/// Sets still_start_level for one detector run, restoring it on the way out.
+struct still_start_scope {
+    unsigned int saved;
+    explicit still_start_scope(unsigned int level) : saved(still_start_level) {
+        still_start_level = level;
+    }
+    ~still_start_scope() { still_start_level = saved; }
+};
+
+}  // namespace
 
 struct fs_detector {
     fs_detector_kind kind = FS_DETECTOR_HOG;
@@ -34,6 +122,7 @@ struct fs_detector {
     cv::Mat half_grey;       // the grey levels at half size, for the cascade
     cv::Mat crop;            // a cascade proposal's surroundings, resized (RGBA)
     cv::Mat crop_grey;       // its grey levels
+    std::unique_ptr<still_hog> still;  // for fs_detect_still, made on first use
 };
 
 struct fs_predictor {
@@ -41,67 +130,9 @@ struct fs_predictor {
     std::vector<float> mean_shape;  // x0 y0 x1 y1 ... in box-normalised units
 };
 
+using namespace faceshim;
+
 namespace {
-
-void set_error(char *err, size_t err_len, const char *format, ...) {
-    if (err == nullptr || err_len == 0) return;
-    va_list args;
-    va_start(args, format);
-    std::vsnprintf(err, err_len, format, args);
-    va_end(args);
-    // One line: the caller prints it as-is.
-    for (size_t i = 0; i < err_len && err[i] != 0; i++) {
-        if (err[i] == '\n' || err[i] == '\r') err[i] = ' ';
-    }
-}
-
-/// Runs `body`, turning every exception into a status code and a message.
-template <typename Body>
-int guarded(char *err, size_t err_len, const char *what, Body body) {
-    try {
-        return body();
-    } catch (const std::bad_alloc &) {
-        set_error(err, err_len, "out of memory while %s", what);
-        return FS_ERR_NO_MEMORY;
-    } catch (const dlib::serialization_error &e) {
-        set_error(err, err_len, "%s: %s", what, e.what());
-        return FS_ERR_FILE;
-    } catch (const cv::Exception &e) {
-        set_error(err, err_len, "OpenCV failed while %s: %s", what, e.what());
-        return FS_ERR_INTERNAL;
-    } catch (const std::exception &e) {
-        set_error(err, err_len, "failed while %s: %s", what, e.what());
-        return FS_ERR_INTERNAL;
-    } catch (...) {
-        set_error(err, err_len, "unknown failure while %s", what);
-        return FS_ERR_INTERNAL;
-    }
-}
-
-/// dlib's rgb -> grey rule (dlib/pixel.h assign_pixel): (R + G + B) / 3,
-/// truncated.
-void to_grey(const cv::Mat &rgba, cv::Mat &grey) {
-    grey.create(rgba.rows, rgba.cols, CV_8UC1);
-    for (int y = 0; y < rgba.rows; y++) {
-        const uint8_t *src = rgba.ptr<uint8_t>(y);
-        uint8_t *dst = grey.ptr<uint8_t>(y);
-        for (int x = 0; x < rgba.cols; x++) {
-            dst[x] = static_cast<uint8_t>(
-                (static_cast<unsigned>(src[4 * x]) + src[4 * x + 1] + src[4 * x + 2]) / 3);
-        }
-    }
-}
-
-bool check_image(const uint8_t *rgba, int32_t width, int32_t height, size_t bytes_per_row,
-                 char *err, size_t err_len) {
-    if (rgba == nullptr || width <= 0 || height <= 0 ||
-        bytes_per_row < static_cast<size_t>(width) * 4) {
-        set_error(err, err_len, "bad image: %dx%d, %zu bytes per row", width, height,
-                  bytes_per_row);
-        return false;
-    }
-    return true;
-}
 
 // OpenCV's LBP frontal-face cascade (lbpcascade_frontalface_improved, run at
 // half the detection scale with scale factor 1.2) draws a smaller box than
@@ -174,8 +205,8 @@ int fs_detect(fs_detector *detector, const uint8_t *rgba, int32_t width, int32_t
     }
     *count = 0;
     if (!check_image(rgba, width, height, bytes_per_row, err, err_len)) return FS_ERR_ARGUMENT;
-    if (!(scale >= 0.25 && scale <= 4.0)) {
-        set_error(err, err_len, "detection scale %g is outside 0.25 ... 4", scale);
+    if (!(scale >= 0.01 && scale <= 4.0)) {
+        set_error(err, err_len, "detection scale %g is outside 0.01 ... 4", scale);
         return FS_ERR_ARGUMENT;
     }
     return guarded(err, err_len, "detecting faces", [&]() -> int {
@@ -315,6 +346,85 @@ int fs_confirm_face(fs_detector *detector, const uint8_t *rgba, int32_t width, i
     });
 }
 
+int fs_detect_still(fs_detector *detector, const uint8_t *rgba, int32_t width, int32_t height,
+                    size_t bytes_per_row, fs_box *boxes, int32_t max_boxes, int32_t *count,
+                    char *err, size_t err_len) {
+    if (detector == nullptr || count == nullptr || (boxes == nullptr && max_boxes > 0) ||
+        max_boxes < 0) {
+        set_error(err, err_len, "bad arguments to fs_detect_still");
+        return FS_ERR_ARGUMENT;
+    }
+    *count = 0;
+    if (!check_image(rgba, width, height, bytes_per_row, err, err_len)) return FS_ERR_ARGUMENT;
+    return guarded(err, err_len, "detecting faces in a still", [&]() -> int {
+        if (!detector->still) detector->still = make_still_hog(detector->hog);
+        still_hog &still = *detector->still;
+        const cv::Mat frame(height, width, CV_8UC4, const_cast<uint8_t *>(rgba), bytes_per_row);
+
+        // Level 0: the grey picture upsampled once.
+        const dlib::pyramid_down<2> up;
+        dlib::array2d<unsigned char> level;
+        {
+            cv::Mat grey;
+            to_grey(frame, grey);
+            dlib::pyramid_up(dlib::cv_image<unsigned char>(grey), level, up);
+        }
+        // The number of levels dlib's detector scans on level 0
+        // (create_fhog_pyramid).
+        const dlib::pyramid_down<6> down;
+        unsigned long total = 0;
+        dlib::rectangle rect = dlib::get_rect(level);
+        do {
+            rect = down.rect_down(rect);
+            ++total;
+        } while (rect.width() >= still.min_width && rect.height() >= still.min_height &&
+                 total < still.max_levels);
+        // Levels 1 ... L0, each shrunk from the one before. Two levels are
+        // held at a time: at 8K, 133 + 92 MB.
+        unsigned int start = 0;
+        {
+            dlib::array2d<unsigned char> next;
+            while (std::max(level.nr(), level.nc()) > kStillLevelSide && start + 1 < total) {
+                down(level, next);
+                dlib::swap(level, next);
+                ++start;
+            }
+        }
+        const unsigned long levels = total - start;
+        if (!still.detector || still.levels != levels) {
+            still.detector.reset();
+            still_scanner scanner;
+            scanner.copy_configuration(still.scanner);
+            scanner.set_max_pyramid_levels(levels);
+            // Levels are counted above, from level 0 as dlib does; the
+            // count from level L0's own size may differ by one.
+            scanner.set_min_pyramid_layer_size(1, 1);
+            still.detector = std::make_unique<dlib::object_detector<still_scanner>>(
+                scanner, still.overlap, still.weights);
+            still.levels = levels;
+        }
+        std::vector<dlib::rect_detection> detections;
+        {
+            const still_start_scope scope(start);
+            (*still.detector)(level, detections, 0.0);
+        }
+        // dlib's order: strongest first.
+        int32_t n = 0;
+        for (const auto &d : detections) {
+            if (n >= max_boxes) break;
+            const dlib::rectangle box = up.rect_down(d.rect, 1);
+            boxes[n].left = static_cast<int32_t>(box.left());
+            boxes[n].top = static_cast<int32_t>(box.top());
+            boxes[n].right = static_cast<int32_t>(box.right());
+            boxes[n].bottom = static_cast<int32_t>(box.bottom());
+            boxes[n].score = d.detection_confidence;
+            n++;
+        }
+        *count = n;
+        return FS_OK;
+    });
+}
+
 void fs_detector_close(fs_detector *detector) { delete detector; }
 
 int fs_predictor_open(const char *model_path, fs_predictor **out, char *err, size_t err_len) {
@@ -323,15 +433,7 @@ int fs_predictor_open(const char *model_path, fs_predictor **out, char *err, siz
         return FS_ERR_ARGUMENT;
     }
     *out = nullptr;
-    struct stat st {};
-    if (stat(model_path, &st) != 0) {
-        set_error(err, err_len, "cannot read landmark model: %s", std::strerror(errno));
-        return FS_ERR_FILE;
-    }
-    if (S_ISDIR(st.st_mode)) {
-        set_error(err, err_len, "the landmark model is a folder; name the .dat file");
-        return FS_ERR_FILE;
-    }
+    if (!check_model_file(model_path, "landmark model", ".dat", err, err_len)) return FS_ERR_FILE;
     return guarded(err, err_len, "reading the landmark model", [&]() -> int {
         auto predictor = std::make_unique<fs_predictor>();
         std::ifstream in(model_path, std::ios::binary);

@@ -17,6 +17,10 @@ struct Analyze: ParsableCommand {
             docs/emotion-track.md), TRACK's landmarks beside it (X.landmarks.csv) and a
             plot (X.plot.png). Frames without a face are marked face_found=0 and the
             scores relax toward neutral.
+            Expressions are read from the face's appearance (an ONNX network run with
+            OpenCV, models/expression-fer2013.onnx, built by 'make models') fused with
+            landmark AUs; no calibration is needed. Brief expressions (1/25 to 1/2 s)
+            are marked in the micro_expression column and listed in the summary.
             The landmark model (Debian libdlib-data) was trained on the iBUG 300-W
             data set, whose licence excludes commercial use; see docs/emotion-track.md.
             """)
@@ -28,7 +32,7 @@ struct Analyze: ParsableCommand {
     var track: String
 
     @Option(help: ArgumentHelp(
-        "Neutral-face profile: a name in calibration/ (see 'empathy calibrate'), 'default', or a .json file. Without it the baseline is learnt from the clip's opening half second.",
+        "Neutral-face profile: a name in calibration/ (see 'empathy calibrate'), 'default', or a .json file. Without it the analysis starts from population defaults and learns the performer's neutral face from frames the model and the landmarks both read as neutral.",
         valueName: "name"))
     var calibration: String?
 
@@ -37,6 +41,11 @@ struct Analyze: ParsableCommand {
 
     @Option(help: ArgumentHelp("dlib 68-point shape predictor (.dat).", valueName: "file"))
     var landmarkModel: String = LandmarkPredictor.defaultModelPath
+
+    @Option(help: ArgumentHelp(
+        "Appearance expression model: an ONNX file (contract in models/README.md), 'default' for the shipped one, or 'none' for landmark AUs alone.",
+        valueName: "file"))
+    var expressionModel: String = "default"
 
     @Option(help: ArgumentHelp("Face detector: hog (dlib, default) or cascade (OpenCV LBP cascade, faster; new faces confirmed by dlib).", valueName: "kind"))
     var detector: DetectorKind = .hog
@@ -47,7 +56,7 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Run the face detector every N frames; landmarks carry the face between.", valueName: "n"))
     var detectEvery = 12
 
-    @Option(help: ArgumentHelp("Resize factor for detection, 0.25 to 4 (default: fit the frame in 640 px).", valueName: "factor"))
+    @Option(help: ArgumentHelp("Resize factor for video detection, 0.01 to 4 (default: fit the frame in 640 px; stills are detected at full size).", valueName: "factor"))
     var detectScale: Double?
 
     @Option(help: ArgumentHelp("Follow this face ID instead of the largest face.", valueName: "id"))
@@ -68,8 +77,8 @@ struct Analyze: ParsableCommand {
 
     func validate() throws {
         guard detectEvery >= 1 else { throw ValidationError("--detect-every must be 1 or more, got \(detectEvery)") }
-        if let detectScale, !(0.25...4).contains(detectScale) {
-            throw ValidationError("--detect-scale must be between 0.25 and 4, got \(detectScale)")
+        if let detectScale, !(0.01...4).contains(detectScale) {
+            throw ValidationError("--detect-scale must be between 0.01 and 4, got \(detectScale)")
         }
         if let face, face < 1 { throw ValidationError("--face must be a face ID from 1 up, got \(face)") }
         if cascade != nil && detector != .cascade { throw ValidationError("--cascade needs --detector cascade") }
@@ -83,6 +92,7 @@ struct Analyze: ParsableCommand {
             job.overlayDirectory = overlay
             job.modelPath = landmarkModel
             job.cascadePath = cascade
+            job.expressionModel = ExpressionModelChoice(argument: expressionModel)
             job.options.tracker.detector = detector
             job.options.tracker.detectEveryFrames = detectEvery
             job.options.tracker.detectionScale = detectScale
@@ -118,6 +128,11 @@ struct Analyze: ParsableCommand {
             }
             print("\(track): \(summary.frameCount) frame(s), face in \(summary.faceFrameCount), face IDs \(summary.faceIDs.map(String.init).joined(separator: " ")), \(summary.detectionCount) detection(s)")
             print("speed: analysis \(fps(summary.analysisSeconds)) fps, decode \(fps(summary.decodeSeconds)) fps (own thread), overall \(fps(summary.wallSeconds)) fps")
+            print(String(format: "stages (ms per frame): decode %.2f (own thread), detect %.2f, landmarks %.2f, model %.2f, scores %.2f",
+                         perFrameMs(summary.decodeSeconds, summary.frameCount), perFrameMs(summary.detectSeconds, summary.frameCount),
+                         perFrameMs(summary.landmarkSeconds, summary.frameCount), perFrameMs(summary.modelSeconds, summary.frameCount),
+                         perFrameMs(summary.scoreSeconds, summary.frameCount)))
+            print(MicroExpression.summary(summary.microExpressions))
             if let fusion {
                 print(String(format: "heart: %d beats from %@ (offset %.2f s), resting %.0f BPM / %.0f ms RMSSD%@",
                              fusion.session.beats.count, sensor ?? "", fusion.session.offsetSeconds,
@@ -129,3 +144,5 @@ struct Analyze: ParsableCommand {
         }
     }
 }
+
+func perFrameMs(_ seconds: Double, _ frames: Int) -> Double { frames > 0 ? 1000 * seconds / Double(frames) : 0 }

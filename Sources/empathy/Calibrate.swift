@@ -9,7 +9,9 @@ struct Calibrate: ParsableCommand {
         abstract: "Record a performer's neutral face to calibration/NAME.json.",
         discussion: """
             CLIP should show the performer facing the camera with a relaxed face; the
-            profile is the median of every frame where the face is found. Use it with
+            profile is the median of every frame where the face is found, with the
+            appearance model's mean output on that face (so a resting face the model
+            misreads is corrected). Use it with
             'empathy analyze INPUT --calibration NAME'.
             """)
 
@@ -24,6 +26,11 @@ struct Calibrate: ParsableCommand {
 
     @Option(help: ArgumentHelp("dlib 68-point shape predictor (.dat).", valueName: "file"))
     var landmarkModel: String = LandmarkPredictor.defaultModelPath
+
+    @Option(help: ArgumentHelp(
+        "Appearance expression model whose output on the neutral face is recorded: an ONNX file, 'default', or 'none'.",
+        valueName: "file"))
+    var expressionModel: String = "default"
 
     @Option(help: ArgumentHelp(
         "A calm sensor recording (empathy sensor record): stores resting heart rate and RMSSD in the profile.",
@@ -41,6 +48,7 @@ struct Calibrate: ParsableCommand {
             let path = output ?? CalibrationLibrary.path(forName: name)
             var job = CalibrateJob(clipPath: clip, name: name, outputPath: path)
             job.modelPath = landmarkModel
+            job.expressionModel = ExpressionModelChoice(argument: expressionModel)
             if let sensor {
                 let session = try SensorSession.load(path: sensor)
                 guard let baseline = HeartBaseline.measure(session.beats) else {

@@ -25,11 +25,13 @@ final class AnalyzeCommandTests: XCTestCase {
         let out = folder + "/t.csv"
         let table: [([String], Int32, String)] = [
             (["analyze", expressionClipPath, "--out", out, "--detect-every", "0"], 64, "--detect-every must be 1 or more"),
-            (["analyze", expressionClipPath, "--out", out, "--detect-scale", "9"], 64, "--detect-scale must be between 0.25 and 4"),
+            (["analyze", expressionClipPath, "--out", out, "--detect-scale", "9"], 64, "--detect-scale must be between 0.01 and 4"),
             (["analyze", expressionClipPath, "--out", out, "--detector", "cnn"], 64, "'cnn' is invalid for '--detector"),
             (["analyze", folder + "/none.mp4", "--out", out], 1, "none.mp4"),
             (["analyze", expressionClipPath, "--out", out, "--landmark-model", folder], 1, "the landmark model is a folder"),
             (["analyze", expressionClipPath, "--out", out, "--calibration", "nobody-\(getpid())"], 1, "cannot read calibration profile"),
+            (["analyze", expressionClipPath, "--out", out, "--expression-model", folder + "/none.onnx"], 1, "cannot read expression model"),
+            (["analyze", expressionClipPath, "--out", out, "--expression-model", folder], 1, "the expression model is a folder"),
             (["calibrate", expressionClipPath, "--name", "../escape"], 64, "--name '../escape' must be letters"),
         ]
         for (arguments, status, fragment) in table {

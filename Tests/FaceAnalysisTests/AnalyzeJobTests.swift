@@ -35,15 +35,46 @@ final class AnalyzeJobTests: XCTestCase {
         XCTAssertEqual([overlay.width, overlay.height], [frame.width, frame.height])
     }
 
-    func testStillPhotoGivesAOneRowTrack() throws {
+    func testStillOfEachExpressionGivesAOneRowTrackThatReadsIt() throws {
+        // No calibration: a still has no neutral frame to compare with, so
+        // the reading must come from the face itself.
         let folder = try makeTemporaryFolder(self)
-        try PNGCodec.write(try expressionFrame(0), to: folder + "/portrait.png")
-        let summary = try AnalyzeJob(inputPath: folder + "/portrait.png", trackPath: folder + "/portrait.csv").run()
+        for (frame, category) in [(25, EmotionCategory.happiness), (60, .surprise), (93, .sadness)] {
+            let still = folder + "/still-\(frame).png"
+            try PNGCodec.write(try expressionFrame(frame), to: still)
+            let summary = try AnalyzeJob(inputPath: still, trackPath: folder + "/still-\(frame).csv").run()
+            XCTAssertEqual(summary.frameCount, 1)
+            let rows = try EmotionTrackFile.read(path: folder + "/still-\(frame).csv")
+            XCTAssertEqual(rows.count, 1)
+            XCTAssertTrue(rows[0].faceFound)
+            XCTAssertEqual(rows[0].estimate.top, category, "still of frame \(frame): \(rows[0].categories)")
+            XCTAssertEqual(rows[0].valence > 0, category.circumplex.valence > 0, "still of frame \(frame)")
+        }
+    }
+
+    func testGreyAndRGBAStillsAndAFaceAtTheEdgeAreRead() throws {
+        let folder = try makeTemporaryFolder(self)
+        let colour = folder + "/smile.png"
+        try PNGCodec.write(try expressionFrame(25), to: colour)
+        // Grey (8-bit, one channel) and RGBA with a real alpha channel, written by ffmpeg.
+        for (name, format) in [("grey", "gray"), ("rgba", "rgba")] {
+            let path = folder + "/\(name).png"
+            let run = try runCommand("/usr/bin/ffmpeg", ["-nostdin", "-loglevel", "error", "-y", "-i", colour,
+                                                         "-vf", "format=\(format)", path])
+            XCTAssertEqual(run.status, 0, run.standardError)
+            let summary = try AnalyzeJob(inputPath: path, trackPath: folder + "/\(name).csv").run()
+            XCTAssertEqual(summary.faceFrameCount, 1, name)
+            let row = try EmotionTrackFile.read(path: folder + "/\(name).csv")[0]
+            XCTAssertEqual(row.estimate.top, .happiness, "\(name): \(row.categories)")
+        }
+        // The face half out of the frame on the right: the crop reads black
+        // beyond the edge; the frame is analysed or marked faceless, never a crash.
+        let edge = folder + "/edge.png"
+        try PNGCodec.write(shifted(try expressionFrame(25), dx: 170), to: edge)
+        let summary = try AnalyzeJob(inputPath: edge, trackPath: folder + "/edge.csv").run()
         XCTAssertEqual(summary.frameCount, 1)
-        let rows = try EmotionTrackFile.read(path: folder + "/portrait.csv")
-        XCTAssertEqual(rows.count, 1)
-        XCTAssertTrue(rows[0].faceFound)
-        XCTAssertEqual(rows[0].estimate.top, .neutral, "a still is its own baseline")
+        let row = try EmotionTrackFile.read(path: folder + "/edge.csv")[0]
+        XCTAssertEqual(row.categories.reduce(0, +), 1, accuracy: 1e-3)
     }
 
     func testPictureWithoutAFaceGivesNeutralRowsNotAnError() throws {

@@ -54,7 +54,7 @@ final class EmotionTrackFileTests: XCTestCase {
     func testAbsentBiometricsAreEmptyCells() {
         let text = EmotionTrackFile.encode([EmotionTrackRow(frameIndex: 0, timeSeconds: 0, faceFound: false)])
         let lines = text.split(separator: "\n")
-        XCTAssert(lines[0].hasSuffix("valence,arousal,heart_rate_bpm,rmssd_ms,beat_phase,fused_arousal"))
+        XCTAssert(lines[0].hasSuffix("valence,arousal,heart_rate_bpm,rmssd_ms,beat_phase,fused_arousal,micro_expression"))
         XCTAssert(lines[1].hasSuffix(",,,,"), String(lines[1]))
         XCTAssertEqual(lines[1].split(separator: ",", omittingEmptySubsequences: false).count, EmotionTrackFile.columns.count)
     }

@@ -72,3 +72,13 @@ func parseReference(_ text: String) -> [ReferenceFace] {
     }
     return faces
 }
+
+/// The shipped appearance model (models/expression-fer2013.onnx, built by
+/// `make models`), loaded once.
+let sharedExpressionModel: Result<ExpressionModel, Error> = Result { try ExpressionModel.shipped() }
+
+func expressionModel() throws -> ExpressionModel { try sharedExpressionModel.get() }
+
+/// The Debian system Python, which sees python3-numpy, -h5py and -onnx (a
+/// Python earlier on PATH may not).
+let systemPython = "/usr/bin/python3"

@@ -75,10 +75,11 @@ typedef struct {
 static struct {
     double bpm, rsa_s, breath_s, jitter_s, noise_mv, duration_s, drain_s;
     double loss_start_s, loss_duration_s;
+    double ramp_bpm, ramp_start_s, ramp_end_s;  /* --ramp-to: mean rate moves linearly to ramp_bpm */
     int ectopic_every, missed_every, realtime;
     unsigned seed;
     const char *elf, *link, *truth;
-} opt = { 75, 0.04, 4.0, 0.012, 5.0, 30, 5, -1, 0, 0, 0, 0, 1, NULL, NULL, NULL };
+} opt = { 75, 0.04, 4.0, 0.012, 5.0, 30, 5, -1, 0, 0, 0, 0, 0, 0, 0, 1, NULL, NULL, NULL };
 
 static beat_t beats[MAX_BEATS];
 static int beat_count;
@@ -104,8 +105,15 @@ static int in_contact_loss(double t) {
     return opt.loss_duration_s > 0 && t >= opt.loss_start_s && t < opt.loss_start_s + opt.loss_duration_s;
 }
 
+/* The mean heart rate at time t: opt.bpm, or with --ramp-to a linear ramp
+ * from opt.bpm at ramp_start_s to ramp_bpm at ramp_end_s (held after). */
+static double bpm_at(double t) {
+    if (opt.ramp_bpm <= 0 || t <= opt.ramp_start_s) return opt.bpm;
+    if (t >= opt.ramp_end_s) return opt.ramp_bpm;
+    return opt.bpm + (opt.ramp_bpm - opt.bpm) * (t - opt.ramp_start_s) / (opt.ramp_end_s - opt.ramp_start_s);
+}
+
 static void make_beats(void) {
-    double mean = 60.0 / opt.bpm;
     double t = 0.4;
     int pending_compensation = 0;
     double compensation = 0;
@@ -115,6 +123,7 @@ static void make_beats(void) {
         b->kind = BEAT_NORMAL;
         b->amplitude_mv = 900.0 * (1.0 + 0.1 * breathing(t));
         int n = beat_count + 1;
+        double mean = 60.0 / bpm_at(t);
         double ibi = mean + opt.rsa_s * breathing(t) + opt.jitter_s * gaussian();
         if (pending_compensation) {
             ibi = compensation;
@@ -210,7 +219,7 @@ static void usage(void) {
         "usage: pulse-sim --elf FIRMWARE.elf --link PATH [--truth FILE.csv] [--bpm 75]\n"
         "       [--rsa-ms 40] [--breath-s 4] [--jitter-ms 12] [--noise-mv 5] [--seed 1]\n"
         "       [--duration-s 30] [--contact-loss START_S,DURATION_S] [--ectopic-every N]\n"
-        "       [--missed-every N] [--realtime] [--drain-s 5]\n");
+        "       [--missed-every N] [--realtime] [--drain-s 5] [--ramp-to BPM,START_S,END_S]\n");
 }
 
 static double parse_number(const char *name, const char *text, double lo, double hi) {
@@ -230,7 +239,7 @@ int main(int argc, char **argv) {
         {"rsa-ms", 1, 0, 'r'}, {"breath-s", 1, 0, 'B'}, {"jitter-ms", 1, 0, 'j'},
         {"noise-mv", 1, 0, 'n'}, {"seed", 1, 0, 's'}, {"duration-s", 1, 0, 'd'},
         {"contact-loss", 1, 0, 'c'}, {"ectopic-every", 1, 0, 'E'}, {"missed-every", 1, 0, 'M'},
-        {"realtime", 0, 0, 'R'}, {"drain-s", 1, 0, 'D'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
+        {"realtime", 0, 0, 'R'}, {"drain-s", 1, 0, 'D'}, {"ramp-to", 1, 0, 'T'}, {"help", 0, 0, 'h'}, {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (c) {
@@ -254,6 +263,13 @@ int main(int argc, char **argv) {
         case 'M': opt.missed_every = (int)parse_number("missed-every", optarg, 2, 1e6); break;
         case 'R': opt.realtime = 1; break;
         case 'D': opt.drain_s = parse_number("drain-s", optarg, 0, 600); break;
+        case 'T':
+            if (sscanf(optarg, "%lf,%lf,%lf", &opt.ramp_bpm, &opt.ramp_start_s, &opt.ramp_end_s) != 3 ||
+                opt.ramp_bpm < 30 || opt.ramp_bpm > 220 || !(opt.ramp_end_s > opt.ramp_start_s)) {
+                fprintf(stderr, "pulse-sim: --ramp-to '%s' must be BPM,START_S,END_S (BPM 30-220, END_S after START_S)\n", optarg);
+                return 64;
+            }
+            break;
         default: usage(); return c == 'h' ? 0 : 64;
         }
     }

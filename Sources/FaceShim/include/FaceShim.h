@@ -1,5 +1,6 @@
 // FaceShim — the pure-C border between Swift and dlib (face detection and the
-// 68-point shape predictor) plus OpenCV's cascade detector.
+// 68-point shape predictor) plus OpenCV's cascade detector and its DNN module
+// (the appearance expression model).
 //
 // Why this exists: dlib and OpenCV are C++ (templates, exceptions), which
 // Swift cannot import safely; a C++ exception unwinding through Swift frames
@@ -71,7 +72,7 @@ typedef struct fs_detector fs_detector;
 int fs_detector_open(fs_detector_kind kind, const char *cascade_path, fs_detector **out,
                      char *err, size_t err_len);
 
-/// Finds faces. The frame is resized by `scale` (0.25 ... 4; < 1 is faster
+/// Finds faces. The frame is resized by `scale` (0.01 ... 4; < 1 is faster
 /// and misses small faces: the HOG detector's smallest face is about 80 px
 /// at the scaled size) before detection, and boxes are mapped back to the
 /// full frame. At most `max_boxes` are written, strongest first; `*count`
@@ -87,6 +88,23 @@ int fs_detect(fs_detector *detector, const uint8_t *rgba, int32_t width, int32_t
 /// milliseconds.
 int fs_confirm_face(fs_detector *detector, const uint8_t *rgba, int32_t width, int32_t height,
                     size_t bytes_per_row, fs_box proposal, fs_box *confirmed, int32_t *found,
+                    char *err, size_t err_len);
+
+/// Finds faces in a still (a single photo) as dlib's Python API does with
+/// `detector(image, 1)` on the grey picture: upsampled once (pyramid_up),
+/// HOG run on that, boxes mapped back to the still's pixels. The boxes are
+/// dlib's own, to the pixel, strongest first; with them the shape predictor
+/// (fs_landmarks on the still itself) gives dlib's landmarks. Works with
+/// either detector kind (always HOG). Big stills skip the first levels of
+/// dlib's pyramid: the detector starts at the first level at most 2050 px
+/// on its longer side, so stills up to 1024 px get the whole pyramid (boxes
+/// from 37 px) and bigger ones get boxes from 3.6 ... 4.3 % of their longer
+/// side (8K, 7680 px: 322 px), in bounded time and memory (8K: about 1.4 s
+/// and 215 MB besides the still, where dlib's whole pyramid takes 12 s and
+/// 1.1 GB). At most `max_boxes` are written; `*count` receives the number
+/// written.
+int fs_detect_still(fs_detector *detector, const uint8_t *rgba, int32_t width, int32_t height,
+                    size_t bytes_per_row, fs_box *boxes, int32_t max_boxes, int32_t *count,
                     char *err, size_t err_len);
 
 /// Releases the detector. Accepts NULL.
@@ -115,6 +133,45 @@ int fs_landmarks(const fs_predictor *predictor, const uint8_t *rgba, int32_t wid
 
 /// Releases the predictor. Accepts NULL.
 void fs_predictor_close(fs_predictor *predictor);
+
+// MARK: Expression model (OpenCV DNN)
+
+typedef struct fs_expression_net fs_expression_net;
+
+/// The input every expression model takes: a 64×64 grey face, values in
+/// [-1, 1] (see models/README.md for the contract).
+enum { FS_EXPRESSION_INPUT_SIDE = 64 };
+
+/// A square face crop in frame pixels: centre, side, and the angle (radians,
+/// clockwise in the image, i.e. from the frame's x axis toward its y axis)
+/// of the crop's x axis. Pixels outside the frame read as black.
+typedef struct {
+    double centre_x;
+    double centre_y;
+    double side;
+    double angle;
+} fs_face_crop;
+
+/// Loads an ONNX expression model with OpenCV's DNN module and checks it
+/// against the contract by running it once on a blank face: input
+/// 1×1×64×64, output `*class_count` scores (the caller checks the count).
+int fs_expression_net_open(const char *onnx_path, fs_expression_net **out, int32_t *class_count,
+                           char *err, size_t err_len);
+
+/// Cuts `crop` out of the frame (grey by Rec. 601 luma, as OpenCV's
+/// RGB→GRAY; anti-aliased when shrinking) into `input` (64×64 floats in
+/// [-1, 1], rows top-down; NULL to skip), then, when `scores` is not NULL,
+/// runs the model on it and writes `scores_len` raw outputs.
+int fs_expression_scores(fs_expression_net *net, const uint8_t *rgba, int32_t width,
+                         int32_t height, size_t bytes_per_row, fs_face_crop crop, float *input,
+                         float *scores, size_t scores_len, char *err, size_t err_len);
+
+/// Runs the model on a prepared 64×64 input (values in [-1, 1]).
+int fs_expression_forward(fs_expression_net *net, const float *input, float *scores,
+                          size_t scores_len, char *err, size_t err_len);
+
+/// Releases the model. Accepts NULL.
+void fs_expression_net_close(fs_expression_net *net);
 
 #ifdef __cplusplus
 }
