@@ -95,7 +95,9 @@ let package = Package(
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
         .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore", "TestSupport"]),
-        .testTarget(name: "FusionTests", dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "EmpathyCore", "empathy", "TestSupport"]),
+        .testTarget(
+            name: "FusionTests",
+            dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "Effects", "Rendering", "EmpathyCore", "empathy", "TestSupport"]),
         .testTarget(
             name: "FaceAnalysisTests",
             dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy", "TestSupport"],
