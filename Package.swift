@@ -56,12 +56,19 @@ let package = Package(
                 .linkedLibrary("opencv_core"),
             ]),
 
+        // OpenEXRCore (OpenEXR 3's C library) behind a one-call writer; only
+        // the C library and zlib are linked, not OpenEXR's C++ siblings.
+        .target(
+            name: "EXRShim", path: "Sources/EXRShim",
+            cSettings: [.unsafeFlags(["-O2"])],
+            linkerSettings: [.linkedLibrary("OpenEXRCore-3_1"), .linkedLibrary("z")]),
+
         // MARK: Swift modules by domain
         .target(name: "EmpathyCore"),
         .target(name: "Footage", dependencies: ["EmpathyCore", "CVShim"]),
         .target(name: "Grading", dependencies: ["EmpathyCore"]),
         .target(name: "Rendering", dependencies: ["EmpathyCore", "Grading", "CEGL"]),
-        .target(name: "ImageSequence", dependencies: ["EmpathyCore", "CPNG", "CDeflate"]),
+        .target(name: "ImageSequence", dependencies: ["EmpathyCore", "CPNG", "CDeflate", "EXRShim"]),
         .target(
             name: "FaceAnalysis",
             dependencies: ["EmpathyCore", "FaceShim", "Footage", "ImageSequence"]),
@@ -76,7 +83,7 @@ let package = Package(
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading", "Biometrics", "FaceAnalysis", "Fusion", "Effects",
+                "Pipeline", "EmpathyCore", "Grading", "ImageSequence", "Biometrics", "FaceAnalysis", "Fusion", "Effects",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
@@ -92,7 +99,7 @@ let package = Package(
         .testTarget(
             name: "RenderingTests",
             dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
-        .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore"]),
+        .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
         .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore", "TestSupport"]),
         .testTarget(

@@ -9,6 +9,8 @@ PACKAGES=(
   libopencv-dev        # video decode (VideoCapture, FFmpeg backend)
   libegl-dev libgles-dev libgl1-mesa-dri libegl-mesa0   # headless EGL + GLES 3.2 (Mesa llvmpipe)
   libpng-dev zlib1g-dev libdeflate-dev                  # PNG sequences
+  libopenexr-dev       # --format exr: OpenEXRCore (OpenEXR 3's C library) behind Sources/EXRShim
+  openimageio-tools    # tests read EXR frames back (oiiotool --dumpdata / --printstats, iinfo -v)
   ffmpeg               # demo footage, tests and benchmarks compare against it
   python3 python3-numpy bc  # float reference and arithmetic in the benchmark
   opencolorio-tools    # tests check that the LUTs load in OpenColorIO (ociochecklut)

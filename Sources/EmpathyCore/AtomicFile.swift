@@ -34,20 +34,24 @@ public enum AtomicFile {
 
     /// Writes `data` to `path` atomically.
     public static func write(_ data: [UInt8], to path: String) throws {
-        try write(to: path) { tmp in
-            let fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-            guard fd >= 0 else { throw EmpathyError.io(path: path, operation: "create", errno: errno) }
-            defer { close(fd) }
-            var written = 0
-            try data.withUnsafeBytes { raw in
-                while written < raw.count {
-                    let n = Glibc.write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
-                    if n < 0 {
-                        if errno == EINTR { continue }
-                        throw EmpathyError.io(path: path, operation: "write", errno: errno)
-                    }
-                    written += n
+        try write(to: path) { tmp in try create(tmp, with: data, reportingAs: path) }
+    }
+
+    /// Creates (or truncates) the file `file` and writes `data` to it; errors
+    /// name `reportingAs` (the final path when `file` is a temporary one).
+    public static func create(_ file: String, with data: [UInt8], reportingAs path: String) throws {
+        let fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw EmpathyError.io(path: path, operation: "create", errno: errno) }
+        defer { close(fd) }
+        var written = 0
+        try data.withUnsafeBytes { raw in
+            while written < raw.count {
+                let n = Glibc.write(fd, raw.baseAddress!.advanced(by: written), raw.count - written)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    throw EmpathyError.io(path: path, operation: "write", errno: errno)
                 }
+                written += n
             }
         }
     }

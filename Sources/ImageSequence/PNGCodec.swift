@@ -300,6 +300,15 @@ extension PNGCodec {
         defer { if let compressor { libdeflate_free_compressor(compressor) } }
 
         let filtered = filterRows(image, keepAlpha: options.keepAlpha, filter: options.filter)
+        return try assemble(width: image.width, height: image.height, bitDepth: 8, colourType: options.keepAlpha ? 6 : 2,
+                            filtered: filtered, compressor: compressor)
+    }
+
+    /// A PNG file of one IHDR, one IDAT holding `filtered` (the rows with
+    /// their filter bytes) compressed by `compressor` (FastDeflate when nil),
+    /// and IEND.
+    static func assemble(width: Int, height: Int, bitDepth: UInt8, colourType: UInt8, filtered: [UInt8],
+                         compressor: OpaquePointer?) throws -> [UInt8] {
         let bound = compressor.map { libdeflate_zlib_compress_bound($0, filtered.count) }
             ?? FastDeflate.bound(filtered.count)
         let headerCount = signature.count + 25 + 8  // signature, IHDR chunk, IDAT length + type
@@ -309,13 +318,13 @@ extension PNGCodec {
             initialized = 0
             let p = dst.baseAddress!
             p.update(from: signature, count: 8)
-            // IHDR: width, height, bit depth 8, colour type, compression 0, filter 0, interlace 0.
+            // IHDR: width, height, bit depth, colour type, compression 0, filter 0, interlace 0.
             storeBigEndian(13, at: p + 8)
             p[12] = 0x49; p[13] = 0x48; p[14] = 0x44; p[15] = 0x52
-            storeBigEndian(UInt32(image.width), at: p + 16)
-            storeBigEndian(UInt32(image.height), at: p + 20)
-            p[24] = 8
-            p[25] = options.keepAlpha ? 6 : 2
+            storeBigEndian(UInt32(width), at: p + 16)
+            storeBigEndian(UInt32(height), at: p + 20)
+            p[24] = bitDepth
+            p[25] = colourType
             p[26] = 0; p[27] = 0; p[28] = 0
             storeBigEndian(libdeflate_crc32(0, p + 12, 17), at: p + 29)
             // IDAT: type at 37, data at 41.
@@ -334,9 +343,50 @@ extension PNGCodec {
             initialized = headerCount + n + 4 + iendChunk.count
         }
         guard compressedCount > 0 else {
-            throw EmpathyError.message("libdeflate could not compress a \(image.width)×\(image.height) frame")
+            throw EmpathyError.message("libdeflate could not compress a \(width)×\(height) frame")
         }
         return out
+    }
+
+    /// A 16-bit RGB PNG of a floating-point image: each channel
+    /// `round(clamp(v, 0, 1) · 65535)`, big-endian, alpha dropped (as the
+    /// 8-bit frames); every row Up-filtered (the difference from the row
+    /// above, byte by byte), zlib by libdeflate at level 1.
+    public static func encode16(_ image: FloatImage) throws -> [UInt8] {
+        guard image.width <= maxDimension, image.height <= maxDimension else {
+            throw EmpathyError.invalidArgument(
+                "cannot write a \(image.width)×\(image.height) PNG: each side must be at most \(maxDimension) pixels")
+        }
+        guard let compressor = libdeflate_alloc_compressor(1) else {
+            throw EmpathyError.message("libdeflate could not start a compressor (out of memory?)")
+        }
+        defer { libdeflate_free_compressor(compressor) }
+        let rowBytes = image.width * 6
+        var previous = [UInt8](repeating: 0, count: rowBytes)
+        var current = [UInt8](repeating: 0, count: rowBytes)
+        var filtered = [UInt8]()
+        filtered.reserveCapacity(image.height * (rowBytes + 1))
+        for y in 0..<image.height {
+            let start = image.offset(x: 0, y: y)
+            for x in 0..<image.width {
+                for c in 0..<3 {
+                    let v = sixteenBitCode(image.pixels[start + 4 * x + c])
+                    current[6 * x + 2 * c] = UInt8(v >> 8)
+                    current[6 * x + 2 * c + 1] = UInt8(v & 0xFF)
+                }
+            }
+            filtered.append(2)  // Up
+            for i in 0..<rowBytes { filtered.append(current[i] &- previous[i]) }
+            swap(&previous, &current)
+        }
+        return try assemble(width: image.width, height: image.height, bitDepth: 16, colourType: 2,
+                            filtered: filtered, compressor: compressor)
+    }
+
+    /// `round(clamp(v, 0, 1) · 65535)`; NaN → 0.
+    @inline(__always)
+    static func sixteenBitCode(_ v: Float) -> UInt16 {
+        v.isNaN ? 0 : UInt16((min(max(v, 0), 1) * 65535).rounded())
     }
 
     @inline(__always)

@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// How frames of a sequence are named: `<prefix><number zero-padded to padding digits><suffix>`,
-/// e.g. `scene.0001.png`. Negative numbers keep the sign inside the width, as printf does.
+/// e.g. `scene.0001.png` or `scene.0001.exr`. Negative numbers keep the sign inside the width, as printf does.
 public struct SequenceNaming: Sendable, Equatable {
     public let prefix: String
     public let suffix: String
@@ -14,24 +14,24 @@ public struct SequenceNaming: Sendable, Equatable {
     public let padding: Int
     public let startNumber: Int
 
-    /// `"<stem>.<number>.png"`, e.g. `SequenceNaming(stem: "scene")` → `scene.0001.png`.
-    public init(stem: String, padding: Int = 4, startNumber: Int = 1) {
+    /// `"<stem>.<number>.<fileExtension>"`, e.g. `SequenceNaming(stem: "scene")` → `scene.0001.png`.
+    public init(stem: String, padding: Int = 4, startNumber: Int = 1, fileExtension: String = "png") {
         self.prefix = stem + "."
-        self.suffix = ".png"
+        self.suffix = "." + fileExtension
         self.padding = max(0, padding)
         self.startNumber = startNumber
     }
 
     /// A printf-style file name with exactly one `%0Nd` or `%d` (N ≤ 12), e.g.
     /// `scene.%04d.png`; `%%` is a literal percent sign. The name must end in
-    /// `.png` and must not contain `/`.
-    public init(pattern: String, startNumber: Int = 1) throws {
+    /// `.<fileExtension>` and must not contain `/`.
+    public init(pattern: String, startNumber: Int = 1, fileExtension: String = "png") throws {
         func reject(_ why: String) -> EmpathyError {
             .invalidArgument(
-                "bad frame name pattern '\(pattern)': \(why); write it like 'scene.%04d.png'")
+                "bad frame name pattern '\(pattern)': \(why); write it like 'scene.%04d.\(fileExtension)'")
         }
         guard !pattern.contains("/") else { throw reject("it must be a file name, without '/'") }
-        guard pattern.lowercased().hasSuffix(".png") else { throw reject("it must end in '.png'") }
+        guard pattern.lowercased().hasSuffix("." + fileExtension) else { throw reject("it must end in '.\(fileExtension)'") }
         var prefix = ""
         var suffix = ""
         var padding: Int?
@@ -89,7 +89,8 @@ public struct SequenceStats: Sendable {
     public var encodeSeconds: Double
 }
 
-/// Encodes frames on a bounded pool of threads and writes each atomically.
+/// Encodes frames on a bounded pool of threads and writes each atomically,
+/// in the format of its `FrameEncoder`.
 ///
 /// `submit` hands the frame to a worker and returns; at most
 /// `maxConcurrentEncodes` frames are encoded at once, and a further `submit`
@@ -103,7 +104,7 @@ public struct SequenceStats: Sendable {
 public final class SequenceWriter: @unchecked Sendable {
     public let directory: String
     public let naming: SequenceNaming
-    public let options: PNGOptions
+    public let encoder: any FrameEncoder
     public let overwrite: Bool
     public let maxConcurrentEncodes: Int
 
@@ -126,11 +127,23 @@ public final class SequenceWriter: @unchecked Sendable {
     /// by a killed run (their process is gone and they are older than
     /// `staleTemporaryAgeSeconds`). Other runs' temporary files are never
     /// taken for frames: completeness is checked on the final names only.
-    public init(
+    public convenience init(
         directory: String, naming: SequenceNaming, options: PNGOptions = .default, overwrite: Bool = false,
         maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws {
         try options.validate()
+        try self.init(directory: directory, naming: naming, encoder: PNGEncoder(options: options), overwrite: overwrite,
+                      maxConcurrentEncodes: maxConcurrentEncodes)
+    }
+
+    public init(
+        directory: String, naming: SequenceNaming, encoder: any FrameEncoder, overwrite: Bool = false,
+        maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
+    ) throws {
+        guard naming.suffix.lowercased().hasSuffix("." + encoder.format.fileExtension) else {
+            throw EmpathyError.invalidArgument(
+                "frame names ending '\(naming.suffix)' do not suit \(encoder.format.rawValue) frames; end them in '.\(encoder.format.fileExtension)'")
+        }
         guard maxConcurrentEncodes >= 1 else {
             throw EmpathyError.invalidArgument(
                 "maxConcurrentEncodes must be at least 1 (got \(maxConcurrentEncodes))")
@@ -139,7 +152,7 @@ public final class SequenceWriter: @unchecked Sendable {
         while dir.count > 1, dir.hasSuffix("/") { dir.removeLast() }
         self.directory = dir
         self.naming = naming
-        self.options = options
+        self.encoder = encoder
         self.overwrite = overwrite
         self.maxConcurrentEncodes = maxConcurrentEncodes
         self.slots = DispatchSemaphore(value: maxConcurrentEncodes)
@@ -161,13 +174,18 @@ public final class SequenceWriter: @unchecked Sendable {
     }
 
     public func isComplete(number: Int) -> Bool {
-        !overwrite && PNGCodec.isComplete(path: path(number: number))
+        !overwrite && encoder.isComplete(path: path(number: number))
     }
 
     /// Queues `image` to be encoded and written as frame `number`. Blocks while
     /// `maxConcurrentEncodes` encodes are in flight. Throws the first failure
     /// of an earlier frame, if any, without queueing this one.
     public func submit(_ image: RGBAImage, number: Int) throws {
+        try submit(.rgba8(image), number: number)
+    }
+
+    /// Queues a frame of either precision (see `submit(_:number:)` above).
+    public func submit(_ frame: EncodableFrame, number: Int) throws {
         if let error = lock.withLock({ firstError }) { throw error }
         slots.wait()
         if let error = lock.withLock({ firstError }) {
@@ -175,7 +193,7 @@ public final class SequenceWriter: @unchecked Sendable {
             throw error
         }
         let target = path(number: number)
-        let options = options
+        let encoder = encoder
         group.enter()
         queue.async { [self] in
             defer {
@@ -189,12 +207,14 @@ public final class SequenceWriter: @unchecked Sendable {
             defer { lock.withLock { encodesInFlight -= 1 } }
             do {
                 let start = DispatchTime.now().uptimeNanoseconds
-                let bytes = try PNGCodec.encode(image, options: options)
+                var count = 0
+                try AtomicFile.write(to: target) { file in
+                    count = try encoder.write(frame, to: file, reportingAs: target)
+                }
                 let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-                try AtomicFile.write(bytes, to: target)
                 lock.withLock {
                     stats.framesWritten += 1
-                    stats.bytesWritten += bytes.count
+                    stats.bytesWritten += count
                     stats.encodeSeconds += seconds
                 }
             } catch {

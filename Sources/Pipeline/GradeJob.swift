@@ -19,6 +19,10 @@ public struct GradeConfiguration: Sendable {
     public var padding: Int = 4
     public var overwrite = false
     public var png: PNGOptions = .default
+    /// 8-bit PNG, or floating point end to end into 16-bit PNG or OpenEXR.
+    public var format: FrameFormat = .png
+    /// OpenEXR only: scene-linear values (the sRGB transfer function undone).
+    public var linear = false
     public var platform: RenderContext.Platform = .automatic
 
     public init(inputs: [String], lut: String, outputDirectory: String) {
@@ -110,15 +114,19 @@ public final class GradeJob {
         // The GL first: without it nothing is written, not even a folder.
         let context = try RenderContext(platform: configuration.platform)
         let shader = try ResourceLocator.shadersDirectory().appendingPathComponent("grade.frag")
-        let pass = try GradePass(context: context, lut: lut, shaderURL: shader)
+        let pass = try GradePass(context: context, lut: lut, shaderURL: shader,
+                                 output: configuration.format.isFloat ? .float(linear: configuration.linear) : .unorm8)
 
         // Plan every clip so progress knows the job's size.
         var plans: [(writer: SequenceWriter, frames: [Int], report: ClipReport)] = []
         for (input, info, stem) in sources {
             let directory = URL(fileURLWithPath: configuration.outputDirectory).appendingPathComponent(stem).path
-            let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber)
+            let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
+                                        fileExtension: configuration.format.fileExtension)
+            try configuration.png.validate()
             let writer = try SequenceWriter(
-                directory: directory, naming: naming, options: configuration.png, overwrite: configuration.overwrite)
+                directory: directory, naming: naming, encoder: configuration.format.encoder(pngOptions: configuration.png),
+                overwrite: configuration.overwrite)
             var report = ClipReport(input: input, outputDirectory: directory,
                                     firstFileName: naming.fileName(number: configuration.startNumber))
             let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: info.frameCount)
@@ -209,7 +217,14 @@ public final class GradeJob {
         while let (frame, image) = try decoder.nextNumbered() {
             let t0 = Date()
             // A new output each frame: the last one is still being encoded.
-            let output = try pass.render(image, intensity: configuration.intensity)
+            let output: EncodableFrame
+            if pass.output == .unorm8 {
+                output = .rgba8(try pass.render(image, intensity: configuration.intensity))
+            } else {
+                var float = FloatImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
+                try pass.render(image, intensity: configuration.intensity, into: &float)
+                output = .float(float)
+            }
             report.renderSeconds += Date().timeIntervalSince(t0)
             try writer.submit(output, number: number(ofFrame: frame))
             frameDone()

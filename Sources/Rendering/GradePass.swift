@@ -8,6 +8,9 @@ import Grading
 /// Per pixel, with x the input RGB as code / 255:
 /// g = cube(shaper(x)); y = x + (g - x) * intensity;
 /// out = clamp(floor(y * 255 + 0.5), 0, 255). Alpha passes through.
+/// With `output: .float` the target is RGBA32F and out = y unrounded (or,
+/// linear, y with the sRGB transfer function undone), read back as floats;
+/// each encoder rounds once, to its own format.
 /// The 3D table uses tetrahedral interpolation and the shaper linear
 /// interpolation, both read from RGBA32F tables with `texelFetch`, so the
 /// result matches `CubeLUT.grade` (the CPU reference) within ±1 code value.
@@ -22,8 +25,17 @@ import Grading
 /// Not Sendable: it uses its context's GL objects, which belong to the thread
 /// that created the context.
 public final class GradePass {
+    /// What the pass writes: 8-bit code values (the PNG path), or floats
+    /// that keep the LUT's precision (16-bit PNG and OpenEXR), optionally
+    /// scene-linear (the sRGB transfer function undone).
+    public enum Output: Sendable, Equatable {
+        case unorm8
+        case float(linear: Bool)
+    }
+
     public let context: RenderContext
     public let shaderURL: URL
+    public let output: Output
 
     private let program: GLuint
     private let vertexArray: GLuint
@@ -59,15 +71,16 @@ public final class GradePass {
         """
     }
 
-    public convenience init(context: RenderContext, lut: CubeLUT, shaderURL: URL) throws {
-        try self.init(context: context, lut: lut, shaderURL: shaderURL, allowTextureBuffers: true)
+    public convenience init(context: RenderContext, lut: CubeLUT, shaderURL: URL, output: Output = .unorm8) throws {
+        try self.init(context: context, lut: lut, shaderURL: shaderURL, allowTextureBuffers: true, output: output)
     }
 
     /// `allowTextureBuffers: false` forces the OpenGL ES 3.0 table layout
     /// (3D texture for the cube, 2D texture for the shaper).
-    init(context: RenderContext, lut: CubeLUT, shaderURL: URL, allowTextureBuffers: Bool) throws {
+    init(context: RenderContext, lut: CubeLUT, shaderURL: URL, allowTextureBuffers: Bool, output: Output = .unorm8) throws {
         self.context = context
         self.shaderURL = shaderURL
+        self.output = output
         try context.makeCurrent()
         let inBuffers = allowTextureBuffers && Self.tablesFitInBuffers(lut, context: context)
         try Self.validate(lut, context: context, inBuffers: inBuffers)
@@ -90,6 +103,10 @@ public final class GradePass {
                         "CUBE_OFFSET \(Self.glslVector(cube.latticeOffset))"]
         }
         if inBuffers { defines.append("TABLES_IN_BUFFERS") }
+        if case .float(let linear) = output {
+            defines.append("FLOAT_OUTPUT")
+            if linear { defines.append("LINEAR_OUTPUT") }
+        }
         // The shader is GLSL ES 3.20; an OpenGL ES 3.0 context compiles it as
         // 3.00 (the 3.2-only parts sit behind TABLES_IN_BUFFERS).
         let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
@@ -151,6 +168,23 @@ public final class GradePass {
     /// `intensity` is clamped to 0...1; NaN or infinity is an error. `output`
     /// is reallocated only when its size differs from the frame's.
     public func render(_ frame: RGBAImage, intensity: Float, into output: inout RGBAImage) throws {
+        guard self.output == .unorm8 else {
+            throw EmpathyError.invalidArgument("this grade pass renders floats; read it into a FloatImage")
+        }
+        guard intensity.isFinite else {
+            throw EmpathyError.invalidArgument("grade intensity is \(intensity); give a number from 0 to 1")
+        }
+        try upload(frame)
+        draw(intensity: intensity, rowOrder: frame.rowOrder)
+        try readBack(into: &output)
+    }
+
+    /// Renders one frame into floats (the pass must have been made with
+    /// `output: .float`); rows come back bottom-up, as `render(_:intensity:into:)`.
+    public func render(_ frame: RGBAImage, intensity: Float, into output: inout FloatImage) throws {
+        guard case .float = self.output else {
+            throw EmpathyError.invalidArgument("this grade pass renders 8-bit frames; make it with output .float for floating point")
+        }
         guard intensity.isFinite else {
             throw EmpathyError.invalidArgument("grade intensity is \(intensity); give a number from 0 to 1")
         }
@@ -224,6 +258,21 @@ public final class GradePass {
         try Self.checkGL("rendering a \(frameWidth)x\(frameHeight) frame with '\(shaderURL.relativePath)'")
     }
 
+    /// `glReadPixels` of the float target straight into `output` (RGBA /
+    /// FLOAT, always readable from a float target under EXT_color_buffer_float).
+    func readBack(into output: inout FloatImage) throws {
+        if output.width != frameWidth || output.height != frameHeight {
+            output = FloatImage.uninitialized(width: frameWidth, height: frameHeight, rowOrder: .bottomUp)
+        }
+        output.rowOrder = .bottomUp
+        glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
+        glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
+        output.pixels.withUnsafeMutableBytes { bytes in
+            glReadPixels(0, 0, GLsizei(frameWidth), GLsizei(frameHeight), GLenum(GL_RGBA), GLenum(GL_FLOAT), bytes.baseAddress)
+        }
+        try Self.checkGL("reading back a \(frameWidth)x\(frameHeight) float frame with '\(shaderURL.relativePath)'")
+    }
+
     /// Waits until the GL has finished all work (for timing the stages).
     func finish() { glFinish() }
 
@@ -240,9 +289,13 @@ public final class GradePass {
         glGenTextures(2, &created)
         frameTexture = created[0]
         targetTexture = created[1]
-        for texture in created {
+        // Floating point renders into RGBA32F: the encoders round once, to
+        // their own format (llvmpipe stores RGBA16F by truncation, and half
+        // floats would cap a 16-bit PNG at 11 bits).
+        let targetFormat = output == .unorm8 ? GL_RGBA8 : GL_RGBA32F
+        for (texture, format) in zip(created, [GL_RGBA8, targetFormat]) {
             glBindTexture(GLenum(GL_TEXTURE_2D), texture)
-            glTexStorage2D(GLenum(GL_TEXTURE_2D), 1, GLenum(GL_RGBA8), GLsizei(width), GLsizei(height))
+            glTexStorage2D(GLenum(GL_TEXTURE_2D), 1, GLenum(format), GLsizei(width), GLsizei(height))
             Self.setNearest(GLenum(GL_TEXTURE_2D))
         }
         if framebuffer == 0 { glGenFramebuffers(1, &framebuffer) }
@@ -253,7 +306,7 @@ public final class GradePass {
         try Self.checkGL("allocating a \(width)x\(height) frame")
         guard status == GLenum(GL_FRAMEBUFFER_COMPLETE) else {
             throw EmpathyError.message(
-                "cannot render into a \(width)x\(height) RGBA8 target on \(context.renderer) (framebuffer status 0x\(String(status, radix: 16)))")
+                "cannot render into a \(width)x\(height) \(output == .unorm8 ? "RGBA8" : "RGBA32F") target on \(context.renderer) (framebuffer status 0x\(String(status, radix: 16)))")
         }
         frameWidth = width
         frameHeight = height

@@ -1,16 +1,23 @@
 import ArgumentParser
 import EmpathyCore
 import Foundation
+import ImageSequence
 import Pipeline
 import Rendering
 
+extension FrameFormat: ExpressibleByArgument {}
+
 struct Grade: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Grade clips through a LUT into PNG sequences, one folder per clip.",
+        abstract: "Grade clips through a LUT into PNG or OpenEXR sequences, one folder per clip.",
         discussion: """
             Each INPUT is a video file or an image-sequence pattern such as shot.%04d.png.
-            Frames are written as OUT/<clip>/<clip>.0001.png …; frames already complete
-            are skipped when a run is repeated (use --overwrite to redo them).
+            Frames are written as OUT/<clip>/<clip>.0001.png (or .exr) …; frames already
+            complete are skipped when a run is repeated (use --overwrite to redo them).
+            --format png16 and exr grade in floating point end to end, so the output
+            carries the LUT's precision instead of 8-bit steps. OpenEXR frames are
+            half-float RGBA with Rec. 709 / D65 chromaticities, display-referred (the
+            graded code values, 0-1) unless --linear asks for scene-linear values.
             """)
 
     @Argument(help: ArgumentHelp("Clips to grade.", valueName: "input"))
@@ -26,18 +33,27 @@ struct Grade: ParsableCommand {
     @Option(help: "How much of the look to apply, 0 to 1.")
     var intensity: Float = 1
 
+    @Option(help: ArgumentHelp("Frame files: png (8-bit), png16 (16-bit) or exr (OpenEXR half float).", valueName: "format"))
+    var format: FrameFormat = .png
+
+    @Flag(help: "With --format exr: scene-linear values (the sRGB transfer function undone) instead of display-referred.")
+    var linear = false
+
     @OptionGroup var sequence: SequenceOptions
 
     func validate() throws {
         guard (0...1).contains(intensity) else {
             throw ValidationError("--intensity must be between 0 and 1, got \(intensity)")
         }
+        if linear && format != .exr { throw ValidationError("--linear needs --format exr") }
     }
 
     func run() throws {
         try reportingErrors {
             var config = GradeConfiguration(inputs: inputs, lut: lut, outputDirectory: outputDirectory)
             config.intensity = intensity
+            config.format = format
+            config.linear = linear
             sequence.apply(to: &config)
             let job = try GradeJob(configuration: config)
             let summary = try job.run(progress: makeProgressReporter(quiet: sequence.quiet))

@@ -1,0 +1,48 @@
+import EXRShim
+import EmpathyCore
+import Foundation
+
+/// OpenEXR half-float RGBA, ZIP-compressed, through `EXRShim` (OpenEXRCore);
+/// floating-point frames are rounded to the nearest half here.
+///
+/// Colour convention: the `chromaticities` attribute says Rec. 709 primaries
+/// with a D65 white. By default the values are display-referred — the graded
+/// picture's code values (0…1), as the 8-bit and 16-bit PNGs hold them;
+/// with `linear` they are scene-linear, the renderer having undone the
+/// sRGB transfer function first (`FrameFormat.exr` + `--linear`).
+public struct EXREncoder: FrameEncoder {
+    public var format: FrameFormat { .exr }
+
+    public init() {}
+
+    public func write(_ frame: EncodableFrame, to file: String, reportingAs path: String) throws -> Int {
+        let image: FloatImage
+        switch frame {
+        case .float(let float): image = float
+        case .rgba8(let rgba): image = FloatImage(rgba)
+        }
+        // Each value rounded to the nearest half (ties to even).
+        let halves = [UInt16](unsafeUninitializedCapacity: image.pixels.count) { out, initialized in
+            image.pixels.withUnsafeBufferPointer { src in
+                for i in 0..<src.count { out[i] = Float16(src[i]).bitPattern }
+            }
+            initialized = image.pixels.count
+        }
+        var error = [CChar](repeating: 0, count: 512)
+        let status = halves.withUnsafeBufferPointer { pixels in
+            ex_write_rgba_half(file, Int32(image.width), Int32(image.height), pixels.baseAddress, image.width * 8,
+                               image.rowOrder == .bottomUp ? 1 : 0, nil, &error, error.count)
+        }
+        guard status == EX_OK else {
+            let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw EmpathyError.message("cannot write OpenEXR frame '\(path)': \(message.isEmpty ? "status \(status)" : message)")
+        }
+        var info = stat()
+        return stat(file, &info) == 0 ? Int(info.st_size) : 0
+    }
+
+    public func isComplete(path: String) -> Bool {
+        var width: Int32 = 0, height: Int32 = 0
+        return ex_is_complete(path, &width, &height, nil, 0) == EX_OK
+    }
+}

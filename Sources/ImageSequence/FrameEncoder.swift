@@ -1,0 +1,84 @@
+import EmpathyCore
+import Foundation
+
+/// The output formats, with what each needs from the renderer.
+public enum FrameFormat: String, Sendable, CaseIterable {
+    /// 8-bit RGB PNG (the default; our own fast encoder).
+    case png
+    /// 16-bit RGB PNG from floating-point frames.
+    case png16
+    /// OpenEXR, half-float RGBA, ZIP-compressed.
+    case exr
+
+    public var fileExtension: String { self == .exr ? "exr" : "png" }
+    /// True when the passes must run in floating point and read back floats.
+    public var isFloat: Bool { self != .png }
+}
+
+/// A frame on its way to a file: 8-bit or floating point.
+public enum EncodableFrame: Sendable {
+    case rgba8(RGBAImage)
+    case float(FloatImage)
+}
+
+/// Turns frames into files of one format: what `SequenceWriter` calls.
+/// A new format is one type conforming to this (and a `FrameFormat` case).
+public protocol FrameEncoder: Sendable {
+    var format: FrameFormat { get }
+    /// Writes `frame` to `file` — a temporary name the sequence writer then
+    /// renames to `path` — and returns the bytes written; errors name `path`.
+    func write(_ frame: EncodableFrame, to file: String, reportingAs path: String) throws -> Int
+    /// True when `path` holds a whole frame of this format (a re-run skips it).
+    func isComplete(path: String) -> Bool
+}
+
+extension FrameFormat {
+    /// The encoder for this format; `png` uses `options`.
+    public func encoder(pngOptions options: PNGOptions = .default) -> any FrameEncoder {
+        switch self {
+        case .png: return PNGEncoder(options: options)
+        case .png16: return PNG16Encoder()
+        case .exr: return EXREncoder()
+        }
+    }
+}
+
+/// 8-bit RGB PNG (`PNGCodec`), from 8-bit frames only.
+public struct PNGEncoder: FrameEncoder {
+    public let options: PNGOptions
+    public var format: FrameFormat { .png }
+
+    public init(options: PNGOptions = .default) { self.options = options }
+
+    public func write(_ frame: EncodableFrame, to file: String, reportingAs path: String) throws -> Int {
+        guard case .rgba8(let image) = frame else {
+            throw EmpathyError.invalidArgument("the 8-bit PNG encoder takes 8-bit frames; use png16 or exr for floating-point frames")
+        }
+        let bytes = try PNGCodec.encode(image, options: options)
+        try AtomicFile.create(file, with: bytes, reportingAs: path)
+        return bytes.count
+    }
+
+    public func isComplete(path: String) -> Bool { PNGCodec.isComplete(path: path) }
+}
+
+/// 16-bit RGB PNG: each channel `round(clamp(v, 0, 1) · 65535)`, from
+/// floating-point frames (8-bit frames are widened exactly, code · 257).
+public struct PNG16Encoder: FrameEncoder {
+    public var format: FrameFormat { .png16 }
+
+    public init() {}
+
+    public func write(_ frame: EncodableFrame, to file: String, reportingAs path: String) throws -> Int {
+        let image: FloatImage
+        switch frame {
+        case .float(let float): image = float
+        case .rgba8(let rgba): image = FloatImage(rgba)
+        }
+        let bytes = try PNGCodec.encode16(image)
+        try AtomicFile.create(file, with: bytes, reportingAs: path)
+        return bytes.count
+    }
+
+    public func isComplete(path: String) -> Bool { PNGCodec.isComplete(path: path) }
+}
