@@ -16,11 +16,7 @@ public struct EXREncoder: FrameEncoder {
     public init() {}
 
     public func write(_ frame: EncodableFrame, to file: String, reportingAs path: String) throws -> Int {
-        let image: FloatImage
-        switch frame {
-        case .float(let float): image = float
-        case .rgba8(let rgba): image = FloatImage(rgba)
-        }
+        let image = frame.floatImage
         // Each value rounded to the nearest half (ties to even).
         let halves = [UInt16](unsafeUninitializedCapacity: image.pixels.count) { out, initialized in
             image.pixels.withUnsafeBufferPointer { src in

@@ -19,6 +19,14 @@ public enum FrameFormat: String, Sendable, CaseIterable {
 public enum EncodableFrame: Sendable {
     case rgba8(RGBAImage)
     case float(FloatImage)
+
+    /// The frame as floats (8-bit frames as code / 255).
+    public var floatImage: FloatImage {
+        switch self {
+        case .float(let image): return image
+        case .rgba8(let image): return FloatImage(image)
+        }
+    }
 }
 
 /// Turns frames into files of one format: what `SequenceWriter` calls.
@@ -70,12 +78,7 @@ public struct PNG16Encoder: FrameEncoder {
     public init() {}
 
     public func write(_ frame: EncodableFrame, to file: String, reportingAs path: String) throws -> Int {
-        let image: FloatImage
-        switch frame {
-        case .float(let float): image = float
-        case .rgba8(let rgba): image = FloatImage(rgba)
-        }
-        let bytes = try PNGCodec.encode16(image)
+        let bytes = try PNGCodec.encode16(frame.floatImage)
         try AtomicFile.create(file, with: bytes, reportingAs: path)
         return bytes.count
     }

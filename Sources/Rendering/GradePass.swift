@@ -171,11 +171,7 @@ public final class GradePass {
         guard self.output == .unorm8 else {
             throw EmpathyError.invalidArgument("this grade pass renders floats; read it into a FloatImage")
         }
-        guard intensity.isFinite else {
-            throw EmpathyError.invalidArgument("grade intensity is \(intensity); give a number from 0 to 1")
-        }
-        try upload(frame)
-        draw(intensity: intensity, rowOrder: frame.rowOrder)
+        try draw(frame, intensity: intensity)
         try readBack(into: &output)
     }
 
@@ -185,12 +181,17 @@ public final class GradePass {
         guard case .float = self.output else {
             throw EmpathyError.invalidArgument("this grade pass renders 8-bit frames; make it with output .float for floating point")
         }
+        try draw(frame, intensity: intensity)
+        try readBack(into: &output)
+    }
+
+    /// Checks the intensity, uploads the frame and draws it.
+    private func draw(_ frame: RGBAImage, intensity: Float) throws {
         guard intensity.isFinite else {
             throw EmpathyError.invalidArgument("grade intensity is \(intensity); give a number from 0 to 1")
         }
         try upload(frame)
         draw(intensity: intensity, rowOrder: frame.rowOrder)
-        try readBack(into: &output)
     }
 
     public func render(_ frame: RGBAImage, intensity: Float) throws -> RGBAImage {
