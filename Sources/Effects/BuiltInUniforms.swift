@@ -95,9 +95,9 @@ enum BuiltInUniforms {
         f("beatPhase", s.beatPhase)
         f("beatPulse", s.beatPulse)
         f("stress", s.stress)
-        let names = ["emotionNeutral", "emotionHappiness", "emotionSadness", "emotionSurprise", "emotionFear",
-                     "emotionAnger", "emotionDisgust"]
-        for (k, name) in names.enumerated() { f(name, k < s.categories.count ? s.categories[k] : 0) }
+        for category in EmotionCategory.allCases {
+            f("emotion" + category.capitalizedName, category.index < s.categories.count ? s.categories[category.index] : 0)
+        }
         if let box = s.faceBox {
             f("faceFound", 1)
             v4("faceBox", SIMD4(box.x, 1 - box.y - box.height, box.width, box.height))

@@ -4,10 +4,33 @@ import Foundation
 /// A look file (`looks/<name>.json`): the pass chain, and for each pass
 /// parameter the emotion fields that drive it. See looks/README.md.
 public struct Look: Sendable {
-    /// An emotion field a parameter can follow.
-    public enum Source: String, Sendable, CaseIterable {
-        case valence, arousal, heartRate, beatPhase, beatPulse, stress
-        case neutral, happiness, sadness, surprise, fear, anger, disgust, faceFound
+    /// An emotion field a parameter can follow; a category's field is named
+    /// as the category (`happiness`).
+    public enum Source: Sendable, Equatable {
+        case valence, arousal, heartRate, beatPhase, beatPulse, stress, faceFound
+        case category(EmotionCategory)
+
+        /// Every field, in the order `empathy looks` lists them.
+        public static let all: [Source] = [.valence, .arousal, .heartRate, .beatPhase, .beatPulse, .stress]
+            + EmotionCategory.allCases.map { .category($0) } + [.faceFound]
+
+        public var name: String {
+            switch self {
+            case .valence: return "valence"
+            case .arousal: return "arousal"
+            case .heartRate: return "heartRate"
+            case .beatPhase: return "beatPhase"
+            case .beatPulse: return "beatPulse"
+            case .stress: return "stress"
+            case .faceFound: return "faceFound"
+            case .category(let category): return category.rawValue
+            }
+        }
+
+        public init?(name: String) {
+            guard let source = Self.all.first(where: { $0.name == name }) else { return nil }
+            self = source
+        }
 
         public func value(in state: EmotionState) -> Float {
             switch self {
@@ -17,14 +40,8 @@ public struct Look: Sendable {
             case .beatPhase: return state.beatPhase
             case .beatPulse: return state.beatPulse
             case .stress: return state.stress
-            case .neutral: return state.score(.neutral)
-            case .happiness: return state.score(.happiness)
-            case .sadness: return state.score(.sadness)
-            case .surprise: return state.score(.surprise)
-            case .fear: return state.score(.fear)
-            case .anger: return state.score(.anger)
-            case .disgust: return state.score(.disgust)
             case .faceFound: return state.faceBox == nil ? 0 : 1
+            case .category(let category): return state.score(category)
             }
         }
     }
@@ -196,14 +213,14 @@ public struct Look: Sendable {
         mapping.releaseMs = try number("releaseMs", minimum: 0) ?? 0
         if let from = entry["from"] {
             if let single = from as? String {
-                guard let source = Source(rawValue: single) else {
-                    throw fail("\(field).from", "unknown emotion field '\(single)'; use one of \(Source.allCases.map(\.rawValue).joined(separator: ", "))")
+                guard let source = Source(name: single) else {
+                    throw fail("\(field).from", "unknown emotion field '\(single)'; use one of \(Source.all.map(\.name).joined(separator: ", "))")
                 }
                 mapping.weights = [(source, 1)]
             } else if let weighted = from as? [String: Any] {
                 for key in weighted.keys.sorted() {
-                    guard let source = Source(rawValue: key) else {
-                        throw fail("\(field).from.\(key)", "unknown emotion field; use one of \(Source.allCases.map(\.rawValue).joined(separator: ", "))")
+                    guard let source = Source(name: key) else {
+                        throw fail("\(field).from.\(key)", "unknown emotion field; use one of \(Source.all.map(\.name).joined(separator: ", "))")
                     }
                     guard let weight = weighted[key] as? NSNumber, !isJSONBoolean(weighted[key]) else {
                         throw fail("\(field).from.\(key)", "the weight must be a number")

@@ -4,10 +4,8 @@
 /// the renderer turns it into shader uniforms. Every field has a neutral
 /// default, so a frame without a face or without a sensor still renders.
 public struct EmotionState: Sendable, Equatable {
-    /// The seven category scores, each 0...1, in this order.
-    public enum Category: Int, CaseIterable, Sendable {
-        case neutral, happiness, sadness, surprise, fear, anger, disgust
-    }
+    /// The seven categories (`EmotionCategory`, the engine's one list).
+    public typealias Category = EmotionCategory
 
     /// Pleasant (+1) to unpleasant (−1).
     public var valence: Float = 0
@@ -22,7 +20,7 @@ public struct EmotionState: Sendable, Equatable {
     public var beatPulse: Float = 0
     /// HRV stress, 0 (relaxed) to 1 (RMSSD far below the performer's baseline).
     public var stress: Float = 0
-    /// Indexed by `Category.rawValue`.
+    /// Each 0...1, indexed by `EmotionCategory.index`.
     public var categories: [Float] = [1, 0, 0, 0, 0, 0, 0]
     /// The performer's face box in normalised picture coordinates (origin at
     /// the top-left, 0...1), nil when no face was found.
@@ -43,5 +41,5 @@ public struct EmotionState: Sendable, Equatable {
 
     public init() {}
 
-    public func score(_ category: Category) -> Float { categories[category.rawValue] }
+    public func score(_ category: EmotionCategory) -> Float { categories[category.index] }
 }

@@ -1,12 +1,9 @@
+import EmpathyCore
 import Foundation
 
-/// The seven category scores.
-public enum EmotionCategory: String, Sendable, CaseIterable, Codable {
-    case neutral, happiness, sadness, surprise, fear, anger, disgust
-
-    public var index: Int { Self.indices[self] ?? 0 }
-    private static let indices = Dictionary(uniqueKeysWithValues: allCases.enumerated().map { ($1, $0) })
-
+/// What face analysis knows of each category (the list itself is
+/// EmpathyCore's `EmotionCategory`).
+extension EmotionCategory {
     /// Column name in the emotion track, e.g. `cat_happiness`.
     public var columnName: String { "cat_" + rawValue }
 

@@ -1,3 +1,4 @@
+import EmpathyCore
 import Foundation
 
 /// A brief expression: the moments an editor wants to find.

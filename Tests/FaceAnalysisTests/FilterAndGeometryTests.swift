@@ -1,3 +1,4 @@
+import EmpathyCore
 import FaceAnalysis
 import XCTest
 
