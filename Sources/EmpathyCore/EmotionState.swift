@@ -37,6 +37,11 @@ public struct EmotionState: Sendable, Equatable {
     public var noseTip: SIMD2<Float>?
     public var mouthCenter: SIMD2<Float>?
 
+    /// The face region's outline in normalised picture coordinates (top-left
+    /// origin), for the face matte: the jaw (landmarks 0–16), then the brows
+    /// (26 back to 17) raised by 0.6 inter-ocular distances to take in the
+    /// forehead; nil without 68-point landmarks.
+    public var faceOutline: [SIMD2<Float>]?
     var faceBoxStorage: SIMD4<Float>?
 
     public init() {}

@@ -44,3 +44,11 @@ public struct FloatImage: Sendable, Equatable {
 
     public func value(x: Int, y: Int, channel: Int) -> Float { pixels[offset(x: x, y: y) + channel] }
 }
+
+extension RGBAImage {
+    /// The floating-point picture as 8-bit codes, `round(clamp(v, 0, 1) · 255)` (NaN → 0).
+    public init(_ image: FloatImage) {
+        let pixels = image.pixels.map { v -> UInt8 in v.isNaN ? 0 : UInt8((min(max(v, 0), 1) * 255).rounded()) }
+        self.init(width: image.width, height: image.height, pixels: pixels, rowOrder: image.rowOrder)
+    }
+}

@@ -91,6 +91,21 @@ public enum Landmark68 {
     }
 
     /// Inter-ocular distance: between the two eye centres.
+    /// The face region's outline: the jaw (0–16), then the brows from the
+    /// performer's left to right (26 … 17) moved away from the eyes by 0.6
+    /// inter-ocular distances, perpendicular to the eye line, to take in the
+    /// forehead. Nil unless there are 68 points.
+    public static func faceOutline(_ p: [SIMD2<Double>]) -> [SIMD2<Double>]? {
+        guard p.count == 68 else { return nil }
+        let (right, left) = eyeCentres(p)
+        let across = left - right
+        let length = (across * across).sum().squareRoot()
+        guard length > 0 else { return nil }
+        // Up the face: the eye line turned a quarter (image y runs down).
+        let up = SIMD2(across.y, -across.x) / length
+        return Array(p[0...16]) + (17...26).reversed().map { p[$0] + up * (0.6 * length) }
+    }
+
     public static func interOcularDistance(_ p: [SIMD2<Double>]) -> Double {
         let (r, l) = eyeCentres(p)
         let d = l - r

@@ -64,6 +64,7 @@ public struct TrackTimeline: EmotionTimeline {
                 state.rightEye = fraction(key.rightEye)
                 state.noseTip = fraction(key.noseTip)
                 state.mouthCenter = fraction(key.mouthCenter)
+                state.faceOutline = Landmark68.faceOutline(points).map { $0.map(fraction) }
             }
             return state
         }

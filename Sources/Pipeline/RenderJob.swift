@@ -5,6 +5,12 @@ import Foundation
 import ImageSequence
 import Rendering
 
+/// What a render writes per frame: the picture (`shot.0001.png`) and, as
+/// asked, the face matte beside it (`shot.matte.0001.png`, `FaceMatte`).
+public enum RenderLayer: String, Sendable, CaseIterable {
+    case beauty, matte
+}
+
 /// Everything an emotion render needs; checked by `RenderJob.init`.
 public struct RenderConfiguration: Sendable {
     public var input: String
@@ -18,6 +24,8 @@ public struct RenderConfiguration: Sendable {
     public var padding: Int = 4
     public var overwrite = false
     public var png: PNGOptions = .default
+    /// The layers to write (at least one).
+    public var layers: Set<RenderLayer> = [.beauty]
     public var platform: RenderContext.Platform = .automatic
     /// Wait for the GL after each pass to time it (slower; for benchmarks).
     public var timesPasses = false
@@ -87,12 +95,21 @@ public final class RenderJob {
         let writer = try SequenceWriter(
             directory: configuration.outputDirectory, naming: naming, options: configuration.png,
             overwrite: configuration.overwrite)
+        let matteWriter = try configuration.layers.contains(.matte) ? SequenceWriter(
+            directory: configuration.outputDirectory,
+            naming: SequenceNaming(stem: stem + ".matte", padding: configuration.padding, startNumber: configuration.startNumber),
+            options: configuration.png, overwrite: configuration.overwrite) : nil
+        let writesBeauty = configuration.layers.contains(.beauty)
         var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
                                 firstFileName: naming.fileName(number: configuration.startNumber))
         let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: info.frameCount)
         var needed: [Int] = []
+        // A frame is done when every layer asked for is complete.
+        func isComplete(_ number: Int) -> Bool {
+            (!writesBeauty || writer.isComplete(number: number)) && (matteWriter?.isComplete(number: number) ?? true)
+        }
         for frame in range.map(Array.init) ?? [] {
-            if writer.isComplete(number: configuration.startNumber + frame - 1) {
+            if isComplete(configuration.startNumber + frame - 1) {
                 writer.noteSkipped()
                 report.framesSkipped += 1
             } else {
@@ -132,12 +149,19 @@ public final class RenderJob {
                 guard neededSet.contains(frame) else { return }
                 renderer.chain.finish()
                 let t1 = Date()
-                var output = RGBAImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
-                try renderer.chain.readBack(texture, into: &output)
+                let number = configuration.startNumber + frame - 1
+                if writesBeauty {
+                    var output = RGBAImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
+                    try renderer.chain.readBack(texture, into: &output)
+                    try writer.submit(output, number: number)
+                }
                 let t2 = Date()
                 summary.passSeconds += t1.timeIntervalSince(t0)
                 summary.readbackSeconds += t2.timeIntervalSince(t1)
-                try writer.submit(output, number: configuration.startNumber + frame - 1)
+                if let matteWriter {
+                    let matte = FaceMatte.render(configuration.timeline.state(at: frame - 1), width: image.width, height: image.height)
+                    try matteWriter.submit(RGBAImage(matte), number: number)
+                }
                 done += 1
                 rendered += 1
                 progress.update(snapshot())
@@ -145,13 +169,15 @@ public final class RenderJob {
         } catch {
             summary.report.failure = "\(error)"
         }
-        do {
-            let stats = try writer.finish()
-            summary.report.framesWritten = stats.framesWritten
-            summary.report.bytesWritten = stats.bytesWritten
-            summary.report.encodeSeconds = stats.encodeSeconds
-        } catch {
-            if summary.report.failure == nil { summary.report.failure = "\(error)" }
+        for layerWriter in [writesBeauty ? writer : nil, matteWriter].compactMap({ $0 }) {
+            do {
+                let stats = try layerWriter.finish()
+                summary.report.framesWritten = max(summary.report.framesWritten, stats.framesWritten)
+                summary.report.bytesWritten += stats.bytesWritten
+                summary.report.encodeSeconds += stats.encodeSeconds
+            } catch {
+                if summary.report.failure == nil { summary.report.failure = "\(error)" }
+            }
         }
         summary.passStageSeconds = renderer.chain.stageSeconds
         summary.report.renderSeconds = summary.passSeconds + summary.readbackSeconds

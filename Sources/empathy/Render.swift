@@ -19,6 +19,9 @@ struct Render: ParsableCommand {
             (OUT/<clip>.track.csv). A frame's bytes depend only on the clip, the
             track, the look and the frame number, so ranges rendered on different
             machines (--frames) fit together; complete frames are skipped.
+            --layers beauty,matte also writes the face matte beside each frame
+            (OUT/<clip>.matte.0001.png: the face region from the landmarks as a soft
+            alpha, for grading or protecting the face in compositing).
             """)
 
     @Argument(help: ArgumentHelp("The clip to render.", valueName: "clip"))
@@ -35,6 +38,10 @@ struct Render: ParsableCommand {
 
     @OptionGroup var sequence: SequenceOptions
 
+    @Option(help: ArgumentHelp("Layers to write, comma-separated: beauty (the picture) and matte (the face matte).",
+                               valueName: "beauty,matte"))
+    var layers = "beauty"
+
     @Flag(help: "Also write a contact sheet of every Nth rendered frame (OUT/<clip>.preview.png).")
     var preview = false
 
@@ -48,7 +55,20 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("Without --track: the calibration profile to analyse with.", valueName: "name"))
     var calibration: String?
 
+    /// The --layers list, or nil when it names something else.
+    var layerSet: Set<RenderLayer>? {
+        let names = layers.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        let parsed = names.compactMap(RenderLayer.init(rawValue:))
+        return parsed.count == names.count && !parsed.isEmpty ? Set(parsed) : nil
+    }
+
     func validate() throws {
+        guard layerSet != nil else {
+            throw ValidationError("--layers '\(layers)' must list beauty and/or matte, e.g. 'beauty,matte'")
+        }
+        if preview && !(layerSet ?? []).contains(.beauty) {
+            throw ValidationError("--preview needs the beauty layer in --layers")
+        }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
         if track != nil && (sensor != nil || calibration != nil) {
             throw ValidationError("--sensor and --calibration apply when analysing; with --track, analyse with them first")
@@ -66,6 +86,7 @@ struct Render: ParsableCommand {
 
             var config = RenderConfiguration(input: clip, outputDirectory: outputDirectory, timeline: timeline)
             config.look = look
+            config.layers = layerSet ?? [.beauty]
             sequence.apply(to: &config)
             let summary = try RenderJob(configuration: config).run(progress: makeProgressReporter(quiet: sequence.quiet))
             let r = summary.report

@@ -49,6 +49,50 @@ final class RenderCommandTests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("Rendered 0 frames (5 skipped)"), again.stdout)
     }
 
+    /// The matte covers the face and is zero far from it; a second run with the
+    /// matte added renders only to fill in the missing layer.
+    func testFaceMatteLayerCoversTheFaceBoxAndIsZeroFarFromIt() throws {
+        let out = tmp.appendingPathComponent("m")
+        let beauty = try EmpathyProcess.run(["render", demoClip, "--frames", "1-3", "--out", out.path, "--quiet"])
+        XCTAssertEqual(beauty.status, 0, beauty.stderr)
+        let run = try EmpathyProcess.run(["render", demoClip, "--track", out.appendingPathComponent("astronaut.track.csv").path,
+                                          "--frames", "1-3", "--layers", "beauty,matte", "--out", out.path, "--quiet"])
+        XCTAssertEqual(run.status, 0, run.stderr)
+        XCTAssertTrue(run.stdout.contains("Rendered 3 frames"), "the matte was missing, so the frames render again: \(run.stdout)")
+        let track = try String(contentsOf: out.appendingPathComponent("astronaut.track.csv"), encoding: .utf8)
+            .split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        let header = track[0]
+        func column(_ name: String) -> Int { header.firstIndex(of: name) ?? -1 }
+        for n in 1...3 {
+            let matte = try PNGCodec.read(path: out.appendingPathComponent(String(format: "astronaut.matte.%04d.png", n)).path)
+            XCTAssertEqual([matte.width, matte.height], [640, 360])
+            let row = track[n]
+            let left = Int(row[column("box_left")])!, top = Int(row[column("box_top")])!
+            let width = Int(row[column("box_width")])!, height = Int(row[column("box_height")])!
+            // The middle of the face box (its central 60 %) is inside the matte.
+            var inside = 0, count = 0
+            for y in stride(from: top + height / 5, to: top + height * 4 / 5, by: 2) {
+                for x in stride(from: left + width / 5, to: left + width * 4 / 5, by: 2) {
+                    count += 1
+                    if matte.pixels[matte.offset(x: x, y: y)] >= 250 { inside += 1 }
+                }
+            }
+            XCTAssertGreaterThan(Double(inside) / Double(count), 0.95, "frame \(n): \(inside) of \(count) face-box samples fully in the matte")
+            // Zero everywhere more than one box width from the box.
+            var stray = 0
+            for y in stride(from: 0, to: 360, by: 3) {
+                for x in stride(from: 0, to: 640, by: 3) {
+                    let far = x < left - width || x > left + 2 * width || y < top - height || y > top + 2 * height
+                    if far && matte.pixels[matte.offset(x: x, y: y)] != 0 { stray += 1 }
+                }
+            }
+            XCTAssertEqual(stray, 0, "frame \(n): matte pixels far from the face")
+        }
+        let bad = try EmpathyProcess.run(["render", demoClip, "--layers", "beauty,mask", "--out", out.path])
+        XCTAssertEqual(bad.status, 64)
+        XCTAssertTrue(bad.stderr.contains("must list beauty and/or matte"), bad.stderr)
+    }
+
     func testATrackFromAnotherClipIsRefused() throws {
         // The expression clip's track has 120 frames; the demo clip has 96.
         let track = tmp.appendingPathComponent("expressions.csv")
