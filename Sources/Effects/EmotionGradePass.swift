@@ -47,7 +47,8 @@ public final class EmotionGradePass: PointwisePass {
     /// `base` is drawn where no emotion look has weight; `looks` are
     /// (parameter name, LUT). Every table must be a 3D table of one size
     /// with the default 0…1 domain and no shaper.
-    public init(context: RenderContext, shaderURL: URL, base: CubeLUT, looks: [(name: String, lut: CubeLUT)]) throws {
+    public init(context: RenderContext, shaderURL: URL, base: CubeLUT, looks: [(name: String, lut: CubeLUT)],
+                floatOutput: Bool = false) throws {
         func table(_ lut: CubeLUT, _ label: String) throws -> LUT3D {
             guard let cube = lut.cube, lut.shaper == nil, cube.domainMin == .zero, cube.domainMax == .one else {
                 throw EmpathyError.invalidArgument(
@@ -67,7 +68,8 @@ public final class EmotionGradePass: PointwisePass {
         guard context.contextVersion == "3.2", context.maxTextureBufferSize >= self.base.size * self.base.size * self.base.size else {
             throw EmpathyError.message("the emotion grade needs OpenGL ES 3.2 texture buffers (\(context.renderer) has OpenGL ES \(context.contextVersion))")
         }
-        isf = try ISFPass(context: context, shader: try ISFShader.load(shaderURL), hostCode: Self.hostCode(cubeSize: self.base.size))
+        isf = try ISFPass(context: context, shader: try ISFShader.load(shaderURL), hostCode: Self.hostCode(cubeSize: self.base.size),
+                          floatOutput: floatOutput)
         glGenBuffers(1, &tableBuffer)
         glBindBuffer(GLenum(GL_TEXTURE_BUFFER), tableBuffer)
         glBufferData(GLenum(GL_TEXTURE_BUFFER), blended.count * 4, nil, GLenum(GL_DYNAMIC_DRAW))
@@ -169,7 +171,9 @@ public final class EmotionGradePass: PointwisePass {
     /// emotion-grade.frag's lookup (its functions between the header and
     /// `main`, renamed into the `isf_fold` namespace), then the rounding its
     /// `main` does. The colour is first rounded to 8 bits, as the unfolded
-    /// chain stores the previous pass's output in an 8-bit buffer.
+    /// chain stores the previous pass's output in an 8-bit buffer; in a
+    /// floating-point chain neither rounding happens (the input clamped to
+    /// 0…1, as the table's domain).
     public var foldCode: String {
         let text = isf.shader.text
         guard let start = text.range(of: "vec3 cubeEntry"), let end = text.range(of: "void main()") else { return "" }
@@ -184,9 +188,13 @@ public final class EmotionGradePass: PointwisePass {
             const int isf_foldCubeSize = \(base.size);
             \(functions)
             vec4 isf_fold(vec4 color) {
+            #ifdef EMPATHY_FLOAT
+                return vec4(isf_foldCube(clamp(color.rgb, 0.0, 1.0)), color.a);
+            #else
                 vec3 x = floor(clamp(color.rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0);
                 vec3 y = isf_foldCube(x);
                 return vec4(floor(clamp(y, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), color.a);
+            #endif
             }
             """
     }

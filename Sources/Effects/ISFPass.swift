@@ -77,6 +77,10 @@ public final class ISFPass: EffectPass {
     private var imageUnits: [(name: String, unit: Int32, location: GLint)] = []
     private var targetLocations: [String: GLint] = [:]
     private let hostCode: String
+    /// True in a floating-point chain: every buffer is RGBA16F and the
+    /// shader sees `#define EMPATHY_FLOAT` (shipped shaders skip their 8-bit
+    /// rounding under it).
+    public let floatOutput: Bool
     /// The pass folded into the last draw, its result buffer and the
     /// framebuffer that draws both.
     private var folded: (pass: any PointwisePass, output: RenderTarget?, framebuffer: GLuint)?
@@ -105,20 +109,21 @@ public final class ISFPass: EffectPass {
 
     /// `hostCode` is inserted with the prelude (declarations a built-in pass
     /// needs beyond ISF's).
-    public init(context: RenderContext, shader: ISFShader, hostCode: String = "") throws {
+    public init(context: RenderContext, shader: ISFShader, hostCode: String = "", floatOutput: Bool = false) throws {
         self.context = context
         self.shader = shader
+        self.floatOutput = floatOutput
         name = URL(fileURLWithPath: shader.path).deletingPathExtension().lastPathComponent
         guard shader.header.hasInputImage else {
             throw EmpathyError.badFile(
                 path: shader.path, line: 1,
                 message: "header: a pass must take an image input named 'inputImage'; add { \"NAME\": \"inputImage\", \"TYPE\": \"image\" } to INPUTS")
         }
-        self.hostCode = hostCode
+        self.hostCode = (floatOutput ? "#define EMPATHY_FLOAT\n" : "") + hostCode
         try context.makeCurrent()
         program = try GL.link(
             vertex: GL.fullScreenVertexSource(version: Self.version(context)), vertexPath: "built-in full-screen vertex shader",
-            fragment: shader.compilableText(version: Self.version(context), extra: hostCode), fragmentPath: shader.path)
+            fragment: shader.compilableText(version: Self.version(context), extra: self.hostCode), fragmentPath: shader.path)
         var vertexArray: GLuint = 0
         glGenVertexArrays(1, &vertexArray)
         self.vertexArray = vertexArray
@@ -295,16 +300,16 @@ public final class ISFPass: EffectPass {
         buffers = [:]
         for pass in shader.header.passes {
             guard let target = pass.target else { continue }
-            let pair = (try RenderTarget(width: width, height: height, float: pass.float),
-                        try RenderTarget(width: width, height: height, float: pass.float))
+            let pair = (try RenderTarget(width: width, height: height, float: pass.float || floatOutput),
+                        try RenderTarget(width: width, height: height, float: pass.float || floatOutput))
             pair.0.clear()
             pair.1.clear()
             buffers[target] = pair
         }
-        output = try RenderTarget(width: width, height: height)
+        output = try RenderTarget(width: width, height: height, float: floatOutput)
         if let folded {
             folded.output?.delete()
-            self.folded?.output = try RenderTarget(width: width, height: height)
+            self.folded?.output = try RenderTarget(width: width, height: height, float: floatOutput)
         }
     }
 }

@@ -15,7 +15,10 @@ public final class LookRenderer {
     public let timeline: any EmotionTimeline
     private let automation: LookAutomation
 
-    public init(context: RenderContext, look: Look, timeline: any EmotionTimeline, shadersDirectory: URL) throws {
+    /// `floatOutput`: every pass renders into floating-point buffers without
+    /// 8-bit rounding (16-bit PNG and OpenEXR output).
+    public init(context: RenderContext, look: Look, timeline: any EmotionTimeline, shadersDirectory: URL,
+                floatOutput: Bool = false) throws {
         self.look = look
         self.timeline = timeline
         guard timeline.framesPerSecond.isFinite, timeline.framesPerSecond > 0 else {
@@ -27,7 +30,7 @@ public final class LookRenderer {
             switch pass.kind {
             case let .shader(path):
                 let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : shadersDirectory.appendingPathComponent(path)
-                built = try ISFPass(context: context, shader: try ISFShader.load(url))
+                built = try ISFPass(context: context, shader: try ISFShader.load(url), floatOutput: floatOutput)
             case let .emotionGrade(base, looks):
                 let names = looks.keys.sorted()
                 built = try EmotionGradePass(
@@ -36,9 +39,9 @@ public final class LookRenderer {
                     looks: try names.map {
                         ($0, try Self.lut(looks[$0] ?? "", shadersDirectory: shadersDirectory, look: look,
                                           field: "passes[\(index)].looks.\($0)"))
-                    })
+                    }, floatOutput: floatOutput)
             case let .particles(seed):
-                built = try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: seed))
+                built = try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: seed), floatOutput: floatOutput)
             }
             let ranges = built.parameterRanges
             for parameter in pass.parameters where ranges[parameter.name] == nil {
@@ -48,7 +51,7 @@ public final class LookRenderer {
             }
             passes.append(built)
         }
-        chain = try PassChain(context: context, passes: passes)
+        chain = try PassChain(context: context, passes: passes, floatOutput: floatOutput)
         automation = LookAutomation(look: look, timeline: timeline)
     }
 

@@ -136,12 +136,15 @@ public final class ParticlePass: EffectPass {
     private let spriteVertexArray: GLuint
     private var instanceBuffer: GLuint = 0
     private var output: RenderTarget?
+    /// True in a floating-point chain: the copy target is RGBA16F.
+    public let floatOutput: Bool
     /// A framebuffer for drawing straight onto the previous pass's output.
     private var inPlaceFramebuffer: GLuint = 0
 
-    public init(context: RenderContext, field: ParticleField?) throws {
+    public init(context: RenderContext, field: ParticleField?, floatOutput: Bool = false) throws {
         self.context = context
         self.field = field
+        self.floatOutput = floatOutput
         try context.makeCurrent()
         let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
         copyProgram = try GL.link(
@@ -238,7 +241,7 @@ public final class ParticlePass: EffectPass {
         } else {
             if output?.width != width || output?.height != height {
                 output?.delete()
-                output = try RenderTarget(width: width, height: height)
+                output = try RenderTarget(width: width, height: height, float: floatOutput)
             }
             guard let output else { return input }
             glBindFramebuffer(GLenum(GL_FRAMEBUFFER), output.framebuffer)

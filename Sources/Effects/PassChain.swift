@@ -36,9 +36,14 @@ public final class PassChain {
     /// With `folding`, a pointwise pass (the emotion grade) right after an
     /// ISF pass is folded into that pass's last draw (`ISFPass.fold`); the
     /// pictures are the same within ±1 code value, one full-frame draw fewer.
-    public init(context: RenderContext, passes: [any EffectPass], folding: Bool = true) throws {
+    /// True when the passes render into floating-point buffers (made with
+    /// `floatOutput`); read the result with `readBack(_:into:)` into a FloatImage.
+    public let floatOutput: Bool
+
+    public init(context: RenderContext, passes: [any EffectPass], folding: Bool = true, floatOutput: Bool = false) throws {
         self.context = context
         self.passes = passes
+        self.floatOutput = floatOutput
         if folding {
             for (previous, pass) in zip(passes, passes.dropFirst()) {
                 guard let host = previous as? ISFPass, var pointwise = pass as? any PointwisePass, !pointwise.isFolded else { continue }
@@ -50,7 +55,8 @@ public final class PassChain {
             if index == 0 {
                 // The upload is redrawn every frame; only a later pass that
                 // samples the untouched frame needs it kept.
-                particles.mayDrawOnInput = !passes.dropFirst().contains { $0.readsSource }
+                // In a floating-point chain the 8-bit upload would round the sparks.
+                particles.mayDrawOnInput = !floatOutput && !passes.dropFirst().contains { $0.readsSource }
             } else {
                 // After a folded pass, the picture is its host's result.
                 let previous = passes[..<index].last { !(($0 as? any PointwisePass)?.isFolded ?? false) }
@@ -166,6 +172,32 @@ public final class PassChain {
             glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGBA), GLenum(GL_UNSIGNED_BYTE), bytes.baseAddress)
         }
         try GL.check("reading back a \(width)x\(height) frame")
+    }
+
+    /// `glReadPixels` of `texture` into floats (row 0 = bottom): a
+    /// floating-point pass's result as it is, the 8-bit upload (a chain that
+    /// drew nothing) as code / 255.
+    public func readBack(_ texture: GLuint, into output: inout FloatImage) throws {
+        if texture == uploadTexture || texture == flipped?.texture {
+            var bytes = RGBAImage.uninitialized(width: width, height: height, rowOrder: .bottomUp)
+            try readBack(texture, into: &bytes)
+            output = FloatImage(bytes)
+            return
+        }
+        var framebuffer: GLuint = 0
+        glGenFramebuffers(1, &framebuffer)
+        defer { glDeleteFramebuffers(1, &framebuffer) }
+        glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
+        glFramebufferTexture2D(GLenum(GL_READ_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), texture, 0)
+        if output.width != width || output.height != height {
+            output = FloatImage.uninitialized(width: width, height: height, rowOrder: .bottomUp)
+        }
+        output.rowOrder = .bottomUp
+        glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
+        output.pixels.withUnsafeMutableBytes { bytes in
+            glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGBA), GLenum(GL_FLOAT), bytes.baseAddress)
+        }
+        try GL.check("reading back a \(width)x\(height) float frame")
     }
 
     private var stageClock = Date()

@@ -84,8 +84,8 @@ public struct SequenceStats: Sendable {
     public var framesWritten: Int
     public var framesSkipped: Int
     public var bytesWritten: Int
-    /// Sum over frames of the time spent encoding (not writing); with several
-    /// encodes in flight this exceeds the wall-clock time.
+    /// Sum over frames of the time spent encoding and writing the file; with
+    /// several encodes in flight this exceeds the wall-clock time.
     public var encodeSeconds: Double
 }
 

@@ -15,7 +15,7 @@ public enum GradeReportFormatter {
                               name, clip.framesWritten, clip.framesSkipped, Double(clip.bytesWritten) / 1e6,
                               clip.outputDirectory, clip.firstFileName)
             if clip.framesWritten > 0 {
-                line += String(format: " (decode %.0f ms, grade %.0f ms, PNG %.0f ms per frame)",
+                line += String(format: " (decode %.0f ms, grade %.0f ms, encode %.0f ms per frame)",
                                1000 * clip.decodeSeconds / Double(clip.framesWritten),
                                1000 * clip.renderSeconds / Double(clip.framesWritten),
                                1000 * clip.encodeSeconds / Double(clip.framesWritten))

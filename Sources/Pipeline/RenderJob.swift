@@ -24,6 +24,8 @@ public struct RenderConfiguration: Sendable {
     public var padding: Int = 4
     public var overwrite = false
     public var png: PNGOptions = .default
+    /// 8-bit PNG, or floating point end to end into 16-bit PNG or OpenEXR.
+    public var format: FrameFormat = .png
     /// The layers to write (at least one).
     public var layers: Set<RenderLayer> = [.beauty]
     public var platform: RenderContext.Platform = .automatic
@@ -50,7 +52,8 @@ public struct RenderSummary: Sendable {
 }
 
 /// Renders a clip through a look's pass chain with a per-frame emotion
-/// state, into a PNG sequence (`<out>/<stem>.0001.png`).
+/// state, into a PNG or OpenEXR sequence (`<out>/<stem>.0001.png`), with
+/// the face matte beside it when asked (`<stem>.matte.0001.png`).
 ///
 /// Like `GradeJob`: a decode thread feeds a bounded queue, the calling thread
 /// (which owns the GL context) draws, and `SequenceWriter`'s encoders write.
@@ -88,17 +91,21 @@ public final class RenderJob {
         let context = try RenderContext(platform: configuration.platform)
         let renderer = try LookRenderer(
             context: context, look: look, timeline: configuration.timeline,
-            shadersDirectory: try ResourceLocator.shadersDirectory())
+            shadersDirectory: try ResourceLocator.shadersDirectory(), floatOutput: configuration.format.isFloat)
         renderer.chain.timesStages = configuration.timesPasses
         let stem = GradeJob.stem(of: configuration.input)
-        let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber)
-        let writer = try SequenceWriter(
-            directory: configuration.outputDirectory, naming: naming, options: configuration.png,
-            overwrite: configuration.overwrite)
-        let matteWriter = try configuration.layers.contains(.matte) ? SequenceWriter(
-            directory: configuration.outputDirectory,
-            naming: SequenceNaming(stem: stem + ".matte", padding: configuration.padding, startNumber: configuration.startNumber),
-            options: configuration.png, overwrite: configuration.overwrite) : nil
+        let format = configuration.format
+        try configuration.png.validate()
+        func layerWriter(_ stem: String) throws -> SequenceWriter {
+            try SequenceWriter(
+                directory: configuration.outputDirectory,
+                naming: SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
+                                       fileExtension: format.fileExtension),
+                encoder: format.encoder(pngOptions: configuration.png), overwrite: configuration.overwrite)
+        }
+        let writer = try layerWriter(stem)
+        let naming = writer.naming
+        let matteWriter = try configuration.layers.contains(.matte) ? layerWriter(stem + ".matte") : nil
         let writesBeauty = configuration.layers.contains(.beauty)
         var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
                                 firstFileName: naming.fileName(number: configuration.startNumber))
@@ -150,7 +157,11 @@ public final class RenderJob {
                 renderer.chain.finish()
                 let t1 = Date()
                 let number = configuration.startNumber + frame - 1
-                if writesBeauty {
+                if writesBeauty && format.isFloat {
+                    var output = FloatImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
+                    try renderer.chain.readBack(texture, into: &output)
+                    try writer.submit(.float(output), number: number)
+                } else if writesBeauty {
                     var output = RGBAImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
                     try renderer.chain.readBack(texture, into: &output)
                     try writer.submit(output, number: number)
@@ -160,7 +171,7 @@ public final class RenderJob {
                 summary.readbackSeconds += t2.timeIntervalSince(t1)
                 if let matteWriter {
                     let matte = FaceMatte.render(configuration.timeline.state(at: frame - 1), width: image.width, height: image.height)
-                    try matteWriter.submit(RGBAImage(matte), number: number)
+                    try matteWriter.submit(format.isFloat ? .float(matte) : .rgba8(RGBAImage(matte)), number: number)
                 }
                 done += 1
                 rendered += 1

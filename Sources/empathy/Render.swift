@@ -6,6 +6,7 @@ import FaceAnalysis
 import Footage
 import Foundation
 import Fusion
+import ImageSequence
 import Pipeline
 import Rendering
 
@@ -38,6 +39,10 @@ struct Render: ParsableCommand {
 
     @OptionGroup var sequence: SequenceOptions
 
+    @Option(help: ArgumentHelp("Frame files: png (8-bit), png16 (16-bit) or exr (OpenEXR half float; display-referred, Rec. 709 / D65).",
+                               valueName: "format"))
+    var format: FrameFormat = .png
+
     @Option(help: ArgumentHelp("Layers to write, comma-separated: beauty (the picture) and matte (the face matte).",
                                valueName: "beauty,matte"))
     var layers = "beauty"
@@ -69,6 +74,7 @@ struct Render: ParsableCommand {
         if preview && !(layerSet ?? []).contains(.beauty) {
             throw ValidationError("--preview needs the beauty layer in --layers")
         }
+        if preview && format != .png { throw ValidationError("--preview reads 8-bit PNG frames; leave out --format or --preview") }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
         if track != nil && (sensor != nil || calibration != nil) {
             throw ValidationError("--sensor and --calibration apply when analysing; with --track, analyse with them first")
@@ -87,6 +93,7 @@ struct Render: ParsableCommand {
             var config = RenderConfiguration(input: clip, outputDirectory: outputDirectory, timeline: timeline)
             config.look = look
             config.layers = layerSet ?? [.beauty]
+            config.format = format
             sequence.apply(to: &config)
             let summary = try RenderJob(configuration: config).run(progress: makeProgressReporter(quiet: sequence.quiet))
             let r = summary.report
@@ -94,7 +101,7 @@ struct Render: ParsableCommand {
             print(String(format: "Rendered %d frame%@ (%d skipped) of %@ with look '%@' in %.1f s (%.1f fps) on %@",
                          r.framesWritten, r.framesWritten == 1 ? "" : "s", r.framesSkipped, clip, look, r.wallSeconds,
                          r.wallSeconds > 0 ? Double(r.framesWritten) / r.wallSeconds : 0, summary.renderer))
-            print(String(format: "  → %@/%@ (decode %.0f ms, passes %.0f ms, readback %.0f ms, PNG %.0f ms per frame; track %@)",
+            print(String(format: "  → %@/%@ (decode %.0f ms, passes %.0f ms, readback %.0f ms, encode %.0f ms per frame; track %@)",
                          outputDirectory, r.firstFileName, 1000 * r.decodeSeconds / written,
                          1000 * summary.passSeconds / written, 1000 * summary.readbackSeconds / written,
                          1000 * r.encodeSeconds / written, trackPath))

@@ -1,6 +1,7 @@
 import EmpathyCore
 import Foundation
 import ImageSequence
+import TestSupport
 import XCTest
 
 /// `empathy render`: the emotion track drives the look over real footage.
@@ -91,6 +92,49 @@ final class RenderCommandTests: XCTestCase {
         let bad = try EmpathyProcess.run(["render", demoClip, "--layers", "beauty,mask", "--out", out.path])
         XCTAssertEqual(bad.status, 64)
         XCTAssertTrue(bad.stderr.contains("must list beauty and/or matte"), bad.stderr)
+    }
+
+    /// OpenEXR renders run the chain in floating point: chunks equal one run
+    /// byte for byte, and the picture agrees with the 8-bit render within the
+    /// 8-bit chain's roundings (read back by OpenImageIO).
+    func testOpenEXRRenderChunksEqualOneRunAndAgreeWithThe8BitRender() throws {
+        let track = tmp.appendingPathComponent("demo.track.csv").path
+        let analyse = try EmpathyProcess.run(["analyze", demoClip, "--out", track, "--sensor", demoSession, "--quiet"])
+        XCTAssertEqual(analyse.status, 0, analyse.stderr)
+        func render(_ frames: String, _ out: URL, _ extra: [String] = ["--format", "exr"]) throws {
+            let run = try EmpathyProcess.run(["render", demoClip, "--track", track, "--frames", frames, "--out", out.path, "--quiet"] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let whole = tmp.appendingPathComponent("whole"), chunks = tmp.appendingPathComponent("chunks")
+        let eight = tmp.appendingPathComponent("eight")
+        try render("11-14", whole, ["--format", "exr", "--layers", "beauty,matte"])
+        try render("11-12", chunks, ["--format", "exr", "--layers", "beauty,matte"])
+        try render("13-14", chunks, ["--format", "exr", "--layers", "beauty,matte"])
+        try render("13-13", eight, [])
+        for n in 11...14 {
+            for name in [String(format: "astronaut.%04d.exr", n), String(format: "astronaut.matte.%04d.exr", n)] {
+                let a = try Data(contentsOf: whole.appendingPathComponent(name))
+                let b = try Data(contentsOf: chunks.appendingPathComponent(name))
+                XCTAssertEqual(a, b, "\(name): a chunk differs from the single run")
+            }
+        }
+        let exr = try OpenImageIOPixels.read(whole.appendingPathComponent("astronaut.0013.exr").path)
+        let png = try PNGCodec.read(path: eight.appendingPathComponent("astronaut.0013.png").path)
+        XCTAssertEqual([exr.width, exr.height], [png.width, png.height])
+        var differences: [Double] = []
+        for y in stride(from: 0, to: png.height, by: 2) {
+            for x in stride(from: 0, to: png.width, by: 2) {
+                for c in 0..<3 {
+                    differences.append(abs(exr.value(x: x, y: y, channel: c) * 255 - Double(png.pixels[png.offset(x: x, y: y) + c])))
+                }
+            }
+        }
+        differences.sort()
+        let median = differences[differences.count / 2], p99 = differences[differences.count * 99 / 100]
+        XCTAssertLessThan(median, 0.75, "median difference \(median) codes from the 8-bit render")
+        XCTAssertLessThan(p99, 3, "99th percentile \(p99) codes from the 8-bit render")
+        XCTAssertGreaterThan(differences.filter { $0 > 0.01 && abs($0 - $0.rounded()) > 0.01 }.count, differences.count / 2,
+                            "most EXR values lie between 8-bit codes: the chain kept its precision")
     }
 
     func testATrackFromAnotherClipIsRefused() throws {

@@ -54,5 +54,9 @@ vec3 applyCube(vec3 rgb) {
 void main() {
     vec4 source = IMG_THIS_PIXEL(inputImage);
     vec3 y = applyCube(source.rgb);
+#ifdef EMPATHY_FLOAT
+    fragColor = vec4(y, source.a);  // a floating-point chain keeps the precision
+#else
     fragColor = vec4(floor(clamp(y, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), source.a);
+#endif
 }

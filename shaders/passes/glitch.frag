@@ -81,5 +81,9 @@ void main() {
         vec4 last = IMG_NORM_PIXEL(lastFrame, (pixel - motion) / RENDERSIZE);
         rgb = mix(rgb, last.rgb, last.a > 0.0 ? smear : 0.0);
     }
+#ifdef EMPATHY_FLOAT
+    fragColor = vec4(rgb, middle.a);  // a floating-point chain keeps the precision
+#else
     fragColor = vec4(floor(clamp(rgb, 0.0, 1.0) * 255.0 + 0.5) * (1.0 / 255.0), middle.a);
+#endif
 }
