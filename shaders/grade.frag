@@ -1,5 +1,5 @@
 /*{
-    "DESCRIPTION": "Colour grade: an optional 1D shaper, then a 3D LUT with tetrahedral interpolation, mixed with the input by intensity and rounded to 8 bits (kept in half float for 16-bit and OpenEXR output)",
+    "DESCRIPTION": "Colour grade: an optional 1D shaper, then a 3D LUT with tetrahedral interpolation, mixed with the input by intensity and rounded to 8 bits (kept in float for 16-bit and OpenEXR output)",
     "CREDIT": "Empathy Engine",
     "ISFVSN": "2",
     "CATEGORIES": ["Color"],
@@ -20,7 +20,7 @@
 // CubeLUT.grade in Sources/Grading/CubeLUT.swift):
 //   g = cube(shaper(x));  y = x + (g - x) * intensity;
 //   out = floor(y * 255 + 0.5) / 255, so the unorm8 store cannot truncate;
-//   with FLOAT_OUTPUT (a half-float target) out = y, or with LINEAR_OUTPUT
+//   with FLOAT_OUTPUT (a float target) out = y, or with LINEAR_OUTPUT
 //   too, y with the sRGB transfer function undone.
 // Both tables hold RGBA32F texels (alpha unused) read with texelFetch: no
 // hardware filtering, which quantises the weights on GPUs. On llvmpipe a
@@ -147,7 +147,7 @@ void main() {
         y = x + (graded - x) * intensity;
     }
 #ifdef FLOAT_OUTPUT
-    // A half-float target keeps the LUT's precision: no 8-bit rounding.
+    // A float target keeps the LUT's precision: no 8-bit rounding.
 #ifdef LINEAR_OUTPUT
     // Scene-linear: the sRGB transfer function undone (IEC 61966-2-1).
     y = mix(y / 12.92, pow((max(y, 0.0) + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), y));

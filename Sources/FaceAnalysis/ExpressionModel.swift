@@ -94,7 +94,8 @@ public final class ExpressionModel: @unchecked Sendable {
                                      crop, input, &raw, raw.count, &error, error.count)
             }
         }
-        guard Int(status) == FS_OK else { throw faceShimError(status, error, path: path, what: "expression model") }
+        // A failure here is this face's, not the model file's.
+        guard Int(status) == FS_OK else { throw faceShimError(status, error, path: nil, what: "scoring a face with the expression model") }
         return Self.categoryOrder(raw)
     }
 

@@ -145,22 +145,29 @@ public final class ExpressionScorer {
     /// Seconds of neutral frames the learnt baseline has absorbed (0 with a fixed baseline).
     public private(set) var neutralSecondsLearnt = 0.0
     private let fixedBaseline: Bool
+    /// True when the fixed baseline is the performer's own face (a recorded
+    /// calibration), false for population defaults: only then do the AUs
+    /// earn the full gain.
+    private let performerBaseline: Bool
     private let appearanceCalibration: AppearanceCalibration?
     private var filters: [OneEuroFilter]
     private var appearanceFilters: [OneEuroFilter]
     private var last = ActionUnitIntensities()
     private var lastAppearance: [Double]?
 
-    /// `profile`: the performer's calibrated neutral features (fixed
-    /// baseline); nil learns one from the population defaults, the features
-    /// of `meanShape`. `appearanceNeutral`: the model's mean output on the
-    /// performer's neutral face, from the same calibration.
-    public init(meanShape: [SIMD2<Double>], profile: ExpressionFeatures? = nil, appearanceNeutral: [Double]? = nil,
-                options: Options = Options()) {
+    /// `profile`: neutral features to hold fixed — the performer's own when
+    /// `profileIsPerformer` (a recorded calibration), else population
+    /// defaults (`--calibration default`); nil learns a baseline from the
+    /// population defaults, the features of `meanShape`. `appearanceNeutral`:
+    /// the model's mean output on the performer's neutral face, from the same
+    /// calibration.
+    public init(meanShape: [SIMD2<Double>], profile: ExpressionFeatures? = nil, profileIsPerformer: Bool = true,
+                appearanceNeutral: [Double]? = nil, options: Options = Options()) {
         self.meanShape = meanShape
         self.options = options
         baseline = profile ?? ExpressionFeatures(landmarks: meanShape, meanShape: meanShape)
         fixedBaseline = profile != nil
+        performerBaseline = profile != nil && profileIsPerformer
         appearanceCalibration = appearanceNeutral.map(AppearanceCalibration.init(neutralOutput:))
         filters = Array(repeating: OneEuroFilter(options.scoreSmoothing), count: ActionUnit.allCases.count)
         appearanceFilters = Array(repeating: OneEuroFilter(options.scoreSmoothing), count: EmotionCategory.allCases.count)
@@ -191,8 +198,10 @@ public final class ExpressionScorer {
         let total = max(1e-12, filtered.reduce(0, +))
         filtered = filtered.map { $0 / total }
         lastAppearance = filtered
+        // Fused with the gain earned before this frame, then the frame may teach the baseline.
+        let fused = EmotionEstimate.fused(appearance: filtered, actionUnits: smoothed, auGain: auGain)
         learn(features, neutral: Self.isNeutralEvidence(appearance: corrected, actionUnits: auOnly), intervalSeconds: dt)
-        return (smoothed, EmotionEstimate.fused(appearance: filtered, actionUnits: smoothed, auGain: auGain))
+        return (smoothed, fused)
     }
 
     /// A frame that may teach the baseline: the (corrected) model's top class
@@ -205,7 +214,7 @@ public final class ExpressionScorer {
 
     /// The AU gain of the fusion for this baseline (`EmotionEstimate.auGain`).
     public var auGain: Double {
-        EmotionEstimate.auGain(calibrated: fixedBaseline, neutralSecondsLearnt: neutralSecondsLearnt)
+        EmotionEstimate.auGain(calibrated: performerBaseline, neutralSecondsLearnt: neutralSecondsLearnt)
     }
 
     private func learn(_ features: ExpressionFeatures, neutral: Bool, intervalSeconds dt: Double) {
@@ -214,7 +223,7 @@ public final class ExpressionScorer {
         // Running mean with the prior counted as priorSeconds, until the
         // window reaches the time constant; an exponential average after.
         let window = min(options.priorSeconds + neutralSecondsLearnt, options.baselineTimeConstantSeconds)
-        let alpha = dt / window
+        let alpha = min(1, dt / window)
         baseline = ExpressionFeatures(values: zip(baseline.values, features.values).map { $0 + alpha * ($1 - $0) })
     }
 
@@ -243,7 +252,9 @@ public final class ExpressionScorer {
 /// performer's neutral output as the shifted prior. r is the output the
 /// correction maps that neutral face to: neutral 0.85, 0.025 for each
 /// other class (a tuning choice: a confident neutral that still lets
-/// expressions through). On the calibrated face itself p = q, so p' = r.
+/// expressions through). On the calibrated face itself p = q, so p' = r
+/// exactly where every q(c) ≥ 0.01; a class the model all but rules out on
+/// that face (q < 0.01, FER's disgust often is) keeps a little less than r.
 public struct AppearanceCalibration: Sendable, Equatable {
     public var neutralOutput: [Double]
     public static let target: [Double] = EmotionCategory.allCases.map { $0 == .neutral ? 0.85 : 0.025 }

@@ -46,9 +46,18 @@ public final class FaceAnalyzer {
         meanShape = predictor.meanShape
         tracker = FaceTracker(detector: detector, predictor: predictor, options: options.tracker)
         let path = profilePath ?? profile?.name ?? ""
+        var appearanceNeutral: [Double]?
+        if let expressionModel, let profile, let recorded = try profile.appearanceNeutralScores(path: path) {
+            let using = URL(fileURLWithPath: expressionModel.path).lastPathComponent
+            guard profile.appearanceModel == nil || profile.appearanceModel == using else {
+                throw EmpathyError.badFile(path: path, line: nil, message:
+                    "was recorded with the expression model '\(profile.appearanceModel ?? "")', not '\(using)'; analyse with that model or record the calibration again")
+            }
+            appearanceNeutral = recorded
+        }
         scorer = ExpressionScorer(meanShape: predictor.meanShape, profile: try profile?.expressionFeatures(path: path),
-                                  appearanceNeutral: expressionModel == nil ? nil : try profile?.appearanceNeutralScores(path: path),
-                                  options: options.scorer)
+                                  profileIsPerformer: (profile?.frameCount ?? 0) > 0,
+                                  appearanceNeutral: appearanceNeutral, options: options.scorer)
         performerID = options.performerID
     }
 

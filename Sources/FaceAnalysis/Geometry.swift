@@ -90,7 +90,6 @@ public enum Landmark68 {
         return (left, right, p[30], mouth / Double(outerLips.count))
     }
 
-    /// Inter-ocular distance: between the two eye centres.
     /// The face region's outline: the jaw (0–16), then the brows from the
     /// performer's left to right (26 … 17) moved away from the eyes by 0.6
     /// inter-ocular distances, perpendicular to the eye line, to take in the
@@ -106,6 +105,7 @@ public enum Landmark68 {
         return Array(p[0...16]) + (17...26).reversed().map { p[$0] + up * (0.6 * length) }
     }
 
+    /// Inter-ocular distance: between the two eye centres.
     public static func interOcularDistance(_ p: [SIMD2<Double>]) -> Double {
         let (r, l) = eyeCentres(p)
         let d = l - r

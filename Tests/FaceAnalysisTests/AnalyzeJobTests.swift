@@ -74,6 +74,9 @@ final class AnalyzeJobTests: XCTestCase {
         let summary = try AnalyzeJob(inputPath: edge, trackPath: folder + "/edge.csv").run()
         XCTAssertEqual(summary.frameCount, 1)
         let row = try EmotionTrackFile.read(path: folder + "/edge.csv")[0]
+        XCTAssertTrue(row.faceFound, "the face, cut by the edge, is still read")
+        let box = try XCTUnwrap(row.box)
+        XCTAssertGreaterThan(box.right, 479, "the face box reaches past the frame's edge: the crop reads black there")
         XCTAssertEqual(row.categories.reduce(0, +), 1, accuracy: 1e-3)
     }
 

@@ -57,6 +57,43 @@ final class ExpressionModelTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst.difference, Self.tolerance, "worst: crop \(worst.crop), difference \(worst.difference)")
     }
 
+    /// Where the crop lands: on a horizontal grey ramp, with landmarks that
+    /// are the mean shape scaled by 200 px and moved to (220, 140), the crop
+    /// is the square of side 1.06 · 200 centred on (220, 140) + 200 · (0.494,
+    /// 0.424); input pixel u must hold the ramp at that square's column u.
+    /// The ramp climbs 1.1 codes a pixel across the crop, so a crop placed a
+    /// pixel off by the shim (a half-pixel slip in its affine already fails)
+    /// misses by more than the tolerance, 0.9 codes: the ramp's own rounding
+    /// (0.5) and the resampling.
+    func testCropSamplesTheSquareTheLandmarksPlace() throws {
+        let model = try expressionModel()
+        let mean = try predictor().meanShape
+        var frame = RGBAImage(width: 640, height: 480)
+        func ramp(_ x: Double) -> Double { min(max((x - 205) * 1.1, 0), 255) }  // grey at pixel index x
+        for y in 0..<480 {
+            for x in 0..<640 {
+                let g = UInt8(ramp(Double(x)).rounded())
+                let o = frame.offset(x: x, y: y)
+                frame.pixels[o] = g; frame.pixels[o + 1] = g; frame.pixels[o + 2] = g
+            }
+        }
+        let landmarks = mean.map { $0 * 200 + SIMD2(220, 140) }
+        var input = [Float](repeating: 0, count: 64 * 64)
+        _ = try input.withUnsafeMutableBufferPointer {
+            try model.probabilities(in: frame, landmarks: landmarks, meanShape: mean, input: $0.baseAddress)
+        }
+        let centreX = 220 + 200 * ExpressionModel.cropCentre.x, side = 200 * ExpressionModel.cropSide
+        var worst = 0.0
+        for v in stride(from: 0, to: 64, by: 7) {
+            for u in 0..<64 {
+                let x = centreX + (Double(u) + 0.5 - 32) * side / 64 - 0.5  // pixel-index coordinate
+                let expected = ramp(x) / 255 * 2 - 1
+                worst = max(worst, abs(Double(input[v * 64 + u]) - expected))
+            }
+        }
+        XCTAssertLessThan(worst, 0.9 / 255 * 2, "worst input value \(worst * 255 / 2) codes from the ramp")
+    }
+
     func testCropFollowsTheFaceThroughARotation() throws {
         let model = try expressionModel()
         let landmarkModel = try predictor()

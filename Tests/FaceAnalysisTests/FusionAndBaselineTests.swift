@@ -86,6 +86,31 @@ final class FusionAndBaselineTests: XCTestCase {
         XCTAssertEqual(try read(try expressionFrame(25), profile: profile).top, .happiness, "calibrated: a smile still reads")
     }
 
+    func testAProfileRecordedWithAnotherModelIsRefusedInOneLine() throws {
+        let mean = try predictor().meanShape
+        var profile = NeutralProfile(name: "ana", features: ExpressionFeatures(landmarks: mean, meanShape: mean), frameCount: 12,
+                                     source: "rest.mp4", appearanceNeutral: distribution([.neutral: 0.7]),
+                                     appearanceModel: "another-model.onnx")
+        XCTAssertThrowsError(try FaceAnalyzer(detector: try FaceDetector(), predictor: try predictor(), profile: profile,
+                                              profilePath: "calibration/ana.json", expressionModel: try expressionModel())) { error in
+            let text = "\(error)"
+            XCTAssert(text.contains("calibration/ana.json") && text.contains("another-model.onnx"), text)
+            XCTAssertFalse(text.contains("\n"), text)
+        }
+        profile.appearanceModel = ExpressionModel.defaultFileName
+        XCTAssertNoThrow(try FaceAnalyzer(detector: try FaceDetector(), predictor: try predictor(), profile: profile,
+                                          expressionModel: try expressionModel()))
+    }
+
+    func testOnlyAPerformersOwnCalibrationGivesTheAUsTheirGain() throws {
+        let mean = try predictor().meanShape
+        let features = ExpressionFeatures(landmarks: mean, meanShape: mean)
+        XCTAssertEqual(ExpressionScorer(meanShape: mean, profile: features).auGain, EmotionEstimate.auGainCalibrated)
+        XCTAssertEqual(ExpressionScorer(meanShape: mean, profile: features, profileIsPerformer: false).auGain, 0,
+                       "population defaults (--calibration default) are nobody's face")
+        XCTAssertEqual(ExpressionScorer(meanShape: mean).auGain, 0, "nothing learnt yet")
+    }
+
     // MARK: Baseline
 
     func testBaselineStartsAtThePopulationAndLearnsOnlyFromNeutralFrames() throws {

@@ -61,6 +61,28 @@ final class FrameEncoderTests: XCTestCase {
         }
     }
 
+    /// 40 rows: three ZIP chunks of 16 scanlines, in both row orders.
+    func testOpenEXRFramesOfSeveralChunksReadBackInOrder() throws {
+        for order in [RowOrder.topDown, .bottomUp] {
+            var pixels: [Float] = []
+            for row in 0..<40 {
+                let y = order == .topDown ? row : 39 - row
+                for x in 0..<9 { pixels += [Float(y) / 64, Float(x) / 16, Float(y * 9 + x) / 512, 1] }
+            }
+            let image = FloatImage(width: 9, height: 40, pixels: pixels, rowOrder: order)
+            let read = try OpenImageIOPixels.read(try write(image, format: .exr, number: order == .topDown ? 1 : 2))
+            XCTAssertEqual([read.width, read.height], [9, 40])
+            for y in 0..<40 {
+                for x in 0..<9 {
+                    for c in 0..<3 {
+                        XCTAssertEqual(Float16(Float(read.value(x: x, y: y, channel: c))), Float16(image.value(x: x, y: y, channel: c)),
+                                       "\(order) pixel (\(x), \(y)) channel \(c)")
+                    }
+                }
+            }
+        }
+    }
+
     func testSixteenBitPNGHoldsEachValueToTheNearestCode() throws {
         let image = sample(.bottomUp)
         let read = try OpenImageIOPixels.read(try write(image, format: .png16))
