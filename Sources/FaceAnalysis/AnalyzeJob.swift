@@ -33,7 +33,7 @@ public struct AnalyzeJob: Sendable {
         public var faceIDs: [Int]
         /// Wall time of the frame loop (decoding runs on its own thread, overlapped).
         public var wallSeconds: Double
-        /// Time the decoder thread spent decoding frames (VideoSource).
+        /// Time the decoder thread spent decoding frames.
         public var decodeSeconds: Double
         /// Wall time in detection, tracking, landmarks, the model and scores.
         public var analysisSeconds: Double
@@ -56,7 +56,7 @@ public struct AnalyzeJob: Sendable {
 
     /// Runs the analysis. `progress` is called after each frame with (frames done, frames promised).
     public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
-        let source = try VideoSource(path: inputPath)
+        let source = try FrameSources.open(inputPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
         try predictor.requireIBUG68Layout()
         let detector = try FaceDetector(kind: options.tracker.detector, cascadePath: cascadePath)

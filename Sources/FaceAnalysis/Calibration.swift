@@ -49,7 +49,7 @@ public struct CalibrateJob: Sendable {
     }
 
     public func run() throws -> NeutralProfile {
-        let source = try VideoSource(path: clipPath)
+        let source = try FrameSources.open(clipPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
         try predictor.requireIBUG68Layout()
         var options = self.tracker

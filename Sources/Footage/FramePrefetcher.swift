@@ -29,7 +29,7 @@ public final class FramePrefetcher: @unchecked Sendable {
     ///
     /// `prepare` runs on the decoder thread on each frame before it is
     /// queued (e.g. flipping rows for GL), so that work overlaps too.
-    public init(source: VideoSource, frameNumbers: [Int]? = nil, capacity: Int = 3,
+    public init(source: any FrameSource, frameNumbers: [Int]? = nil, capacity: Int = 3,
                 prepare: (@Sendable (RGBAImage) -> RGBAImage)? = nil) {
         self.capacity = max(1, capacity)
         self.prepare = prepare
@@ -38,7 +38,7 @@ public final class FramePrefetcher: @unchecked Sendable {
         thread.start()
     }
 
-    private func decode(_ source: VideoSource, _ wanted: [Int]?) {
+    private func decode(_ source: any FrameSource, _ wanted: [Int]?) {
         do {
             if let wanted {
                 for number in wanted {

@@ -74,7 +74,7 @@ public final class GradeJob {
     /// The first clip's decoder, opened while checking the inputs and kept
     /// for the run: opening probes the stream (tens of ms at 1080p), and its
     /// first frames decode while the shader compiles.
-    private var firstSource: VideoSource?
+    private var firstSource: (any FrameSource)?
 
     public init(configuration: GradeConfiguration) throws {
         guard !configuration.inputs.isEmpty else {
@@ -88,7 +88,7 @@ public final class GradeJob {
         lut = try CubeFile.read(path: lutPath)
         var stems = Set<String>()
         for input in configuration.inputs {
-            let source = try VideoSource(path: input)
+            let source = try FrameSources.open(input)
             let stem = GradeJob.stem(of: input)
             guard stems.insert(stem).inserted else {
                 throw EmpathyError.invalidArgument(
@@ -209,7 +209,7 @@ public final class GradeJob {
     private func renderClip(_ frames: [Int], input: String, decoder started: FramePrefetcher?, writer: SequenceWriter,
                             pass: GradePass, report: inout ClipReport, frameDone: () -> Void) throws {
         guard !frames.isEmpty else { return }
-        let decoder = try started ?? FramePrefetcher(source: VideoSource(path: input), frameNumbers: frames)
+        let decoder = try started ?? FramePrefetcher(source: FrameSources.open(input), frameNumbers: frames)
         defer {
             decoder.cancel()
             report.decodeSeconds = decoder.decodeSeconds

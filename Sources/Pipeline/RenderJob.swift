@@ -67,12 +67,12 @@ public final class RenderJob {
     public let info: ClipInfo
     /// The decoder opened to check the clip, kept for the first run (opening
     /// probes the stream, tens of ms at 1080p).
-    private var openedSource: VideoSource?
+    private var openedSource: (any FrameSource)?
 
     public init(configuration: RenderConfiguration) throws {
         self.configuration = configuration
         look = try Look.load(try LookLibrary.resolve(configuration.look))
-        let source = try VideoSource(path: configuration.input)
+        let source = try FrameSources.open(configuration.input)
         info = source.info
         openedSource = source
         let timeline = configuration.timeline
@@ -204,7 +204,7 @@ public final class RenderJob {
         _ frames: [Int], body: (Int, RGBAImage) throws -> Void, decodeSeconds: (Double) -> Void
     ) throws {
         guard !frames.isEmpty else { return }
-        let source = try openedSource ?? VideoSource(path: configuration.input)
+        let source = try openedSource ?? FrameSources.open(configuration.input)
         openedSource = nil
         let decoder = FramePrefetcher(source: source, frameNumbers: frames, prepare: { PassChain.bottomUp($0) })
         defer {

@@ -83,7 +83,7 @@ struct Render: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            let info = try VideoSource(path: clip).info
+            let info = try FrameSources.open(clip).info
             let stem = GradeJob.stem(of: clip)
             // Check the look before a long analysis.
             _ = try Look.load(try LookLibrary.resolve(look))

@@ -54,7 +54,7 @@ let contactSheetFrame = 48
 /// The demo clip's middle frame through every look, each tile labelled with
 /// the look's name. Deterministic: the same clip and looks give the same bytes.
 func writeContactSheet(to path: String) throws {
-    let source = try VideoSource(path: contactSheetClip)
+    let source = try FrameSources.open(contactSheetClip)
     try source.seek(toFrameIndex: contactSheetFrame - 1)
     guard let frame = try source.nextFrame() else {
         throw EmpathyError.badFile(path: contactSheetClip, line: nil, message: "has no frame \(contactSheetFrame)")

@@ -15,7 +15,7 @@ guard arguments.count >= 3 else {
     exit(64)
 }
 do {
-    let info = try VideoSource(path: arguments[1]).info
+    let info = try FrameSources.open(arguments[1]).info
     var configuration = RenderConfiguration(
         input: arguments[1], outputDirectory: arguments[2],
         timeline: SyntheticTimeline(frameCount: info.frameCount, framesPerSecond: info.framesPerSecond))
