@@ -164,14 +164,9 @@ public final class GradeJob {
             let clipName = URL(fileURLWithPath: report.input).lastPathComponent
             let clipFrames = report.framesPlanned
             let snapshot = { (done: Int) -> ProgressSnapshot in
-                let elapsed = Date().timeIntervalSince(started)
-                let fps = elapsed > 0 ? Double(rendered) / elapsed : 0
-                let remaining = jobTotal - jobDone
-                return ProgressSnapshot(
-                    clipName: clipName, clipNumber: index + 1,
-                    clipCount: plans.count, framesDone: done, framesTotal: clipFrames,
-                    jobFramesDone: jobDone, jobFramesTotal: jobTotal, elapsedSeconds: elapsed,
-                    framesPerSecond: fps, etaSeconds: fps > 0 ? Double(remaining) / fps : nil)
+                .measured(clipName: clipName, clipNumber: index + 1, clipCount: plans.count, framesDone: done,
+                          framesTotal: clipFrames, jobFramesDone: jobDone, jobFramesTotal: jobTotal,
+                          processed: rendered, since: started)
             }
             progress.update(snapshot(clipDone))
             do {

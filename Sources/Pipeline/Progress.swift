@@ -35,6 +35,24 @@ public struct ProgressSnapshot: Sendable {
         self.etaSeconds = etaSeconds
     }
 }
+extension ProgressSnapshot {
+    /// The one progress/ETA rule of every job: fps = frames processed (not
+    /// skipped) / seconds since `started`; ETA = the job's frames still to do
+    /// at that rate (nil until a frame is processed). Job totals default to
+    /// the clip's (single-clip jobs).
+    public static func measured(clipName: String, clipNumber: Int = 1, clipCount: Int = 1, framesDone: Int, framesTotal: Int,
+                                jobFramesDone: Int? = nil, jobFramesTotal: Int? = nil, processed: Int,
+                                since started: Date) -> ProgressSnapshot {
+        let elapsed = Date().timeIntervalSince(started)
+        let fps = elapsed > 0 ? Double(processed) / elapsed : 0
+        let jobDone = jobFramesDone ?? framesDone, jobTotal = jobFramesTotal ?? framesTotal
+        return ProgressSnapshot(
+            clipName: clipName, clipNumber: clipNumber, clipCount: clipCount, framesDone: framesDone, framesTotal: framesTotal,
+            jobFramesDone: jobDone, jobFramesTotal: jobTotal, elapsedSeconds: elapsed, framesPerSecond: fps,
+            etaSeconds: fps > 0 ? Double(max(0, jobTotal - jobDone)) / fps : nil)
+    }
+}
+
 
 public protocol ProgressReporter: AnyObject, Sendable {
     func update(_ snapshot: ProgressSnapshot)

@@ -140,12 +140,7 @@ public final class RenderJob {
         let clipName = URL(fileURLWithPath: configuration.input).lastPathComponent
         let total = report.framesPlanned
         let snapshot = { () -> ProgressSnapshot in
-            let elapsed = Date().timeIntervalSince(started)
-            let fps = elapsed > 0 ? Double(rendered) / elapsed : 0
-            return ProgressSnapshot(
-                clipName: clipName, clipNumber: 1, clipCount: 1, framesDone: done, framesTotal: total,
-                jobFramesDone: done, jobFramesTotal: total, elapsedSeconds: elapsed, framesPerSecond: fps,
-                etaSeconds: fps > 0 ? Double(total - done) / fps : nil)
+            .measured(clipName: clipName, framesDone: done, framesTotal: total, processed: rendered, since: started)
         }
         progress.update(snapshot())
         do {

@@ -116,12 +116,7 @@ struct Analyze: ParsableCommand {
             let started = Date()
             let clipName = URL(fileURLWithPath: input).lastPathComponent
             let summary = try job.run { done, total in
-                let elapsed = Date().timeIntervalSince(started)
-                let fps = elapsed > 0 ? Double(done) / elapsed : 0
-                reporter.update(ProgressSnapshot(
-                    clipName: clipName, clipNumber: 1, clipCount: 1, framesDone: done, framesTotal: total,
-                    jobFramesDone: done, jobFramesTotal: total, elapsedSeconds: elapsed, framesPerSecond: fps,
-                    etaSeconds: fps > 0 ? Double(max(0, total - done)) / fps : nil))
+                reporter.update(.measured(clipName: clipName, framesDone: done, framesTotal: total, processed: done, since: started))
             }
             func fps(_ seconds: Double) -> String {
                 seconds > 0 ? String(format: "%.1f", Double(summary.frameCount) / seconds) : "-"
