@@ -76,7 +76,7 @@ let package = Package(
             name: "Pipeline",
             dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence", "Effects"]),
         .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
-        .target(name: "Fusion", dependencies: ["FaceAnalysis", "Biometrics", "Effects", "EmpathyCore"]),
+        .target(name: "Fusion", dependencies: ["FaceAnalysis", "Biometrics", "EmpathyCore"]),
         .target(name: "Effects", dependencies: ["EmpathyCore", "Grading", "Rendering", "CEGL"]),
 
         // MARK: Executables

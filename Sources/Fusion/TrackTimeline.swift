@@ -1,5 +1,4 @@
 import Biometrics
-import Effects
 import EmpathyCore
 import FaceAnalysis
 import Foundation
