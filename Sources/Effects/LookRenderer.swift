@@ -35,10 +35,9 @@ public final class LookRenderer {
                 let names = looks.keys.sorted()
                 built = try EmotionGradePass(
                     context: context, shaderURL: shadersDirectory.appendingPathComponent("passes/emotion-grade.frag"),
-                    base: try Self.lut(base, shadersDirectory: shadersDirectory, look: look, field: "passes[\(index)].base"),
+                    base: try Self.lut(base, look: look, field: "passes[\(index)].base"),
                     looks: try names.map {
-                        ($0, try Self.lut(looks[$0] ?? "", shadersDirectory: shadersDirectory, look: look,
-                                          field: "passes[\(index)].looks.\($0)"))
+                        ($0, try Self.lut(looks[$0] ?? "", look: look, field: "passes[\(index)].looks.\($0)"))
                     }, floatOutput: floatOutput)
             case let .particles(seed):
                 built = try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: seed), floatOutput: floatOutput)
@@ -55,11 +54,14 @@ public final class LookRenderer {
         automation = LookAutomation(look: look, timeline: timeline)
     }
 
-    static func lut(_ reference: String, shadersDirectory: URL, look: Look, field: String) throws -> CubeLUT {
-        let path = reference.hasSuffix(".cube")
-            ? reference : shadersDirectory.appendingPathComponent("luts/\(reference).cube").path
-        guard FileManager.default.fileExists(atPath: path) else {
-            throw EmpathyError.badFile(path: look.path, line: nil, message: "field '\(field)': no LUT '\(reference)' (looked for \(path))")
+    /// The LUT a look names: a shipped look (`midnight`, `neon-noir/midnight`)
+    /// or a `.cube` file, resolved as `--lut` resolves it (`LUTLibrary`).
+    static func lut(_ reference: String, look: Look, field: String) throws -> CubeLUT {
+        let path: String
+        do {
+            path = try LUTLibrary.resolve(reference)
+        } catch {
+            throw EmpathyError.badFile(path: look.path, line: nil, message: "field '\(field)': \(error)")
         }
         return try CubeFile.read(path: path)
     }

@@ -44,6 +44,22 @@ final class LookTests: XCTestCase {
         }
     }
 
+    /// A look names LUTs as `--lut` does: a bare look name works too, and an
+    /// unknown one names the look file and field and lists the choices.
+    func testLooksResolveLUTNamesLikeTheLutOption() throws {
+        let context = try RenderContext()
+        let bare = try parse(#"{"name":"x","passes":[{"pass":"emotion-grade","base":"midnight","looks":{"rage":"rage"}}]}"#)
+        let renderer = try LookRenderer(context: context, look: bare, timeline: SyntheticTimeline(frameCount: 2, framesPerSecond: 24),
+                                        shadersDirectory: TestFrames.shaders)
+        XCTAssertEqual(try renderer.render(TestFrames.synthetic(), frameIndex: 0).width, 96)
+        let unknown = try parse(#"{"name":"x","passes":[{"pass":"emotion-grade","base":"nowhere","looks":{"rage":"rage"}}]}"#)
+        XCTAssertThrowsError(try LookRenderer(context: context, look: unknown, timeline: SyntheticTimeline(frameCount: 2, framesPerSecond: 24),
+                                              shadersDirectory: TestFrames.shaders)) { error in
+            let text = "\(error)"
+            XCTAssert(text.contains("looks/broken.json") && text.contains("field 'passes[0].base'") && text.contains("neon-noir/midnight"), text)
+        }
+    }
+
     func testSmoothingRisesFastAndFallsSlowly() throws {
         let look = try parse(#"""
             {"name":"x","passes":[{"pass":"glitch","parameters":{"strength":{"from":"arousal","attackMs":50,"releaseMs":1000}}}]}

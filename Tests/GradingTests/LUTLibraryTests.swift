@@ -1,6 +1,6 @@
 import EmpathyCore
 import Foundation
-@testable import Pipeline
+@testable import Grading
 import XCTest
 
 final class LUTLibraryTests: XCTestCase {
@@ -30,12 +30,5 @@ final class LUTLibraryTests: XCTestCase {
             XCTAssertEqual("\(error)",
                            "LUT file '/nowhere/look.cube' does not exist; pass a .cube file or a look name (see 'empathy luts')")
         }
-    }
-
-    func testOutputStemDropsExtensionAndPattern() {
-        XCTAssertEqual(GradeJob.stem(of: "reel/scene12.mp4"), "scene12")
-        XCTAssertEqual(GradeJob.stem(of: "shots/take.%04d.png"), "take")
-        XCTAssertEqual(GradeJob.stem(of: "shots/take_%04d.png"), "take")
-        XCTAssertEqual(GradeJob.stem(of: ".hidden"), ".hidden")
     }
 }
