@@ -158,19 +158,11 @@ public final class PassChain {
 
     /// `glReadPixels` of `texture` into `output` (row 0 = bottom).
     public func readBack(_ texture: GLuint, into output: inout RGBAImage) throws {
-        var framebuffer: GLuint = 0
-        glGenFramebuffers(1, &framebuffer)
-        defer { glDeleteFramebuffers(1, &framebuffer) }
-        glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
-        glFramebufferTexture2D(GLenum(GL_READ_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), texture, 0)
         if output.width != width || output.height != height {
             output = RGBAImage(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height * 4), rowOrder: .bottomUp)
         }
         output.rowOrder = .bottomUp
-        glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
-        output.pixels.withUnsafeMutableBytes { bytes in
-            glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGBA), GLenum(GL_UNSIGNED_BYTE), bytes.baseAddress)
-        }
+        output.pixels.withUnsafeMutableBytes { readPixels(texture, type: GL_UNSIGNED_BYTE, into: $0) }
         try GL.check("reading back a \(width)x\(height) frame")
     }
 
@@ -184,20 +176,24 @@ public final class PassChain {
             output = FloatImage(bytes)
             return
         }
+        if output.width != width || output.height != height {
+            output = FloatImage.uninitialized(width: width, height: height, rowOrder: .bottomUp)
+        }
+        output.rowOrder = .bottomUp
+        output.pixels.withUnsafeMutableBytes { readPixels(texture, type: GL_FLOAT, into: $0) }
+        try GL.check("reading back a \(width)x\(height) float frame")
+    }
+
+    /// `texture`'s RGBA pixels of type `type` into `bytes`, row 0 at the
+    /// bottom, through a framebuffer made for the read.
+    private func readPixels(_ texture: GLuint, type: Int32, into bytes: UnsafeMutableRawBufferPointer) {
         var framebuffer: GLuint = 0
         glGenFramebuffers(1, &framebuffer)
         defer { glDeleteFramebuffers(1, &framebuffer) }
         glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
         glFramebufferTexture2D(GLenum(GL_READ_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), texture, 0)
-        if output.width != width || output.height != height {
-            output = FloatImage.uninitialized(width: width, height: height, rowOrder: .bottomUp)
-        }
-        output.rowOrder = .bottomUp
         glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
-        output.pixels.withUnsafeMutableBytes { bytes in
-            glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGBA), GLenum(GL_FLOAT), bytes.baseAddress)
-        }
-        try GL.check("reading back a \(width)x\(height) float frame")
+        glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGBA), GLenum(type), bytes.baseAddress)
     }
 
     private var stageClock = Date()

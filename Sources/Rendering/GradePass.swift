@@ -249,13 +249,7 @@ public final class GradePass {
                 pixels: [UInt8](repeating: 0, count: frameWidth * frameHeight * 4), rowOrder: .bottomUp)
         }
         output.rowOrder = .bottomUp
-        glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
-        glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
-        output.pixels.withUnsafeMutableBytes { bytes in
-            glReadPixels(
-                0, 0, GLsizei(frameWidth), GLsizei(frameHeight),
-                GLenum(GL_RGBA), GLenum(GL_UNSIGNED_BYTE), bytes.baseAddress)
-        }
+        output.pixels.withUnsafeMutableBytes { readPixels(type: GL_UNSIGNED_BYTE, into: $0) }
         try Self.checkGL("rendering a \(frameWidth)x\(frameHeight) frame with '\(shaderURL.relativePath)'")
     }
 
@@ -266,12 +260,15 @@ public final class GradePass {
             output = FloatImage.uninitialized(width: frameWidth, height: frameHeight, rowOrder: .bottomUp)
         }
         output.rowOrder = .bottomUp
+        output.pixels.withUnsafeMutableBytes { readPixels(type: GL_FLOAT, into: $0) }
+        try Self.checkGL("reading back a \(frameWidth)x\(frameHeight) float frame with '\(shaderURL.relativePath)'")
+    }
+
+    /// The target's RGBA pixels of type `type` into `bytes`, row 0 at the bottom.
+    private func readPixels(type: Int32, into bytes: UnsafeMutableRawBufferPointer) {
         glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
         glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
-        output.pixels.withUnsafeMutableBytes { bytes in
-            glReadPixels(0, 0, GLsizei(frameWidth), GLsizei(frameHeight), GLenum(GL_RGBA), GLenum(GL_FLOAT), bytes.baseAddress)
-        }
-        try Self.checkGL("reading back a \(frameWidth)x\(frameHeight) float frame with '\(shaderURL.relativePath)'")
+        glReadPixels(0, 0, GLsizei(frameWidth), GLsizei(frameHeight), GLenum(GL_RGBA), GLenum(type), bytes.baseAddress)
     }
 
     /// Waits until the GL has finished all work (for timing the stages).
