@@ -41,10 +41,10 @@ public protocol FrameEncoder: Sendable {
 }
 
 extension FrameFormat {
-    /// The encoder for this format; `png` uses `options`.
-    public func encoder(pngOptions options: PNGOptions = .default) -> any FrameEncoder {
+    /// The encoder for this format; `png` uses `options` (checked here).
+    public func encoder(pngOptions options: PNGOptions = .default) throws -> any FrameEncoder {
         switch self {
-        case .png: return PNGEncoder(options: options)
+        case .png: return try PNGEncoder(options: options)
         case .png16: return PNG16Encoder()
         case .exr: return EXREncoder()
         }
@@ -56,7 +56,11 @@ public struct PNGEncoder: FrameEncoder {
     public let options: PNGOptions
     public var format: FrameFormat { .png }
 
-    public init(options: PNGOptions = .default) { self.options = options }
+    /// Throws when `options` are out of range (`PNGOptions.validate`).
+    public init(options: PNGOptions = .default) throws {
+        try options.validate()
+        self.options = options
+    }
 
     public func write(_ frame: EncodableFrame, to file: String, reportingAs path: String) throws -> Int {
         guard case .rgba8(let image) = frame else {

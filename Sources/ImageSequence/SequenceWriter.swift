@@ -131,8 +131,7 @@ public final class SequenceWriter: @unchecked Sendable {
         directory: String, naming: SequenceNaming, options: PNGOptions = .default, overwrite: Bool = false,
         maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws {
-        try options.validate()
-        try self.init(directory: directory, naming: naming, encoder: PNGEncoder(options: options), overwrite: overwrite,
+        try self.init(directory: directory, naming: naming, encoder: try PNGEncoder(options: options), overwrite: overwrite,
                       maxConcurrentEncodes: maxConcurrentEncodes)
     }
 

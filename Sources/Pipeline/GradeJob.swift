@@ -123,9 +123,8 @@ public final class GradeJob {
             let directory = URL(fileURLWithPath: configuration.outputDirectory).appendingPathComponent(stem).path
             let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
                                         fileExtension: configuration.format.fileExtension)
-            try configuration.png.validate()
             let writer = try SequenceWriter(
-                directory: directory, naming: naming, encoder: configuration.format.encoder(pngOptions: configuration.png),
+                directory: directory, naming: naming, encoder: try configuration.format.encoder(pngOptions: configuration.png),
                 overwrite: configuration.overwrite)
             var report = ClipReport(input: input, outputDirectory: directory,
                                     firstFileName: naming.fileName(number: configuration.startNumber))

@@ -95,13 +95,12 @@ public final class RenderJob {
         renderer.chain.timesStages = configuration.timesPasses
         let stem = GradeJob.stem(of: configuration.input)
         let format = configuration.format
-        try configuration.png.validate()
         func layerWriter(_ stem: String) throws -> SequenceWriter {
             try SequenceWriter(
                 directory: configuration.outputDirectory,
                 naming: SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
                                        fileExtension: format.fileExtension),
-                encoder: format.encoder(pngOptions: configuration.png), overwrite: configuration.overwrite)
+                encoder: try format.encoder(pngOptions: configuration.png), overwrite: configuration.overwrite)
         }
         let writer = try layerWriter(stem)
         let naming = writer.naming

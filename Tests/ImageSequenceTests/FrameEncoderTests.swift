@@ -33,7 +33,7 @@ final class FrameEncoderTests: XCTestCase {
 
     func write(_ image: FloatImage, format: FrameFormat, number: Int = 1) throws -> String {
         let writer = try SequenceWriter(directory: folder, naming: SequenceNaming(stem: "shot", fileExtension: format.fileExtension),
-                                        encoder: format.encoder())
+                                        encoder: try format.encoder())
         try writer.submit(.float(image), number: number)
         _ = try writer.finish()
         return writer.path(number: number)
@@ -103,7 +103,7 @@ final class FrameEncoderTests: XCTestCase {
     func testEveryFormatSkipsCompleteFramesAndRedoesCutShortOnes() throws {
         for format in [FrameFormat.png, .png16, .exr] {
             let writer = try SequenceWriter(directory: folder, naming: SequenceNaming(stem: format.rawValue, fileExtension: format.fileExtension),
-                                            encoder: format.encoder())
+                                            encoder: try format.encoder())
             let frame: EncodableFrame = format == .png ? .rgba8(RGBAImage(width: 7, height: 3)) : .float(sample(.topDown))
             try writer.submit(frame, number: 1)
             _ = try writer.finish()
@@ -132,7 +132,7 @@ final class FrameEncoderTests: XCTestCase {
     }
 
     func testEightBitEncoderRefusesHalfFrames() throws {
-        let writer = try SequenceWriter(directory: folder, naming: SequenceNaming(stem: "eight"), encoder: PNGEncoder())
+        let writer = try SequenceWriter(directory: folder, naming: SequenceNaming(stem: "eight"), encoder: try PNGEncoder())
         try writer.submit(.float(sample(.topDown)), number: 1)
         XCTAssertThrowsError(try writer.finish()) { error in
             XCTAssert("\(error)".contains("use png16 or exr"), "\(error)")
