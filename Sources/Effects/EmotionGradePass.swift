@@ -21,7 +21,7 @@ import Rendering
 /// on the CPU when a parameter changes (33³ entries, well under a
 /// millisecond) into one texture buffer, so a pixel costs one tetrahedral
 /// lookup however many looks take part.
-public final class EmotionGradePass: PointwisePass {
+public final class EmotionGradePass: FoldablePass {
     public let name = "emotion-grade"
     public let feedbackResetFrames = 0
     public let lookNames: [String]
@@ -48,7 +48,7 @@ public final class EmotionGradePass: PointwisePass {
     /// (parameter name, LUT). Every table must be a 3D table of one size
     /// with the default 0…1 domain and no shaper.
     public init(context: RenderContext, shaderURL: URL, base: CubeLUT, looks: [(name: String, lut: CubeLUT)],
-                floatOutput: Bool = false) throws {
+                format: PixelFormat = .rgba8) throws {
         func table(_ lut: CubeLUT, _ label: String) throws -> LUT3D {
             guard let cube = lut.cube, lut.shaper == nil, cube.domainMin == .zero, cube.domainMax == .one else {
                 throw EmpathyError.invalidArgument(
@@ -69,7 +69,7 @@ public final class EmotionGradePass: PointwisePass {
             throw EmpathyError.message("the emotion grade needs OpenGL ES 3.2 texture buffers (\(context.renderer) has OpenGL ES \(context.contextVersion))")
         }
         isf = try ISFPass(context: context, shader: try ISFShader.load(shaderURL), hostCode: Self.hostCode(cubeSize: self.base.size),
-                          floatOutput: floatOutput)
+                          format: format)
         glGenBuffers(1, &tableBuffer)
         glBindBuffer(GLenum(GL_TEXTURE_BUFFER), tableBuffer)
         glBufferData(GLenum(GL_TEXTURE_BUFFER), blended.count * 4, nil, GLenum(GL_DYNAMIC_DRAW))
@@ -229,4 +229,24 @@ public final class EmotionGradePass: PointwisePass {
         return try isf.render(input: input, source: source, frame: frame, width: width, height: height)
     }
 
+}
+
+extension PassType {
+    static let emotionGrade = PassType(
+        name: "emotion-grade", summary: "Neon Noir looks blended by the emotion, then intensity, saturation and contrast",
+        fields: [("base", "the LUT where no emotion look has weight, e.g. \"neon-noir/midnight\""),
+                 ("looks", "a LUT per weight parameter: { \"rage\": \"neon-noir/rage\", … }")],
+        shader: ("passes/emotion-grade.frag", EmotionGradePass.hostCode(cubeSize: 33)),
+        validate: { fields in
+            _ = try fields.string("base", example: "\"neon-noir/midnight\"")
+            _ = try fields.stringMap("looks", example: "{ \"rage\": \"neon-noir/rage\", … }")
+        },
+        make: { fields, build in
+            let looks = try fields.stringMap("looks", example: "{ \"rage\": \"neon-noir/rage\", … }")
+            return try EmotionGradePass(
+                context: build.context, shaderURL: build.shadersDirectory.appendingPathComponent("passes/emotion-grade.frag"),
+                base: try fields.lut("base"),
+                looks: try looks.keys.sorted().map { ($0, try fields.lut(named: looks[$0] ?? "", field: "looks.\($0)")) },
+                format: build.format)
+        })
 }

@@ -3,53 +3,6 @@ import EmpathyCore
 import Foundation
 import Rendering
 
-/// One step of a pass chain on the GPU. Every pass takes the chain's current
-/// picture (`input`) and the untouched frame (`source`), both frame-sized
-/// textures with row 0 at the bottom, and returns the texture it drew into.
-///
-/// Not Sendable: passes use their context's GL objects, which belong to the
-/// thread that created the context.
-public protocol EffectPass: AnyObject {
-    var name: String { get }
-    /// Parameters a look may drive, with their ranges (nil = unbounded).
-    var parameterRanges: [String: ClosedRange<Float>?] { get }
-    /// 0 when the pass keeps nothing between frames; otherwise its persistent
-    /// buffers are cleared at every frame index that is a multiple of it.
-    var feedbackResetFrames: Int { get }
-    /// True when the texture `render` returns is kept for the next frame
-    /// (a persistent last pass): a later pass must not draw over it.
-    var outputPersists: Bool { get }
-    /// True when the pass samples the untouched frame (`source`), so earlier
-    /// passes must leave it as uploaded.
-    var readsSource: Bool { get }
-    func setParameter(_ name: String, _ value: Float) throws
-    func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint
-}
-
-extension EffectPass {
-    public var outputPersists: Bool { false }
-    public var readsSource: Bool { false }
-}
-
-/// A pass that maps each pixel's colour and nothing else. Right after an ISF
-/// pass it can be folded into that pass's last draw (`ISFPass.fold`): the
-/// draw writes the ISF pass's own output as usual and, to a second colour
-/// attachment, this pass's result, so the picture is not drawn twice.
-public protocol PointwisePass: EffectPass {
-    /// GLSL defining `vec4 isf_fold(vec4 color)` and what it reads; names
-    /// start with `isf_fold` so they cannot meet the host shader's.
-    var foldCode: String { get }
-    /// Once, with the host's folded program in use: point the fold's
-    /// samplers at their texture units (so no draw sees two sampler types on
-    /// one unit).
-    func linkFold(program: GLuint)
-    /// With the host pass's program in use, before its last draw: set this
-    /// pass's uniforms and textures for the frame.
-    func prepareFold(program: GLuint) throws
-    /// Set by the chain when the pass is folded: it does not draw itself.
-    var isFolded: Bool { get set }
-}
-
 /// Any ISF filter as a pass: one program, drawn once per `PASSES` entry with
 /// `PASSINDEX` set; each `TARGET` is a frame-sized buffer that later passes
 /// (and, when `PERSISTENT`, the next frame) read as a sampler of that name.
@@ -69,7 +22,7 @@ public final class ISFPass: EffectPass {
     public var outputPersists: Bool { folded == nil && shader.header.passes.last?.target != nil }
     public var readsSource: Bool { shader.header.inputs.contains { $0.type == .image && $0.name != "inputImage" } }
 
-    private var program: GLuint
+    private(set) var program: GLuint
     private let vertexArray: GLuint
     private var builtIns: BuiltInUniforms.Locations
     private var values: [String: [Float]] = [:]
@@ -77,13 +30,13 @@ public final class ISFPass: EffectPass {
     private var imageUnits: [(name: String, unit: Int32, location: GLint)] = []
     private var targetLocations: [String: GLint] = [:]
     private let hostCode: String
-    /// True in a floating-point chain: every buffer is RGBA16F and the
-    /// shader sees `#define EMPATHY_FLOAT` (shipped shaders skip their 8-bit
-    /// rounding under it).
-    public let floatOutput: Bool
+    /// How the pass stores its buffers. In floating point the shader sees
+    /// `#define EMPATHY_FLOAT` (shipped shaders skip their 8-bit rounding
+    /// under it).
+    public let format: PixelFormat
     /// The pass folded into the last draw, its result buffer and the
     /// framebuffer that draws both.
-    private var folded: (pass: any PointwisePass, output: RenderTarget?, framebuffer: GLuint)?
+    private var folded: (pass: any FoldablePass, output: RenderTarget?, framebuffer: GLuint)?
     /// Each target as (read, write); swapped after the pass that writes it.
     private var buffers: [String: (read: RenderTarget, write: RenderTarget)] = [:]
     private var output: RenderTarget?
@@ -109,21 +62,21 @@ public final class ISFPass: EffectPass {
 
     /// `hostCode` is inserted with the prelude (declarations a built-in pass
     /// needs beyond ISF's).
-    public init(context: RenderContext, shader: ISFShader, hostCode: String = "", floatOutput: Bool = false) throws {
+    public init(context: RenderContext, shader: ISFShader, hostCode: String = "", format: PixelFormat = .rgba8) throws {
         self.context = context
         self.shader = shader
-        self.floatOutput = floatOutput
+        self.format = format
         name = URL(fileURLWithPath: shader.path).deletingPathExtension().lastPathComponent
         guard shader.header.hasInputImage else {
             throw EmpathyError.badFile(
                 path: shader.path, line: 1,
                 message: "header: a pass must take an image input named 'inputImage'; add { \"NAME\": \"inputImage\", \"TYPE\": \"image\" } to INPUTS")
         }
-        self.hostCode = (floatOutput ? "#define EMPATHY_FLOAT\n" : "") + hostCode
+        self.hostCode = (format.isFloat ? "#define EMPATHY_FLOAT\n" : "") + hostCode
         try context.makeCurrent()
         program = try GL.link(
-            vertex: GL.fullScreenVertexSource(version: Self.version(context)), vertexPath: "built-in full-screen vertex shader",
-            fragment: shader.compilableText(version: Self.version(context), extra: self.hostCode), fragmentPath: shader.path)
+            vertex: GL.fullScreenVertexSource(version: GL.glslVersion(context)), vertexPath: "built-in full-screen vertex shader",
+            fragment: shader.compilableText(version: GL.glslVersion(context), extra: self.hostCode), fragmentPath: shader.path)
         var vertexArray: GLuint = 0
         glGenVertexArrays(1, &vertexArray)
         self.vertexArray = vertexArray
@@ -131,10 +84,6 @@ public final class ISFPass: EffectPass {
         for input in shader.header.inputs where input.type != .image { values[input.name] = input.defaultValue }
         lookUpLocations()
         try GL.check("setting up '\(shader.path)'")
-    }
-
-    private static func version(_ context: RenderContext) -> String {
-        context.contextVersion == "3.2" ? "320 es" : "300 es"
     }
 
     private func lookUpLocations() {
@@ -157,18 +106,18 @@ public final class ISFPass: EffectPass {
         }
     }
 
-    /// Folds `next` into this pass's last draw (see `PointwisePass`):
+    /// Folds `next` into this pass's last draw (see `FoldablePass`):
     /// relinks the shader with its `main` wrapped so that it also writes
     /// `isf_fold(output)` to a second attachment. Returns false, changing
     /// nothing, when the shader's output cannot be given a location (it must
     /// declare one plain `out vec4 NAME;` or write `gl_FragColor`) or the
     /// GL cannot draw two attachments.
     @discardableResult
-    public func fold(_ next: any PointwisePass) -> Bool {
+    public func fold(_ next: any FoldablePass) -> Bool {
         guard folded == nil, (try? context.makeCurrent()) != nil,
-              let text = shader.foldableText(version: Self.version(context), extra: hostCode, foldCode: next.foldCode),
+              let text = shader.foldableText(version: GL.glslVersion(context), extra: hostCode, foldCode: next.foldCode),
               let linked = try? GL.link(
-                vertex: GL.fullScreenVertexSource(version: Self.version(context)), vertexPath: "built-in full-screen vertex shader",
+                vertex: GL.fullScreenVertexSource(version: GL.glslVersion(context)), vertexPath: "built-in full-screen vertex shader",
                 fragment: text, fragmentPath: shader.path)
         else { return false }
         glDeleteProgram(program)
@@ -300,16 +249,17 @@ public final class ISFPass: EffectPass {
         buffers = [:]
         for pass in shader.header.passes {
             guard let target = pass.target else { continue }
-            let pair = (try RenderTarget(width: width, height: height, float: pass.float || floatOutput),
-                        try RenderTarget(width: width, height: height, float: pass.float || floatOutput))
+            let bufferFormat = format.isFloat ? format : pass.float ? .rgba16f : .rgba8
+            let pair = (try RenderTarget(width: width, height: height, format: bufferFormat),
+                        try RenderTarget(width: width, height: height, format: bufferFormat))
             pair.0.clear()
             pair.1.clear()
             buffers[target] = pair
         }
-        output = try RenderTarget(width: width, height: height, float: floatOutput)
+        output = try RenderTarget(width: width, height: height, format: format)
         if let folded {
             folded.output?.delete()
-            self.folded?.output = try RenderTarget(width: width, height: height, float: floatOutput)
+            self.folded?.output = try RenderTarget(width: width, height: height, format: format)
         }
     }
 }

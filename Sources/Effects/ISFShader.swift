@@ -150,8 +150,10 @@ public struct ShaderCheckReport: Sendable {
     /// pass; any error names the file (and the line where there is one).
     public static func check(_ url: URL, context: RenderContext) throws -> ShaderCheckReport {
         let shader = try ISFShader.load(url)
-        // The built-in grade reads a table the host declares.
-        let hostCode = url.lastPathComponent == "emotion-grade.frag" ? EmotionGradePass.hostCode(cubeSize: 33) : ""
+        // A registered pass's shader is compiled with the declarations its
+        // Swift code gives it (a table, constants).
+        let owner = PassRegistry.all.first { type in type.shader.map { url.standardized.path.hasSuffix("/" + $0.path) } ?? false }
+        let hostCode = owner?.shader?.hostCode ?? ""
         _ = try ISFPass(context: context, shader: shader, hostCode: hostCode)
         return ShaderCheckReport(path: shader.path, header: shader.header, renderer: context.renderer)
     }

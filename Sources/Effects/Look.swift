@@ -81,11 +81,18 @@ public struct Look: Sendable {
     }
 
     public enum PassKind: Sendable, Equatable {
-        /// An ISF shader file (a built-in pass in shaders/passes, or a user's).
+        /// An ISF shader file (a pass in shaders/passes, or a user's).
         case shader(path: String)
-        /// The emotion-driven grade: a base LUT and emotion looks by parameter name.
-        case emotionGrade(base: String, looks: [String: String])
-        case particles(seed: UInt64)
+        /// A pass with Swift code from `PassRegistry`, and its look fields.
+        case registered(name: String, fields: PassFields)
+
+        /// The name `empathy looks` shows.
+        public var name: String {
+            switch self {
+            case let .shader(path): return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
+            case let .registered(name, _): return name
+            }
+        }
     }
 
     public struct Pass: Sendable, Equatable {
@@ -141,41 +148,7 @@ public struct Look: Sendable {
         for (index, raw) in rawPasses.enumerated() {
             let field = "passes[\(index)]"
             guard let entry = raw as? [String: Any] else { throw fail(field, "expected an object") }
-            let passKeys: Set<String> = ["pass", "shader", "base", "looks", "seed", "parameters"]
-            for key in entry.keys.sorted() where !passKeys.contains(key) {
-                throw fail("\(field).\(key)", "unknown field; a pass has pass or shader, parameters (and base/looks for emotion-grade, seed for particles)")
-            }
-            let kind: PassKind
-            switch (entry["pass"], entry["shader"]) {
-            case (let pass as String, nil):
-                switch pass {
-                case "emotion-grade":
-                    guard let base = entry["base"] as? String else { throw fail("\(field).base", "emotion-grade needs a base LUT, e.g. \"neon-noir/midnight\"") }
-                    guard let looks = entry["looks"] as? [String: String], !looks.isEmpty else {
-                        throw fail("\(field).looks", "emotion-grade needs looks: { \"rage\": \"neon-noir/rage\", … }")
-                    }
-                    kind = .emotionGrade(base: base, looks: looks)
-                case "particles":
-                    var seed: UInt64 = 0x5EED
-                    if let raw = entry["seed"] {
-                        guard let number = raw as? NSNumber, !isJSONBoolean(raw), number.int64Value >= 0 else {
-                            throw fail("\(field).seed", "must be a whole number ≥ 0")
-                        }
-                        seed = number.uint64Value
-                    }
-                    kind = .particles(seed: seed)
-                default:
-                    let file = "passes/\(pass).frag"
-                    if let shadersDirectory, !FileManager.default.fileExists(atPath: shadersDirectory.appendingPathComponent(file).path) {
-                        throw fail("\(field).pass", "unknown pass '\(pass)'; use emotion-grade, particles, a file in shaders/passes, or \"shader\": \"path.fs\"")
-                    }
-                    kind = .shader(path: file)
-                }
-            case (nil, let shader as String):
-                kind = .shader(path: shader)
-            default:
-                throw fail(field, "give exactly one of \"pass\" (a built-in name) or \"shader\" (an ISF file)")
-            }
+            let kind = try parseKind(entry, field: field, path: path, shadersDirectory: shadersDirectory, fail: fail)
             var parameters: [(String, Mapping)] = []
             if let rawParameters = entry["parameters"] {
                 guard let dictionary = rawParameters as? [String: Any] else { throw fail("\(field).parameters", "expected an object") }
@@ -186,6 +159,42 @@ public struct Look: Sendable {
             passes.append(Pass(kind: kind, parameters: parameters))
         }
         return Look(name: name, description: description, passes: passes, path: path)
+    }
+
+    /// A pass entry's `pass` (a registered pass or a file in shaders/passes)
+    /// or `shader` (an ISF file), with the fields that kind takes.
+    static func parseKind(_ entry: [String: Any], field: String, path: String, shadersDirectory: URL?,
+                          fail: (String, String) -> EmpathyError) throws -> PassKind {
+        switch (entry["pass"], entry["shader"]) {
+        case (let pass as String, nil):
+            guard let type = PassRegistry.type(named: pass) else {
+                try checkKeys(entry, allowed: ["pass", "parameters"], field: field, fail: fail)
+                let file = "passes/\(pass).frag"
+                if let shadersDirectory, !FileManager.default.fileExists(atPath: shadersDirectory.appendingPathComponent(file).path) {
+                    let names = PassRegistry.all.map(\.name).joined(separator: ", ")
+                    throw fail("\(field).pass", "unknown pass '\(pass)'; use \(names), a file in shaders/passes, or \"shader\": \"path.fs\"")
+                }
+                return .shader(path: file)
+            }
+            let names = type.fields.map(\.name)
+            try checkKeys(entry, allowed: ["pass", "parameters"] + names, field: field, fail: fail)
+            let values = entry.filter { names.contains($0.key) }.mapValues(JSONValue.init)
+            let fields = PassFields(lookPath: path, entry: field, values: values)
+            try type.validate(fields)
+            return .registered(name: pass, fields: fields)
+        case (nil, let shader as String):
+            try checkKeys(entry, allowed: ["shader", "parameters"], field: field, fail: fail)
+            return .shader(path: shader)
+        default:
+            throw fail(field, "give exactly one of \"pass\" (a built-in name) or \"shader\" (an ISF file)")
+        }
+    }
+
+    private static func checkKeys(_ entry: [String: Any], allowed: [String], field: String,
+                                  fail: (String, String) -> EmpathyError) throws {
+        for key in entry.keys.sorted() where !allowed.contains(key) {
+            throw fail("\(field).\(key)", "unknown field; this pass takes \(allowed.joined(separator: ", "))")
+        }
     }
 
     static func parseMapping(_ raw: Any, field: String, fail: (String, String) -> EmpathyError) throws -> Mapping {
@@ -244,43 +253,78 @@ public struct Look: Sendable {
     }
 }
 
-/// Every parameter's value for every frame of a timeline, computed once from
-/// frame 0 (see `Look.Mapping`).
-public struct LookAutomation: Sendable {
-    /// values[pass][parameter][frameIndex]
-    public let values: [[(name: String, perFrame: [Float])]]
+/// Every parameter's value, evaluated frame by frame in order from frame 0
+/// (see `Look.Mapping`): frame f costs one step after frame f − 1, a jump
+/// ahead steps through the frames between, and a jump back starts again from
+/// frame 0. A value depends only on frames 0…f, so it is the same in any
+/// chunk, and a timeline with no end (a live take) works.
+///
+/// Not Sendable: it carries the smoothing state of the last frame evaluated.
+public final class LookAutomation {
+    private struct Parameter {
+        let name: String
+        let mapping: Look.Mapping
+        /// n for `riseMs` (0 without), and x of the last n frames, circular.
+        let riseFrames: Int
+        var history: [Float]
+        var first: Float = 0
+        var y: Float = 0
+    }
+
+    private let timeline: any EmotionTimeline
+    private let dt: Double
+    private var parameters: [[Parameter]]
+    private let initial: [[Parameter]]
+    /// The frame the next step evaluates.
+    private var nextFrame = 0
 
     public init(look: Look, timeline: any EmotionTimeline) {
-        let count = max(timeline.frameCount, 0)
-        let states = (0..<count).map { timeline.state(at: $0) }
+        self.timeline = timeline
         let fps = timeline.framesPerSecond
-        let dt = 1 / fps
-        values = look.passes.map { pass in
-            pass.parameters.map { parameter -> (String, [Float]) in
-                let m = parameter.mapping
-                var raw = states.map { state in
-                    m.weights.reduce(m.constant) { $0 + $1.1 * $1.0.value(in: state) }
-                }
-                if m.riseMs > 0 {
-                    let n = max(1, Int((m.riseMs * fps / 1000).rounded()))
-                    let original = raw
-                    for f in raw.indices { raw[f] = max(0, original[f] - original[max(0, f - n)]) }
-                }
-                var out = [Float](repeating: 0, count: count)
-                var y: Float = 0
-                for f in 0..<count {
-                    let c = m.shape(raw[f])
-                    if f == 0 {
-                        y = c
-                    } else {
-                        let tau = (c > y ? m.attackMs : m.releaseMs) / 1000
-                        y = tau > 0 ? y + (c - y) * Float(1 - exp(-dt / tau)) : c
-                    }
-                    out[f] = y
-                }
-                return (parameter.name, out)
+        dt = 1 / fps
+        initial = look.passes.map { pass in
+            pass.parameters.map { parameter in
+                let n = parameter.mapping.riseMs > 0 ? max(1, Int((parameter.mapping.riseMs * fps / 1000).rounded())) : 0
+                return Parameter(name: parameter.name, mapping: parameter.mapping, riseFrames: n,
+                                 history: [Float](repeating: 0, count: n))
             }
         }
+        parameters = initial
+    }
+
+    /// values[pass] = (parameter name, value) at `frameIndex`, in file order.
+    public func values(at frameIndex: Int) -> [[(name: String, value: Float)]] {
+        if frameIndex < nextFrame - 1 {
+            parameters = initial
+            nextFrame = 0
+        }
+        while nextFrame <= frameIndex { step() }
+        return parameters.map { $0.map { ($0.name, $0.y) } }
+    }
+
+    /// Evaluates frame `nextFrame` from the one before.
+    private func step() {
+        let f = nextFrame
+        let state = timeline.state(at: f)
+        for p in parameters.indices {
+            for k in parameters[p].indices {
+                let m = parameters[p][k].mapping
+                var x = m.weights.reduce(m.constant) { $0 + $1.1 * $1.0.value(in: state) }
+                let n = parameters[p][k].riseFrames
+                if n > 0 {
+                    if f == 0 { parameters[p][k].first = x }
+                    // x_(f−n), or x_0 before frame n; read before this frame overwrites the slot.
+                    let past = f >= n ? parameters[p][k].history[f % n] : parameters[p][k].first
+                    parameters[p][k].history[f % n] = x
+                    x = max(0, x - past)
+                }
+                let c = m.shape(x)
+                let y = parameters[p][k].y
+                let tau = (c > y ? m.attackMs : m.releaseMs) / 1000
+                parameters[p][k].y = f == 0 || tau <= 0 ? c : y + (c - y) * Float(1 - exp(-dt / tau))
+            }
+        }
+        nextFrame += 1
     }
 }
 

@@ -24,24 +24,11 @@ public final class LookRenderer {
         guard timeline.framesPerSecond.isFinite, timeline.framesPerSecond > 0 else {
             throw EmpathyError.invalidArgument("the emotion timeline has \(timeline.framesPerSecond) frames per second; it must be above 0")
         }
+        let build = PassBuild(context: context, timeline: timeline, shadersDirectory: shadersDirectory,
+                              format: floatOutput ? .rgba16f : .rgba8)
         var passes: [any EffectPass] = []
         for (index, pass) in look.passes.enumerated() {
-            let built: any EffectPass
-            switch pass.kind {
-            case let .shader(path):
-                let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : shadersDirectory.appendingPathComponent(path)
-                built = try ISFPass(context: context, shader: try ISFShader.load(url), floatOutput: floatOutput)
-            case let .emotionGrade(base, looks):
-                let names = looks.keys.sorted()
-                built = try EmotionGradePass(
-                    context: context, shaderURL: shadersDirectory.appendingPathComponent("passes/emotion-grade.frag"),
-                    base: try Self.lut(base, look: look, field: "passes[\(index)].base"),
-                    looks: try names.map {
-                        ($0, try Self.lut(looks[$0] ?? "", look: look, field: "passes[\(index)].looks.\($0)"))
-                    }, floatOutput: floatOutput)
-            case let .particles(seed):
-                built = try ParticlePass(context: context, field: ParticleField(timeline: timeline, seed: seed), floatOutput: floatOutput)
-            }
+            let built = try Self.make(pass.kind, build: build)
             let ranges = built.parameterRanges
             for parameter in pass.parameters where ranges[parameter.name] == nil {
                 throw EmpathyError.badFile(
@@ -54,16 +41,17 @@ public final class LookRenderer {
         automation = LookAutomation(look: look, timeline: timeline)
     }
 
-    /// The LUT a look names: a shipped look (`midnight`, `neon-noir/midnight`)
-    /// or a `.cube` file, resolved as `--lut` resolves it (`LUTLibrary`).
-    static func lut(_ reference: String, look: Look, field: String) throws -> CubeLUT {
-        let path: String
-        do {
-            path = try LUTLibrary.resolve(reference)
-        } catch {
-            throw EmpathyError.badFile(path: look.path, line: nil, message: "field '\(field)': \(error)")
+    private static func make(_ kind: Look.PassKind, build: PassBuild) throws -> any EffectPass {
+        switch kind {
+        case let .shader(path):
+            let url = path.hasPrefix("/") ? URL(fileURLWithPath: path) : build.shadersDirectory.appendingPathComponent(path)
+            return try ISFPass(context: build.context, shader: try ISFShader.load(url), format: build.format)
+        case let .registered(name, fields):
+            guard let type = PassRegistry.type(named: name) else {
+                throw fields.fail("pass", "no pass named '\(name)' is registered")
+            }
+            return try type.make(fields, build)
         }
-        return try CubeFile.read(path: path)
     }
 
     public func warmUpStart(forFrameIndex frameIndex: Int) -> Int { chain.warmUpStart(forFrameIndex: frameIndex) }
@@ -80,8 +68,8 @@ public final class LookRenderer {
             throw EmpathyError.invalidArgument(
                 "frame \(frameIndex + 1) is beyond the emotion timeline's \(timeline.frameCount) frames; re-run the analysis for the whole clip")
         }
-        for (pass, parameters) in zip(chain.passes, automation.values) {
-            for parameter in parameters { try pass.setParameter(parameter.name, parameter.perFrame[frameIndex]) }
+        for (pass, parameters) in zip(chain.passes, automation.values(at: frameIndex)) {
+            for parameter in parameters { try pass.setParameter(parameter.name, parameter.value) }
         }
         return FrameInputs(frameIndex: frameIndex, framesPerSecond: timeline.framesPerSecond, state: timeline.state(at: frameIndex))
     }

@@ -35,29 +35,31 @@ public struct ParticleField: Sendable {
     public var baseSpeed: Float = 0.35
     public var lifetimeSeconds: Float = 1.6
     public var ambientCount = 60
-    public let framesPerSecond: Double
-    /// Beat frame indices, ascending.
-    public let beats: [Int]
-    private let beatStates: [EmotionState]
+    public let timeline: any EmotionTimeline
+    public var framesPerSecond: Double { timeline.framesPerSecond }
 
     public init(timeline: any EmotionTimeline, seed: UInt64 = 0x5EED) {
         self.seed = seed
-        framesPerSecond = timeline.framesPerSecond
-        var beats: [Int] = []
-        var states: [EmotionState] = []
-        if timeline.frameCount > 0 {
-            var previous = timeline.state(at: 0)
-            for f in 1..<max(1, timeline.frameCount) {
-                let state = timeline.state(at: f)
-                if state.beatPhase < previous.beatPhase - 0.5 || (state.beatPulse >= 0.5 && previous.beatPulse < 0.5) {
-                    beats.append(f)
-                    states.append(state)
-                }
-                previous = state
+        self.timeline = timeline
+    }
+
+    /// The beat frames in `range`, ascending, with their states. Frame 0 is
+    /// never one (it has no frame before it). Only the range is read, so a
+    /// frame's particles need the last `lifetimeSeconds` of the timeline,
+    /// not its end.
+    public func beats(in range: Range<Int>) -> [(frame: Int, state: EmotionState)] {
+        let lower = max(1, range.lowerBound)
+        guard lower < range.upperBound else { return [] }
+        var beats: [(Int, EmotionState)] = []
+        var previous = timeline.state(at: lower - 1)
+        for f in lower..<range.upperBound {
+            let state = timeline.state(at: f)
+            if state.beatPhase < previous.beatPhase - 0.5 || (state.beatPulse >= 0.5 && previous.beatPulse < 0.5) {
+                beats.append((f, state))
             }
+            previous = state
         }
-        self.beats = beats
-        beatStates = states
+        return beats
     }
 
     /// SplitMix64 of (seed, a, b, salt) as a Float in [0, 1).
@@ -74,11 +76,8 @@ public struct ParticleField: Sendable {
         var result: [Particle] = []
         let fps = Float(framesPerSecond)
         let oldest = frameIndex - Int((lifetimeSeconds * fps).rounded(.up))
-        let lower = beats.partitionIndex { $0 >= oldest }  // first beat >= oldest
         let cold = SIMD3<Float>(0.25, 0.55, 1), warm = SIMD3<Float>(1, 0.35, 0.55)
-        var k = lower
-        while k < beats.count, beats[k] <= frameIndex {
-            let b = beats[k], s = beatStates[k]
+        for (b, s) in beats(in: oldest..<(frameIndex + 1)) {
             let age = Float(frameIndex - b) / fps
             var origin = SIMD2<Float>(0.5, 0.5)
             if let box = s.faceBox { origin = SIMD2(box.x + box.width / 2, 1 - (box.y + box.height / 2)) }
@@ -99,7 +98,6 @@ public struct ParticleField: Sendable {
                 result.append(Particle(position: position, sizePixels: 3 + 5 * r4,
                                        color: SIMD4(tint * fade, fade)))
             }
-            k += 1
         }
         let calm = max(1 - min(max(state.arousal, 0), 1), state.score(.sadness))
         if calm > 0.01 {
@@ -136,27 +134,18 @@ public final class ParticlePass: EffectPass {
     private let spriteVertexArray: GLuint
     private var instanceBuffer: GLuint = 0
     private var output: RenderTarget?
-    /// True in a floating-point chain: the copy target is RGBA16F.
-    public let floatOutput: Bool
+    /// The copy target's format: the chain's.
+    public let format: PixelFormat
     /// A framebuffer for drawing straight onto the previous pass's output.
     private var inPlaceFramebuffer: GLuint = 0
 
-    public init(context: RenderContext, field: ParticleField?, floatOutput: Bool = false) throws {
+    public init(context: RenderContext, field: ParticleField?, format: PixelFormat = .rgba8) throws {
         self.context = context
         self.field = field
-        self.floatOutput = floatOutput
+        self.format = format
         try context.makeCurrent()
-        let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
-        copyProgram = try GL.link(
-            vertex: GL.fullScreenVertexSource(version: version), vertexPath: "built-in full-screen vertex shader",
-            fragment: """
-                #version \(version)
-                precision highp float;
-                uniform sampler2D inputImage;
-                in vec2 isf_FragNormCoord;
-                out vec4 fragColor;
-                void main() { fragColor = texture(inputImage, isf_FragNormCoord); }
-                """, fragmentPath: "built-in copy shader")
+        let version = GL.glslVersion(context)
+        copyProgram = try GL.linkCopyProgram(context, flipRows: false)
         spriteProgram = try GL.link(
             vertex: """
                 #version \(version)
@@ -241,7 +230,7 @@ public final class ParticlePass: EffectPass {
         } else {
             if output?.width != width || output?.height != height {
                 output?.delete()
-                output = try RenderTarget(width: width, height: height, float: floatOutput)
+                output = try RenderTarget(width: width, height: height, format: format)
             }
             guard let output else { return input }
             glBindFramebuffer(GLenum(GL_FRAMEBUFFER), output.framebuffer)
@@ -279,4 +268,16 @@ public final class ParticlePass: EffectPass {
         try GL.check("drawing \(particles.count) particles")
         return result
     }
+}
+
+extension PassType {
+    static let particles = PassType(
+        name: "particles", summary: "sparks burst from the face on each heartbeat; calm or sad frames add slow motes",
+        fields: [("seed", "a whole number ≥ 0 that picks the random sparks (default 24301)")],
+        validate: { fields in _ = try fields.wholeNumber("seed", default: 0x5EED) },
+        make: { fields, build in
+            try ParticlePass(context: build.context,
+                             field: ParticleField(timeline: build.timeline, seed: try fields.wholeNumber("seed", default: 0x5EED)),
+                             format: build.format)
+        })
 }

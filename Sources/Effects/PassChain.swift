@@ -10,7 +10,10 @@ import Rendering
 /// Upload: rows are uploaded as they are in memory; a top-down frame is then
 /// drawn flipped into a frame-sized buffer, so every pass sees the picture
 /// with row 0 at the bottom. The output comes back bottom-up (`.bottomUp`);
-/// the PNG writer flips for free.
+/// the PNG writer flips for free. A chain of pointwise passes (colour maps,
+/// such as the grade) cannot tell which way up the rows are, so there a
+/// top-down frame goes through unflipped and comes back top-down: one
+/// upload, one draw and one read per frame.
 ///
 /// Feedback: a pass with persistent buffers is cleared at every multiple of
 /// its `feedbackResetFrames`, so frame f depends on the frames from
@@ -28,6 +31,11 @@ public final class PassChain {
     private var flipped: RenderTarget?
     private var width = 0
     private var height = 0
+    /// Every pass maps pixels alone (`PointwisePass`): a top-down frame goes
+    /// through as it is and comes back top-down, no flip drawn.
+    private let pointwiseOnly: Bool
+    /// The rows' order of the last drawn frame's result.
+    public private(set) var outputRowOrder = RowOrder.bottomUp
     /// When true, `draw` waits for the GL after each step and adds its time
     /// to `stageSeconds` ("upload", then each pass's name) — for benchmarks.
     public var timesStages = false
@@ -44,10 +52,11 @@ public final class PassChain {
         self.context = context
         self.passes = passes
         self.floatOutput = floatOutput
+        pointwiseOnly = !passes.isEmpty && passes.allSatisfy { $0 is any PointwisePass }
         if folding {
             for (previous, pass) in zip(passes, passes.dropFirst()) {
-                guard let host = previous as? ISFPass, var pointwise = pass as? any PointwisePass, !pointwise.isFolded else { continue }
-                if host.fold(pointwise) { pointwise.isFolded = true }
+                guard let host = previous as? ISFPass, var foldable = pass as? any FoldablePass, !foldable.isFolded else { continue }
+                if host.fold(foldable) { foldable.isFolded = true }
             }
         }
         for (index, pass) in passes.enumerated() {
@@ -59,30 +68,12 @@ public final class PassChain {
                 particles.mayDrawOnInput = !floatOutput && !passes.dropFirst().contains { $0.readsSource }
             } else {
                 // After a folded pass, the picture is its host's result.
-                let previous = passes[..<index].last { !(($0 as? any PointwisePass)?.isFolded ?? false) }
+                let previous = passes[..<index].last { !(($0 as? any FoldablePass)?.isFolded ?? false) }
                 particles.mayDrawOnInput = !(previous?.outputPersists ?? false)
             }
         }
         try context.makeCurrent()
-        let version = context.contextVersion == "3.2" ? "320 es" : "300 es"
-        flipProgram = try GL.link(
-            vertex: """
-                #version \(version)
-                out vec2 uv;
-                void main() {
-                    vec2 position = vec2(float((gl_VertexID & 1) << 2) - 1.0, float((gl_VertexID & 2) << 1) - 1.0);
-                    uv = vec2(position.x * 0.5 + 0.5, 0.5 - position.y * 0.5);
-                    gl_Position = vec4(position, 0.0, 1.0);
-                }
-                """, vertexPath: "built-in flip vertex shader",
-            fragment: """
-                #version \(version)
-                precision highp float;
-                uniform sampler2D frame;
-                in vec2 uv;
-                out vec4 fragColor;
-                void main() { fragColor = texture(frame, uv); }
-                """, fragmentPath: "built-in flip fragment shader")
+        flipProgram = try GL.linkCopyProgram(context, flipRows: true)
         var vertexArray: GLuint = 0
         glGenVertexArrays(1, &vertexArray)
         self.vertexArray = vertexArray
@@ -109,12 +100,28 @@ public final class PassChain {
         return max(0, start)
     }
 
-    /// Renders one frame through every pass; the result is `.bottomUp`.
+    /// Renders one frame through every pass; the result is `.bottomUp`, or
+    /// as the frame's rows for a chain of pointwise passes.
     public func render(_ frame: RGBAImage, inputs: FrameInputs) throws -> RGBAImage {
         var output = RGBAImage.uninitialized(width: frame.width, height: frame.height, rowOrder: .bottomUp)
         let texture = try draw(frame, inputs: inputs)
         try readBack(texture, into: &output)
         return output
+    }
+
+    /// Renders one frame into what the encoders take: 8-bit, or floats in
+    /// a floating-point chain. A new image each call (the last may still be
+    /// encoding).
+    public func renderFrame(_ frame: RGBAImage, inputs: FrameInputs) throws -> EncodableFrame {
+        let texture = try draw(frame, inputs: inputs)
+        if floatOutput {
+            var output = FloatImage.uninitialized(width: frame.width, height: frame.height, rowOrder: outputRowOrder)
+            try readBack(texture, into: &output)
+            return .float(output)
+        }
+        var output = RGBAImage.uninitialized(width: frame.width, height: frame.height, rowOrder: outputRowOrder)
+        try readBack(texture, into: &output)
+        return .rgba8(output)
     }
 
     /// Uploads and draws; returns the texture holding the result (for timing
@@ -134,11 +141,12 @@ public final class PassChain {
                             GLenum(GL_RGBA), GLenum(GL_UNSIGNED_BYTE), bytes.baseAddress)
         }
         var source = uploadTexture
-        if frame.rowOrder == .topDown, let flipped {
+        outputRowOrder = pointwiseOnly ? frame.rowOrder : .bottomUp
+        if frame.rowOrder == .topDown, !pointwiseOnly, let flipped {
             glBindFramebuffer(GLenum(GL_FRAMEBUFFER), flipped.framebuffer)
             glViewport(0, 0, GLsizei(width), GLsizei(height))
             glUseProgram(flipProgram)
-            glUniform1i(glGetUniformLocation(flipProgram, "frame"), 0)
+            glUniform1i(glGetUniformLocation(flipProgram, "inputImage"), 0)
             glBindVertexArray(vertexArray)
             glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
             source = flipped.texture
@@ -146,7 +154,7 @@ public final class PassChain {
         if timesStages { note(0, "upload") }
         var current = source
         for (index, pass) in passes.enumerated() {
-            if let pointwise = pass as? any PointwisePass, pointwise.isFolded {
+            if let foldable = pass as? any FoldablePass, foldable.isFolded {
                 if timesStages { note(index + 1, pass.name + " (folded)") }
                 continue
             }
@@ -156,22 +164,24 @@ public final class PassChain {
         return current
     }
 
-    /// `glReadPixels` of `texture` into `output` (row 0 = bottom).
+    /// `glReadPixels` of `texture` into `output`, in the rows' order of the
+    /// last `draw` (`outputRowOrder`).
     public func readBack(_ texture: GLuint, into output: inout RGBAImage) throws {
         if output.width != width || output.height != height {
             output = RGBAImage(width: width, height: height, pixels: [UInt8](repeating: 0, count: width * height * 4), rowOrder: .bottomUp)
         }
-        output.rowOrder = .bottomUp
-        output.pixels.withUnsafeMutableBytes { readPixels(texture, type: GL_UNSIGNED_BYTE, into: $0) }
+        output.rowOrder = outputRowOrder
+        output.pixels.withUnsafeMutableBytes { GL.readPixels(texture, width: width, height: height, type: GL_UNSIGNED_BYTE, into: $0) }
         try GL.check("reading back a \(width)x\(height) frame")
     }
 
-    /// `glReadPixels` of `texture` into floats (row 0 = bottom): a
+    /// `glReadPixels` of `texture` into floats (rows as `readBack` into
+    /// bytes): a
     /// floating-point pass's result as it is, the 8-bit upload (a chain that
     /// drew nothing) as code / 255.
     public func readBack(_ texture: GLuint, into output: inout FloatImage) throws {
         if texture == uploadTexture || texture == flipped?.texture {
-            var bytes = RGBAImage.uninitialized(width: width, height: height, rowOrder: .bottomUp)
+            var bytes = RGBAImage.uninitialized(width: width, height: height, rowOrder: outputRowOrder)
             try readBack(texture, into: &bytes)
             output = FloatImage(bytes)
             return
@@ -179,21 +189,9 @@ public final class PassChain {
         if output.width != width || output.height != height {
             output = FloatImage.uninitialized(width: width, height: height, rowOrder: .bottomUp)
         }
-        output.rowOrder = .bottomUp
-        output.pixels.withUnsafeMutableBytes { readPixels(texture, type: GL_FLOAT, into: $0) }
+        output.rowOrder = outputRowOrder
+        output.pixels.withUnsafeMutableBytes { GL.readPixels(texture, width: width, height: height, type: GL_FLOAT, into: $0) }
         try GL.check("reading back a \(width)x\(height) float frame")
-    }
-
-    /// `texture`'s RGBA pixels of type `type` into `bytes`, row 0 at the
-    /// bottom, through a framebuffer made for the read.
-    private func readPixels(_ texture: GLuint, type: Int32, into bytes: UnsafeMutableRawBufferPointer) {
-        var framebuffer: GLuint = 0
-        glGenFramebuffers(1, &framebuffer)
-        defer { glDeleteFramebuffers(1, &framebuffer) }
-        glBindFramebuffer(GLenum(GL_READ_FRAMEBUFFER), framebuffer)
-        glFramebufferTexture2D(GLenum(GL_READ_FRAMEBUFFER), GLenum(GL_COLOR_ATTACHMENT0), GLenum(GL_TEXTURE_2D), texture, 0)
-        glPixelStorei(GLenum(GL_PACK_ALIGNMENT), 4)
-        glReadPixels(0, 0, GLsizei(width), GLsizei(height), GLenum(GL_RGBA), GLenum(type), bytes.baseAddress)
     }
 
     private var stageClock = Date()

@@ -52,3 +52,17 @@ extension RGBAImage {
         self.init(width: image.width, height: image.height, pixels: pixels, rowOrder: image.rowOrder)
     }
 }
+
+/// A rendered frame on its way to a file: 8-bit or floating point.
+public enum EncodableFrame: Sendable {
+    case rgba8(RGBAImage)
+    case float(FloatImage)
+
+    /// The frame as floats (8-bit frames as code / 255).
+    public var floatImage: FloatImage {
+        switch self {
+        case .float(let image): return image
+        case .rgba8(let image): return FloatImage(image)
+        }
+    }
+}

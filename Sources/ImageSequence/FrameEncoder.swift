@@ -15,20 +15,6 @@ public enum FrameFormat: String, Sendable, CaseIterable {
     public var isFloat: Bool { self != .png }
 }
 
-/// A frame on its way to a file: 8-bit or floating point.
-public enum EncodableFrame: Sendable {
-    case rgba8(RGBAImage)
-    case float(FloatImage)
-
-    /// The frame as floats (8-bit frames as code / 255).
-    public var floatImage: FloatImage {
-        switch self {
-        case .float(let image): return image
-        case .rgba8(let image): return FloatImage(image)
-        }
-    }
-}
-
 /// Turns frames into files of one format: what `SequenceWriter` calls.
 /// A new format is one type conforming to this (and a `FrameFormat` case).
 public protocol FrameEncoder: Sendable {
@@ -41,12 +27,16 @@ public protocol FrameEncoder: Sendable {
 }
 
 extension FrameFormat {
-    /// The encoder for this format; `png` uses `options` (checked here).
-    public func encoder(pngOptions options: PNGOptions = .default) throws -> any FrameEncoder {
+    /// The encoder for this format; `png` uses `options` (checked here),
+    /// `exr` writes scene-linear values with `linear` (OpenEXR only).
+    public func encoder(pngOptions options: PNGOptions = .default, linear: Bool = false) throws -> any FrameEncoder {
+        guard !linear || self == .exr else {
+            throw EmpathyError.invalidArgument("scene-linear output needs OpenEXR (--format exr); PNG holds display-referred values")
+        }
         switch self {
         case .png: return try PNGEncoder(options: options)
         case .png16: return PNG16Encoder()
-        case .exr: return EXREncoder()
+        case .exr: return EXREncoder(linear: linear)
         }
     }
 }

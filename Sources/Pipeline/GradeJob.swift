@@ -1,3 +1,4 @@
+import Effects
 import EmpathyCore
 import Footage
 import Foundation
@@ -113,9 +114,7 @@ public final class GradeJob {
         let started = Date()
         // The GL first: without it nothing is written, not even a folder.
         let context = try RenderContext(platform: configuration.platform)
-        let shader = try ResourceLocator.shadersDirectory().appendingPathComponent("grade.frag")
-        let pass = try GradePass(context: context, lut: lut, shaderURL: shader,
-                                 output: configuration.format.isFloat ? .float(linear: configuration.linear) : .unorm8)
+        let chain = try lutChain(context)
 
         // Plan every clip so progress knows the job's size.
         var plans: [(writer: SequenceWriter, frames: [Int], report: ClipReport)] = []
@@ -124,7 +123,7 @@ public final class GradeJob {
             let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
                                         fileExtension: configuration.format.fileExtension)
             let writer = try SequenceWriter(
-                directory: directory, naming: naming, encoder: try configuration.format.encoder(pngOptions: configuration.png),
+                directory: directory, naming: naming, encoder: try configuration.format.encoder(pngOptions: configuration.png, linear: configuration.linear),
                 overwrite: configuration.overwrite)
             var report = ClipReport(input: input, outputDirectory: directory,
                                     firstFileName: naming.fileName(number: configuration.startNumber))
@@ -171,7 +170,7 @@ public final class GradeJob {
             do {
                 let decoder = index == 0 ? firstDecoder : nil
                 firstDecoder = nil
-                try renderClip(plan.frames, input: report.input, decoder: decoder, writer: plan.writer, pass: pass,
+                try renderClip(plan.frames, input: report.input, decoder: decoder, writer: plan.writer, chain: chain,
                                report: &report) {
                     clipDone += 1; jobDone += 1; rendered += 1
                     progress.update(snapshot(clipDone))
@@ -197,11 +196,23 @@ public final class GradeJob {
 
     private func number(ofFrame frame: Int) -> Int { configuration.startNumber + frame - 1 }
 
+    /// The grade as a one-pass chain: the LUT pass, pointwise, so frames go
+    /// through in their decoded row order with one draw each. Floating point
+    /// renders into RGBA32F to keep the LUT's precision.
+    private func lutChain(_ context: RenderContext) throws -> PassChain {
+        let float = configuration.format.isFloat
+        let pass = try LUTPass(
+            context: context, lut: lut, shaderURL: try ResourceLocator.shadersDirectory().appendingPathComponent("passes/lut.frag"),
+            format: float ? .rgba32f : .rgba8)
+        try pass.setParameter("intensity", configuration.intensity)
+        return try PassChain(context: context, passes: [pass], floatOutput: float)
+    }
+
     /// Decodes `frames` (1-based, ascending) on a helper thread (`started`,
     /// when one is already running for them) and renders each on this
     /// thread, which owns the GL context.
     private func renderClip(_ frames: [Int], input: String, decoder started: FramePrefetcher?, writer: SequenceWriter,
-                            pass: GradePass, report: inout ClipReport, frameDone: () -> Void) throws {
+                            chain: PassChain, report: inout ClipReport, frameDone: () -> Void) throws {
         guard !frames.isEmpty else { return }
         let decoder = try started ?? FramePrefetcher(source: FrameSources.open(input), frameNumbers: frames)
         defer {
@@ -211,14 +222,7 @@ public final class GradeJob {
         while let (frame, image) = try decoder.nextNumbered() {
             let t0 = Date()
             // A new output each frame: the last one is still being encoded.
-            let output: EncodableFrame
-            if pass.output == .unorm8 {
-                output = .rgba8(try pass.render(image, intensity: configuration.intensity))
-            } else {
-                var float = FloatImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
-                try pass.render(image, intensity: configuration.intensity, into: &float)
-                output = .float(float)
-            }
+            let output = try chain.renderFrame(image, inputs: FrameInputs(frameIndex: frame - 1, framesPerSecond: 1, state: EmotionState()))
             report.renderSeconds += Date().timeIntervalSince(t0)
             try writer.submit(output, number: number(ofFrame: frame))
             frameDone()

@@ -1,10 +1,11 @@
 import ArgumentParser
 import Effects
+import EmpathyCore
 import Foundation
 
 struct Looks: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "List the shipped looks (looks/*.json) and the passes each runs.")
+        abstract: "List the shipped looks (looks/*.json), the passes each runs, and every pass a look can name.")
 
     func run() throws {
         try reportingErrors {
@@ -12,14 +13,12 @@ struct Looks: ParsableCommand {
                 let look = try Look.load(url)
                 let marker = look.name == LookLibrary.defaultName ? " (default)" : ""
                 print("\(look.name)\(marker)".padding(toLength: 26, withPad: " ", startingAt: 0) + look.description)
-                let passes = look.passes.map { pass -> String in
-                    switch pass.kind {
-                    case let .shader(path): return URL(fileURLWithPath: path).deletingPathExtension().lastPathComponent
-                    case .emotionGrade: return "emotion-grade"
-                    case .particles: return "particles"
-                    }
-                }
-                print(String(repeating: " ", count: 26) + "passes: " + passes.joined(separator: " → "))
+                print(String(repeating: " ", count: 26) + "passes: " + look.passes.map(\.kind.name).joined(separator: " → "))
+            }
+            print("\nPasses (\"pass\": NAME in a look; examples as \"shader\": PATH; fields in looks/README.md):")
+            for entry in PassRegistry.listing(shadersDirectory: try ResourceLocator.shadersDirectory()) {
+                print("  " + entry.name.padding(toLength: 30, withPad: " ", startingAt: 0) + entry.summary)
+                print(String(repeating: " ", count: 32) + entry.location)
             }
         }
     }

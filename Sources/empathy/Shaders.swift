@@ -1,5 +1,6 @@
 import ArgumentParser
 import Effects
+import EmpathyCore
 import Foundation
 import Rendering
 
@@ -11,10 +12,14 @@ struct Shaders: ParsableCommand {
     struct Check: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Validate shaders: parse the JSON header and compile them headlessly.",
-            discussion: "Errors name the file and line: 'shaders/isf/mine.fs' line 12: …")
+            discussion: """
+                Without files, checks every shader a look can run: those of the registered
+                passes, shaders/passes and shaders/isf. Errors name the file and line:
+                'shaders/isf/mine.fs' line 12: …
+                """)
 
-        @Argument(help: ArgumentHelp("Shader files (.frag or .fs).", valueName: "file"))
-        var files: [String]
+        @Argument(help: ArgumentHelp("Shader files (.frag or .fs); none checks every shipped shader.", valueName: "file"))
+        var files: [String] = []
 
         @Option(help: ArgumentHelp("EGL platform: auto, device (GPU) or surfaceless (Mesa).", valueName: "platform"))
         var egl: RenderContext.Platform = .automatic
@@ -23,9 +28,12 @@ struct Shaders: ParsableCommand {
             try reportingErrors {
                 let context = try RenderContext(platform: egl)
                 var failures = 0
-                for file in files {
+                let urls = files.isEmpty
+                    ? PassRegistry.listing(shadersDirectory: try ResourceLocator.shadersDirectory()).compactMap(\.shader)
+                    : files.map { URL(fileURLWithPath: $0) }
+                for url in urls {
                     do {
-                        print(try ShaderCheckReport.check(URL(fileURLWithPath: file), context: context).summary)
+                        print(try ShaderCheckReport.check(url, context: context).summary)
                     } catch {
                         FileHandle.standardError.write(Data("empathy: error: \(error)\n".utf8))
                         failures += 1

@@ -73,7 +73,8 @@ final class LookTests: XCTestCase {
                 return s
             }
         }
-        let values = LookAutomation(look: look, timeline: Step()).values[0][0].perFrame
+        let automation = LookAutomation(look: look, timeline: Step())
+        let values = (0..<60).map { automation.values(at: $0)[0][0].value }
         XCTAssertEqual(values[9], 0)
         // One frame after the step: 1 − e^(−(1/30)/0.05) ≈ 0.487.
         XCTAssertEqual(values[10], 1 - exp(-1.0 / 30 / 0.05), accuracy: 1e-5)
@@ -82,6 +83,25 @@ final class LookTests: XCTestCase {
         XCTAssertGreaterThan(values[30], 0.95)
         XCTAssertGreaterThan(values[40], 0.65)
         XCTAssertLessThan(values[59], values[40])
+    }
+
+    /// Frame by frame, jumps ahead and back give what stepping in order
+    /// gives, for smoothing and rise windows alike (a chunk or a seek in a
+    /// live take reads the same values).
+    func testAutomationInAnyOrderEqualsAutomationInOrder() throws {
+        let look = try parse(#"""
+            {"name":"x","passes":[{"pass":"glitch","parameters":{
+                "strength":{"from":{"arousal":1,"anger":0.5},"attackMs":80,"releaseMs":700},
+                "smear":{"from":"beatPulse","riseMs":150,"curve":[[0,0],[0.5,1]]}}}]}
+            """#)
+        let timeline = SyntheticTimeline(frameCount: 200, framesPerSecond: 24)
+        let inOrder = LookAutomation(look: look, timeline: timeline)
+        let expected = (0..<200).map { inOrder.values(at: $0)[0].map(\.value) }
+        XCTAssertGreaterThan(Set(expected.map { $0[1] }).count, 20, "the rise window varies")
+        let jumping = LookAutomation(look: look, timeline: timeline)
+        for f in [150, 3, 4, 199, 0, 77, 76, 120] {
+            XCTAssertEqual(jumping.values(at: f)[0].map(\.value), expected[f], "frame \(f)")
+        }
     }
 
     func testShippedLooksLoadAndBuild() throws {

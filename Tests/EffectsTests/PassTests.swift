@@ -249,8 +249,9 @@ final class PassTests: XCTestCase {
         let chain = try PassChain(context: context, passes: [try ISFPass(context: context, shader: shader), grade])
         XCTAssertFalse(grade.isFolded)
         let alone = try PassChain(context: context, passes: [try emotionGrade(context)])
+        // The grade alone is pointwise: it keeps the frame's rows, top-down.
         XCTAssertEqual(try chain.render(TestFrames.synthetic(), inputs: inputs(0)).pixels,
-                       try alone.render(TestFrames.synthetic(), inputs: inputs(0)).pixels)
+                       try alone.render(PassChain.bottomUp(TestFrames.synthetic()), inputs: inputs(0)).pixels)
     }
 
     /// Particles first draw on the frame's upload, unless a later pass
@@ -280,7 +281,7 @@ final class PassTests: XCTestCase {
         let context = try RenderContext()
         let timeline = ConstantTimeline(frameCount: 48, framesPerSecond: 24, base: angryState())
         let field = ParticleField(timeline: timeline, seed: 42)
-        XCTAssertEqual(field.beats.first, 14, "110 BPM at 24 fps: the first phase wrap is frame 14")
+        XCTAssertEqual(field.beats(in: 0..<timeline.frameCount).first?.frame, 14, "110 BPM at 24 fps: the first phase wrap is frame 14")
         let pass = try ParticlePass(context: context, field: field)
         let chain = try PassChain(context: context, passes: [pass])
         let frame = TestFrames.synthetic()
@@ -367,7 +368,7 @@ final class PassTests: XCTestCase {
         let timeline = SyntheticTimeline(frameCount: 200, framesPerSecond: 24)
         let a = ParticleField(timeline: timeline, seed: 3)
         let b = ParticleField(timeline: timeline, seed: 3)
-        XCTAssertFalse(a.beats.isEmpty)
+        XCTAssertFalse(a.beats(in: 0..<timeline.frameCount).isEmpty)
         for f in [0, 17, 80, 199] {
             XCTAssertEqual(a.particles(at: f, state: timeline.state(at: f)), b.particles(at: f, state: timeline.state(at: f)))
         }

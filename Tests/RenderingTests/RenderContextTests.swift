@@ -93,17 +93,15 @@ final class RenderContextTests: XCTestCase {
         XCTAssertEqual(RenderContext.eglErrorName(0x4000), "EGL error 0x4000")
     }
 
-    func testTwoContextsOnOneThreadEachRenderWithTheirOwnObjects() throws {
-        // Creating a second context makes it current; the first pass must
-        // switch back to its own context before drawing.
-        let first = try RenderContext()
-        let pass = try GradePass(
-            context: first, lut: .init(cube: TestLUTs.nonLinear(size: 9)), shaderURL: gradeShaderURL)
-        let second = try RenderContext()
-        XCTAssertNotEqual(first.context, second.context)
-        let frame = TestImages.random(width: 7, height: 5, seed: 11)
-        let output = try pass.render(frame, intensity: 1)
-        assertSamePicture(
-            output, CubeLUT(cube: TestLUTs.nonLinear(size: 9)).grade(frame), tolerance: 1, "after a second context")
+    func testCompileLogsFromDifferentDriversGiveLineAndMessage() {
+        let mesa = GL.parseCompileLog("0:42(5): error: syntax error, unexpected ';'\n")
+        XCTAssertEqual(mesa.line, 42)
+        XCTAssertEqual(mesa.message, "error: syntax error, unexpected ';'")
+        let other = GL.parseCompileLog("ERROR: 0:7: 'x' : undeclared identifier\nERROR: 1 compilation errors.")
+        XCTAssertEqual(other.line, 7)
+        XCTAssertEqual(other.message, "'x' : undeclared identifier")
+        let bare = GL.parseCompileLog("something went wrong")
+        XCTAssertNil(bare.line)
+        XCTAssertEqual(bare.message, "something went wrong")
     }
 }

@@ -3,15 +3,41 @@ import Foundation
 import Grading
 import XCTest
 
+@testable import Effects
 @testable import Rendering
 
-/// The GPU grade against `CubeLUT.grade`, the CPU reference. Tolerance: ±1
+/// The LUT pass alone in a chain, as `empathy grade` runs it.
+final class LUTGrade {
+    let pass: LUTPass
+    let chain: PassChain
+    var context: RenderContext { pass.context }
+    var tablesInBuffers: Bool { pass.tablesInBuffers }
+
+    init(_ pass: LUTPass) throws {
+        self.pass = pass
+        chain = try PassChain(context: pass.context, passes: [pass])
+    }
+
+    func render(_ frame: RGBAImage, intensity: Float) throws -> RGBAImage {
+        var output = RGBAImage(width: 1, height: 1)
+        try render(frame, intensity: intensity, into: &output)
+        return output
+    }
+
+    func render(_ frame: RGBAImage, intensity: Float, into output: inout RGBAImage) throws {
+        try pass.setParameter("intensity", intensity)
+        try chain.readBack(try chain.draw(frame, inputs: FrameInputs(frameIndex: 0, framesPerSecond: 24, state: EmotionState())),
+                           into: &output)
+    }
+}
+
+/// The LUT pass (what `empathy grade` runs) against `CubeLUT.grade`, the CPU reference. Tolerance: ±1
 /// code value per channel (both round the same single-precision formula;
 /// the GPU's unorm8 → float conversion and fused arithmetic may differ in the
 /// last bit), 0 where the result is exact by construction.
-final class GradePassTests: XCTestCase {
-    private func makePass(_ lut: CubeLUT, shader: URL = gradeShaderURL, allowTextureBuffers: Bool = true) throws -> GradePass {
-        try GradePass(context: RenderContext(), lut: lut, shaderURL: shader, allowTextureBuffers: allowTextureBuffers)
+final class LUTPassTests: XCTestCase {
+    private func makePass(_ lut: CubeLUT, shader: URL = lutShaderURL, allowTextureBuffers: Bool = true) throws -> LUTGrade {
+        try LUTGrade(LUTPass(context: RenderContext(), lut: lut, shaderURL: shader, allowTextureBuffers: allowTextureBuffers))
     }
 
     /// Renders with both table layouts (texture buffers, and the OpenGL ES
@@ -25,7 +51,7 @@ final class GradePassTests: XCTestCase {
             let pass = try makePass(lut, allowTextureBuffers: allowTextureBuffers)
             let layout = pass.tablesInBuffers ? "buffers" : "textures"
             let output = try pass.render(frame, intensity: intensity)
-            XCTAssertEqual(output.rowOrder, .bottomUp, file: file, line: line)
+            XCTAssertEqual(output.rowOrder, frame.rowOrder, "a pointwise chain keeps the rows' order", file: file, line: line)
             let difference = assertSamePicture(output, expected, tolerance: 1, "\(label) [\(layout)]", file: file, line: line)
             if let difference { print("\(label) [\(layout)]: \(difference)") }
         }
@@ -86,7 +112,7 @@ final class GradePassTests: XCTestCase {
         XCTAssertEqual(context.contextVersion, "3.0")
         XCTAssertEqual(context.maxTextureBufferSize, 0)
         let lut = CubeLUT(shaper: TestLUTs.shaper(size: 64), cube: TestLUTs.nonLinear(size: 17))
-        let pass = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL)
+        let pass = try LUTGrade(LUTPass(context: context, lut: lut, shaderURL: lutShaderURL))
         XCTAssertFalse(pass.tablesInBuffers)
         let frame = TestImages.ramp()
         assertSamePicture(try pass.render(frame, intensity: 0.75), lut.grade(frame, intensity: 0.75), tolerance: 1, "ES 3.0")
@@ -109,7 +135,7 @@ final class GradePassTests: XCTestCase {
         assertSamePicture(try pass.render(frame, intensity: 3), lut.grade(frame, intensity: 1), tolerance: 1, "intensity 3 → 1")
         assertSamePicture(try pass.render(frame, intensity: -2), frame, tolerance: 0, "intensity -2 → 0")
         XCTAssertThrowsError(try pass.render(frame, intensity: .nan)) { error in
-            XCTAssertEqual("\(error)", "grade intensity is nan; give a number from 0 to 1")
+            XCTAssertEqual("\(error)", "'\(lutShaderURL.relativePath)' parameter 'intensity' takes 1 finite numbers, got [nan]")
         }
     }
 
@@ -169,18 +195,25 @@ final class GradePassTests: XCTestCase {
         let bottomUp = TestImages.bottomUp(topDown)
         let fromTop = try pass.render(topDown, intensity: 1)
         let fromBottom = try pass.render(bottomUp, intensity: 1)
-        XCTAssertEqual(fromTop.pixels, fromBottom.pixels, "same picture in, same bytes out whatever the input row order")
+        XCTAssertEqual(fromTop.rowOrder, .topDown, "a pointwise chain draws no flip")
+        assertSamePicture(fromTop, fromBottom, tolerance: 0, "same picture whatever the input row order")
         assertSamePicture(fromTop, lut.grade(topDown), tolerance: 1, "top-down input")
     }
 
-    func testGLRowZeroIsTheBottomOfThePicture() throws {
-        // A picture whose top row is white and the rest black: in the output
-        // (bottom-up) the white row must be the last one in memory.
+    func testRowsComeBackInTheFramesOrder() throws {
+        // A picture whose top row is white and the rest black: top-down in,
+        // the white row first in memory; bottom-up in, last.
         var frame = RGBAImage(width: 4, height: 3)
         for x in 0..<4 { for c in 0..<3 { frame.pixels[frame.offset(x: x, y: 0) + c] = 255 } }
-        let output = try makePass(CubeLUT(cube: .identity(size: 2))).render(frame, intensity: 1)
-        XCTAssertEqual(Array(output.pixels[0..<16]), [UInt8](repeating: 0, count: 16).enumerated().map { $0.offset % 4 == 3 ? 255 : 0 })
-        XCTAssertEqual(Array(output.pixels[32..<48]), [UInt8](repeating: 255, count: 16))
+        let pass = try makePass(CubeLUT(cube: .identity(size: 2)))
+        let black = [UInt8](repeating: 0, count: 16).enumerated().map { $0.offset % 4 == 3 ? UInt8(255) : 0 }
+        let fromTop = try pass.render(frame, intensity: 1)
+        XCTAssertEqual(Array(fromTop.pixels[0..<16]), [UInt8](repeating: 255, count: 16))
+        XCTAssertEqual(Array(fromTop.pixels[32..<48]), black)
+        let fromBottom = try pass.render(TestImages.bottomUp(frame), intensity: 1)
+        XCTAssertEqual(fromBottom.rowOrder, .bottomUp)
+        XCTAssertEqual(Array(fromBottom.pixels[0..<16]), black)
+        XCTAssertEqual(Array(fromBottom.pixels[32..<48]), [UInt8](repeating: 255, count: 16))
     }
 
     // MARK: - Large tables
@@ -188,9 +221,9 @@ final class GradePassTests: XCTestCase {
     func testTablesLiveInTextureBuffersOnOpenGLES32() throws {
         let context = try RenderContext()
         let lut = CubeLUT(shaper: TestLUTs.shaper(size: 16), cube: TestLUTs.nonLinear(size: 17))
-        let pass = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL)
+        let pass = try LUTPass(context: context, lut: lut, shaderURL: lutShaderURL)
         XCTAssertEqual(pass.tablesInBuffers, context.contextVersion == "3.2", "context \(context.version)")
-        let forced = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL, allowTextureBuffers: false)
+        let forced = try LUTPass(context: context, lut: lut, shaderURL: lutShaderURL, allowTextureBuffers: false)
         XCTAssertFalse(forced.tablesInBuffers)
     }
 
@@ -202,12 +235,12 @@ final class GradePassTests: XCTestCase {
             let fits = allowTextureBuffers ? context.maxTextureBufferSize >= 256 * 256 * 256 : context.max3DTextureSize >= 256
             guard fits || allowTextureBuffers else {
                 // Then the pass must say so clearly instead of failing in GL.
-                XCTAssertThrowsError(try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL, allowTextureBuffers: false)) {
+                XCTAssertThrowsError(try LUTPass(context: context, lut: lut, shaderURL: lutShaderURL, allowTextureBuffers: false)) {
                     XCTAssertTrue("\($0)".contains("3D texture limit"), "\($0)")
                 }
                 continue
             }
-            let pass = try GradePass(context: context, lut: lut, shaderURL: gradeShaderURL, allowTextureBuffers: allowTextureBuffers)
+            let pass = try LUTGrade(LUTPass(context: context, lut: lut, shaderURL: lutShaderURL, allowTextureBuffers: allowTextureBuffers))
             let layout = pass.tablesInBuffers ? "buffers" : "textures"
             assertSamePicture(try pass.render(frame, intensity: 1), frame, tolerance: 0, "identity 256³ [\(layout)]")
         }
@@ -219,7 +252,7 @@ final class GradePassTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grade-broken-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        var lines = try String(contentsOf: gradeShaderURL, encoding: .utf8).components(separatedBy: "\n")
+        var lines = try String(contentsOf: lutShaderURL, encoding: .utf8).components(separatedBy: "\n")
         let mainLine = try XCTUnwrap(lines.firstIndex(of: "void main() {"))
         lines.insert("    float broken = ;", at: mainLine + 1)
         let broken = directory.appendingPathComponent("broken.frag")
@@ -253,26 +286,23 @@ final class GradePassTests: XCTestCase {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("grade-header-\(getpid())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
-        let text = try String(contentsOf: gradeShaderURL, encoding: .utf8)
+        let text = try String(contentsOf: lutShaderURL, encoding: .utf8)
             .replacingOccurrences(of: "\"CATEGORIES\": [\"Color\"],", with: "\"CATEGORIES\": [Color],")
         let bad = directory.appendingPathComponent("bad-header.frag")
         try text.write(to: bad, atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try makePass(CubeLUT(cube: .identity(size: 2)), shader: bad)) { error in
-            XCTAssertTrue("\(error)".hasPrefix("'\(bad.path)' line 1: the JSON header is not valid JSON"), "\(error)")
+            XCTAssertTrue("\(error)".hasPrefix("'\(bad.path)' line 1: header: not valid JSON"), "\(error)")
         }
     }
 
-    func testGradeShaderHeaderDeclaresImageAndIntensityInputs() throws {
-        let source = try ShaderSource.load(gradeShaderURL)
-        let header = try XCTUnwrap(source.header)
-        XCTAssertEqual(header["CATEGORIES"] as? [String], ["Color"])
-        let inputs = try XCTUnwrap(header["INPUTS"] as? [[String: Any]])
-        XCTAssertEqual(inputs.compactMap { $0["NAME"] as? String }, ["inputImage", "intensity"])
-        let intensity = inputs[1]
-        XCTAssertEqual(intensity["TYPE"] as? String, "float")
-        XCTAssertEqual(intensity["DEFAULT"] as? Double, 1)
-        XCTAssertEqual(intensity["MIN"] as? Double, 0)
-        XCTAssertEqual(intensity["MAX"] as? Double, 1)
+    func testLUTShaderHeaderDeclaresImageAndIntensityInputs() throws {
+        let header = try ISFShader.load(lutShaderURL).header
+        XCTAssertEqual(header.inputs.map(\.name), ["inputImage", "intensity"])
+        let intensity = try XCTUnwrap(header.input(named: "intensity"))
+        XCTAssertEqual(intensity.type, .float)
+        XCTAssertEqual(intensity.defaultValue, [1])
+        XCTAssertEqual(intensity.minimum, [0])
+        XCTAssertEqual(intensity.maximum, [1])
     }
 
     func testDomainMaxNotAboveMinIsRejectedBeforeRendering() throws {
@@ -285,18 +315,6 @@ final class GradePassTests: XCTestCase {
         }
     }
 
-    func testCompileLogsFromDifferentDriversGiveLineAndMessage() {
-        let mesa = ShaderSource.parseCompileLog("0:42(5): error: syntax error, unexpected ';'\n")
-        XCTAssertEqual(mesa.line, 42)
-        XCTAssertEqual(mesa.message, "error: syntax error, unexpected ';'")
-        let other = ShaderSource.parseCompileLog("ERROR: 0:7: 'x' : undeclared identifier\nERROR: 1 compilation errors.")
-        XCTAssertEqual(other.line, 7)
-        XCTAssertEqual(other.message, "'x' : undeclared identifier")
-        let bare = ShaderSource.parseCompileLog("something went wrong")
-        XCTAssertNil(bare.line)
-        XCTAssertEqual(bare.message, "something went wrong")
-    }
-
     // MARK: - Timing (printed, not asserted)
 
     func testTimingAt1080pIsPrintedPerStage() throws {
@@ -307,31 +325,28 @@ final class GradePassTests: XCTestCase {
             var output = RGBAImage(width: 1920, height: 1080, rowOrder: .bottomUp)
             try pass.render(frame, intensity: 1, into: &output)  // warm-up: allocation, shader JIT
             let frames = 10
-            var upload: [Double] = [], draw: [Double] = [], readback: [Double] = [], total: [Double] = []
+            let inputs = FrameInputs(frameIndex: 0, framesPerSecond: 24, state: EmotionState())
+            var readback: [Double] = [], total: [Double] = []
             func milliseconds(_ from: UInt64, _ to: UInt64) -> Double { Double(to - from) / 1e6 }
+            pass.chain.timesStages = true
             for _ in 0..<frames {
+                let texture = try pass.chain.draw(frame, inputs: inputs)
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                try pass.upload(frame)
-                pass.finish()
+                try pass.chain.readBack(texture, into: &output)
                 let t1 = DispatchTime.now().uptimeNanoseconds
-                pass.draw(intensity: 1, rowOrder: frame.rowOrder)
-                pass.finish()
-                let t2 = DispatchTime.now().uptimeNanoseconds
-                try pass.readBack(into: &output)
-                let t3 = DispatchTime.now().uptimeNanoseconds
                 try pass.render(frame, intensity: 1, into: &output)
-                let t4 = DispatchTime.now().uptimeNanoseconds
-                upload.append(milliseconds(t0, t1))
-                draw.append(milliseconds(t1, t2))
-                readback.append(milliseconds(t2, t3))
-                total.append(milliseconds(t3, t4))
+                let t2 = DispatchTime.now().uptimeNanoseconds
+                readback.append(milliseconds(t0, t1))
+                total.append(milliseconds(t1, t2))
             }
             func summary(_ values: [Double]) -> String {
                 String(format: "%.2f (min %.2f)", values.reduce(0, +) / Double(values.count), values.min() ?? 0)
             }
+            // Stages are summed over the timed frames and the render() calls.
+            let stages = pass.chain.stageSeconds.map { String(format: "%@ %.2f", $0.name, 1000 * $0.seconds / Double(2 * frames)) }
             print(
                 "grade 1920x1080, 33³ tetrahedral, tables in \(pass.tablesInBuffers ? "texture buffers" : "a 3D texture"), "
-                    + "\(pass.context.renderer): upload \(summary(upload)) ms, draw \(summary(draw)) ms, "
+                    + "\(pass.context.renderer): \(stages.joined(separator: " ms, ")) ms, "
                     + "readback \(summary(readback)) ms; render() \(summary(total)) ms per frame (mean of \(frames))")
             // The timed frames must still be right: spot-check against the reference.
             for (x, y) in [(0, 0), (1919, 1079), (777, 333)] {
@@ -344,5 +359,18 @@ final class GradePassTests: XCTestCase {
                 }
             }
         }
+    }
+
+    func testTwoContextsOnOneThreadEachRenderWithTheirOwnObjects() throws {
+        // Creating a second context makes it current; the first pass must
+        // switch back to its own context before drawing.
+        let first = try RenderContext()
+        let pass = try LUTGrade(LUTPass(context: first, lut: .init(cube: TestLUTs.nonLinear(size: 9)), shaderURL: lutShaderURL))
+        let second = try RenderContext()
+        XCTAssertNotEqual(first.context, second.context)
+        let frame = TestImages.random(width: 7, height: 5, seed: 11)
+        let output = try pass.render(frame, intensity: 1)
+        assertSamePicture(
+            output, CubeLUT(cube: TestLUTs.nonLinear(size: 9)).grade(frame), tolerance: 1, "after a second context")
     }
 }

@@ -9,34 +9,28 @@
     ]
 }*/
 #version 320 es
-// The host defines HAS_SHAPER (with SHAPER_SIZE, SHAPER_SCALE, SHAPER_OFFSET)
-// and/or HAS_CUBE (with CUBE_SIZE, CUBE_SCALE, CUBE_OFFSET), and
-// TABLES_IN_BUFFERS when the tables live in texture buffers (OpenGL ES 3.2),
-// after the #version line; a #line directive keeps this file's line numbers
-// in compile errors. On an OpenGL ES 3.0 context the host compiles this file
-// as GLSL ES 3.00, without TABLES_IN_BUFFERS.
+// The LUT pass (Sources/Effects/LUTPass.swift) runs this file as an ISF
+// pass; its host code defines HAS_SHAPER (with SHAPER_SIZE, SHAPER_SCALE,
+// SHAPER_OFFSET) and/or HAS_CUBE (with CUBE_SIZE, CUBE_SCALE, CUBE_OFFSET),
+// and TABLES_IN_BUFFERS when the tables live in texture buffers (OpenGL ES
+// 3.2). On an OpenGL ES 3.0 context the host compiles this file as GLSL ES
+// 3.00, without TABLES_IN_BUFFERS.
 //
 // Per pixel, with x the input RGB in [0, 1] (the CPU reference is
 // CubeLUT.grade in Sources/Grading/CubeLUT.swift):
 //   g = cube(shaper(x));  y = x + (g - x) * intensity;
 //   out = floor(y * 255 + 0.5) / 255, so the unorm8 store cannot truncate;
-//   with FLOAT_OUTPUT (a float target) out = y, or with LINEAR_OUTPUT
-//   too, y with the sRGB transfer function undone.
+//   with EMPATHY_FLOAT (a float target) out = y (scene-linear OpenEXR is
+//   the encoder's conversion, EXREncoder).
 // Both tables hold RGBA32F texels (alpha unused) read with texelFetch: no
 // hardware filtering, which quantises the weights on GPUs. On llvmpipe a
 // texture buffer (one index per entry) fetches fastest, RGBA faster than RGB.
-precision highp float;
-precision highp int;
-precision highp sampler2D;
+// The host declares inputImage, intensity and isf_FragNormCoord.
 precision highp sampler3D;
 #ifdef TABLES_IN_BUFFERS
 precision highp samplerBuffer;
 #endif
 
-uniform sampler2D inputImage;
-uniform float intensity;
-
-in vec2 isf_FragNormCoord;
 out vec4 fragColor;
 
 #ifdef HAS_SHAPER
@@ -146,12 +140,8 @@ void main() {
     if (intensity != 1.0) {  // uniform: every pixel takes the same side
         y = x + (graded - x) * intensity;
     }
-#ifdef FLOAT_OUTPUT
+#ifdef EMPATHY_FLOAT
     // A float target keeps the LUT's precision: no 8-bit rounding.
-#ifdef LINEAR_OUTPUT
-    // Scene-linear: the sRGB transfer function undone (IEC 61966-2-1).
-    y = mix(y / 12.92, pow((max(y, 0.0) + 0.055) / 1.055, vec3(2.4)), step(vec3(0.04045), y));
-#endif
     fragColor = vec4(y, source.a);
 #else
     // k / 255 by a multiply: the unorm8 store rounds k * (1/255) * 255 back to k.

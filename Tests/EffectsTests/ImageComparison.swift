@@ -142,7 +142,7 @@ enum TestLUTs {
     }
 }
 
-/// `shaders/grade.frag` in this checkout.
-let gradeShaderURL = URL(fileURLWithPath: #filePath)
+/// `shaders/passes/lut.frag` in this checkout.
+let lutShaderURL = URL(fileURLWithPath: #filePath)
     .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    .appendingPathComponent("shaders/grade.frag")
+    .appendingPathComponent("shaders/passes/lut.frag")
