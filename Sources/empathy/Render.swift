@@ -123,11 +123,7 @@ struct Render: ParsableCommand {
             job.profile = try NeutralProfile.read(path: profilePath)
             job.profilePath = profilePath
         }
-        if let sensor {
-            let session = try SensorSession.load(path: sensor)
-            let heart = HeartFusion(session: session, baseline: HeartFusion.baseline(from: job.profile))
-            job.completeRows = { heart.complete($0) }
-        }
+        job.sensorSessionPath = sensor
         if !sequence.quiet { FileHandle.standardError.write(Data("analysing \(clip) first (no --track given)\n".utf8)) }
         _ = try job.run()
         return path
