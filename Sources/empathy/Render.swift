@@ -13,9 +13,10 @@ struct Render: ParsableCommand {
             The emotion track (from 'empathy analyze') drives the look's passes:
             particles, glitch, the emotion grade. Without --track the clip is
             analysed first, with the analysis options as 'empathy analyze' takes
-            them, and the track is written beside the frames (OUT/<clip>.track.csv). A frame's bytes depend only on the clip, the
-            track, the look and the frame number, so ranges rendered on different
-            machines (--frames) fit together; complete frames are skipped.
+            them, and the track is written beside the frames (OUT/<clip>.track.csv).
+            A frame's bytes depend only on the clip, the track, the look and the
+            frame number, so ranges rendered on different machines (--frames) fit
+            together; complete frames are skipped.
             --layers beauty,matte also writes the face matte beside each frame
             (OUT/<clip>.matte.0001.png: the face region from the landmarks as a soft
             alpha, for grading or protecting the face in compositing).
