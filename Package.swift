@@ -63,21 +63,24 @@ let package = Package(
             cSettings: [.unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("OpenEXRCore-3_1"), .linkedLibrary("z")]),
 
-        // MARK: Swift modules by domain
+        // MARK: Swift modules by domain, in data-flow order
+        // decode/encode ← face analysis ← biometrics and fusion (the track) ←
+        // passes ← the jobs that run them; each depends only on what comes before.
         .target(name: "EmpathyCore"),
         .target(name: "Footage", dependencies: ["EmpathyCore", "CVShim"]),
-        .target(name: "Grading", dependencies: ["EmpathyCore"]),
-        .target(name: "Rendering", dependencies: ["EmpathyCore", "Grading", "CEGL"]),
         .target(name: "ImageSequence", dependencies: ["EmpathyCore", "CPNG", "CDeflate", "EXRShim"]),
         .target(
             name: "FaceAnalysis",
-            dependencies: ["EmpathyCore", "FaceShim", "Footage", "ImageSequence"]),
-        .target(
-            name: "Pipeline",
-            dependencies: ["EmpathyCore", "Footage", "Grading", "Rendering", "ImageSequence", "Effects"]),
+            dependencies: ["EmpathyCore", "FaceShim"]),
         .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
         .target(name: "Fusion", dependencies: ["FaceAnalysis", "Biometrics", "EmpathyCore"]),
+        .target(name: "Grading", dependencies: ["EmpathyCore"]),
+        .target(name: "Rendering", dependencies: ["EmpathyCore", "Grading", "CEGL"]),
         .target(name: "Effects", dependencies: ["EmpathyCore", "Grading", "Rendering", "CEGL"]),
+        .target(
+            name: "Pipeline",
+            dependencies: ["EmpathyCore", "Footage", "ImageSequence", "FaceAnalysis", "Biometrics", "Fusion",
+                           "Grading", "Rendering", "Effects"]),
 
         // MARK: Executables
         .executableTarget(
@@ -107,7 +110,8 @@ let package = Package(
             dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "Effects", "Rendering", "EmpathyCore", "empathy", "TestSupport"]),
         .testTarget(
             name: "FaceAnalysisTests",
-            dependencies: ["FaceAnalysis", "FaceShim", "Footage", "ImageSequence", "EmpathyCore", "empathy", "TestSupport"],
+            dependencies: ["FaceAnalysis", "FaceShim", "Fusion", "Pipeline", "Footage", "ImageSequence", "EmpathyCore", "empathy",
+                           "TestSupport"],
             exclude: ["Reference"]),
         .testTarget(
             name: "EffectsTests",

@@ -43,7 +43,7 @@ public enum Overlay {
     public static func draw(_ analysis: FrameAnalysis, into image: inout RGBAImage) {
         let scale = image.width >= 960 ? 3 : (image.width >= 400 ? 2 : 1)
         for face in analysis.faces {
-            let performer = face.id == analysis.row.faceID
+            let performer = face.id == analysis.reading.faceID
             Canvas.rectangle(&image, face.box, performer ? SIMD3(60, 220, 90) : SIMD3(150, 150, 150), thickness: scale)
             BitmapText.draw("ID \(face.id)", into: &image, x: face.box.left, y: max(0, face.box.top - 9 * scale - 4), scale: scale)
         }
@@ -54,7 +54,7 @@ public enum Overlay {
                 Canvas.fill(&image, x0: x - r, y0: y - r, x1: x + r, y1: y + r, SIMD3(255, 220, 40))
             }
         }
-        let row = analysis.row
+        let row = analysis.reading
         let caption: String
         if row.faceFound {
             let top = row.estimate.top
@@ -74,7 +74,7 @@ public enum TrackPlot {
     static let arousalColour = SIMD3<UInt8>(60, 200, 255)
     static let categoryColours: [SIMD3<UInt8>] = [SIMD3(120, 230, 100), SIMD3(240, 90, 200), SIMD3(230, 230, 230)]
 
-    public static func render(_ rows: [EmotionTrackRow], width: Int = 1200, height: Int = 520) -> RGBAImage {
+    public static func render(_ rows: [FaceReading], width: Int = 1200, height: Int = 520) -> RGBAImage {
         var image = RGBAImage(width: width, height: height)
         Canvas.fill(&image, x0: 0, y0: 0, x1: width - 1, y1: height - 1, SIMD3(22, 22, 28))
         let left = 70, right = width - 20

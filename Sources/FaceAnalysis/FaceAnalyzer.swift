@@ -3,7 +3,7 @@ import Foundation
 
 /// What one frame's analysis found.
 public struct FrameAnalysis: Sendable {
-    public var row: EmotionTrackRow
+    public var reading: FaceReading
     /// The performer's smoothed landmarks (nil when no face).
     public var landmarks: [SIMD2<Double>]?
     /// Every face followed in the frame.
@@ -76,9 +76,9 @@ public final class FaceAnalyzer {
         let (units, estimate) = timed(&scoreSeconds) {
             scorer.score(landmarks: performer?.landmarks, appearance: appearance, intervalSeconds: intervalSeconds)
         }
-        let row = EmotionTrackRow(frameIndex: frameIndex, timeSeconds: timeSeconds, faceFound: performer != nil,
+        let reading = FaceReading(frameIndex: frameIndex, timeSeconds: timeSeconds, faceFound: performer != nil,
                                   faceID: performer?.id, box: performer?.box, actionUnits: units, estimate: estimate)
-        return FrameAnalysis(row: row, landmarks: performer?.landmarks, faces: faces)
+        return FrameAnalysis(reading: reading, landmarks: performer?.landmarks, faces: faces)
     }
 }
 

@@ -8,7 +8,7 @@ import Foundation
 /// Psychiatry 32:88–106); later measurements put the upper limit at 1/2 s
 /// (Yan, Wu, Liang, Chen & Fu 2013, "How fast are the leaked facial
 /// expressions: the duration of micro-expressions", J. Nonverbal Behavior
-/// 37:217–230). Found on the finished track:
+/// 37:217–230). Found in a clip's readings once every frame is read:
 ///
 /// - an episode of category c is a maximal run of consecutive face frames
 ///   whose top category is c (not neutral) with a score of at least
@@ -36,11 +36,11 @@ public struct MicroExpression: Sendable, Equatable {
     public static let minimumScore = 0.4
     public static let minimumPeak = 0.5
 
-    /// The brief episodes in a track, in time order.
-    public static func find(in rows: [EmotionTrackRow], framesPerSecond fps: Double) -> [MicroExpression] {
+    /// The brief episodes in a clip's readings, in time order.
+    public static func find(in rows: [FaceReading], framesPerSecond fps: Double) -> [MicroExpression] {
         guard fps > 0 else { return [] }
         // The reading of each frame: an expressive category above minimumScore, else nil.
-        func reading(_ row: EmotionTrackRow) -> EmotionCategory? {
+        func reading(_ row: FaceReading) -> EmotionCategory? {
             let top = row.estimate.top
             return row.faceFound && top != .neutral && row.categories[top.index] >= minimumScore ? top : nil
         }
@@ -63,7 +63,7 @@ public struct MicroExpression: Sendable, Equatable {
     }
 
     /// Writes each episode's category into its frames' `microExpression`.
-    public static func mark(_ episodes: [MicroExpression], in rows: inout [EmotionTrackRow]) {
+    public static func mark(_ episodes: [MicroExpression], in rows: inout [FaceReading]) {
         for i in rows.indices { rows[i].microExpression = nil }
         for e in episodes {
             for i in rows.indices where rows[i].frameIndex >= e.onsetFrame && rows[i].frameIndex <= e.offsetFrame {

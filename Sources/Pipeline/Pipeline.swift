@@ -1,4 +1,5 @@
 import EmpathyCore
+import Foundation
 import Rendering
 
 /// The settings every job that writes a PNG sequence shares, so a command
@@ -13,3 +14,10 @@ public protocol SequenceSettings {
 
 extension GradeConfiguration: SequenceSettings {}
 extension RenderConfiguration: SequenceSettings {}
+
+/// Creates the folder a file is about to be written into, so a job's output
+/// path may name a folder that does not exist yet.
+func createParentFolder(of path: String) throws {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+}

@@ -2,6 +2,7 @@ import EmpathyCore
 import Effects
 import Footage
 import Foundation
+import Fusion
 import ImageSequence
 import Rendering
 
@@ -11,13 +12,23 @@ public enum RenderLayer: String, Sendable, CaseIterable {
     case beauty, matte
 }
 
+/// Where a render's emotion timeline comes from.
+public enum EmotionTrackSource: Sendable {
+    /// A timeline already in memory (a synthetic one, for benchmarks and tests).
+    case timeline(any EmotionTimeline)
+    /// A track written by `empathy analyze`, with its landmark sidecar when there is one.
+    case file(String)
+    /// Analyse the clip first with this job; its track (`trackPath`) is kept.
+    case analyse(AnalyzeJob)
+}
+
 /// Everything an emotion render needs; checked by `RenderJob.init`.
 public struct RenderConfiguration: Sendable {
     public var input: String
     /// A look name in `looks/` (`neon-noir`) or a `.json` path.
     public var look: String = LookLibrary.defaultName
     public var outputDirectory: String
-    public var timeline: any EmotionTimeline
+    public var track: EmotionTrackSource
     public var frames: FrameRange?
     /// The number of clip frame 1 in file names.
     public var startNumber: Int = 1
@@ -32,10 +43,14 @@ public struct RenderConfiguration: Sendable {
     /// Wait for the GL after each pass to time it (slower; for benchmarks).
     public var timesPasses = false
 
-    public init(input: String, outputDirectory: String, timeline: any EmotionTimeline) {
+    public init(input: String, outputDirectory: String, track: EmotionTrackSource) {
         self.input = input
         self.outputDirectory = outputDirectory
-        self.timeline = timeline
+        self.track = track
+    }
+
+    public init(input: String, outputDirectory: String, timeline: any EmotionTimeline) {
+        self.init(input: input, outputDirectory: outputDirectory, track: .timeline(timeline))
     }
 }
 
@@ -68,14 +83,36 @@ public final class RenderJob {
     /// The decoder opened to check the clip, kept for the first run (opening
     /// probes the stream, tens of ms at 1080p).
     private var openedSource: (any FrameSource)?
+    /// The timeline once known: at once from memory or a file, after the analysis otherwise.
+    private var timeline: (any EmotionTimeline)?
 
+    /// Checks the look, the clip and a given track; the look first, so a
+    /// misspelt name fails before a long analysis.
     public init(configuration: RenderConfiguration) throws {
         self.configuration = configuration
         look = try Look.load(try LookLibrary.resolve(configuration.look))
         let source = try FrameSources.open(configuration.input)
         info = source.info
         openedSource = source
-        let timeline = configuration.timeline
+        switch configuration.track {
+        case .timeline(let given): timeline = try checked(given)
+        case .file(let path): timeline = try checked(TrackTimeline.read(path: path, width: info.width, height: info.height))
+        case .analyse: timeline = nil
+        }
+    }
+
+    /// The timeline to render with, analysing the clip first when asked (its progress reported as the render's).
+    private func loadTimeline(progress: any ProgressReporter) throws -> any EmotionTimeline {
+        if let timeline { return timeline }
+        guard case .analyse(let analysis) = configuration.track else { preconditionFailure("a given track is read in init") }
+        _ = try analysis.run(progress: progress)
+        let analysed = try checked(TrackTimeline.read(path: analysis.trackPath, width: info.width, height: info.height))
+        timeline = analysed
+        return analysed
+    }
+
+    /// `timeline`, once it is known to fit the clip.
+    private func checked(_ timeline: any EmotionTimeline) throws -> any EmotionTimeline {
         guard timeline.frameCount == info.frameCount else {
             throw EmpathyError.invalidArgument(
                 "the emotion track has \(timeline.frameCount) frames but '\(configuration.input)' has \(info.frameCount); analyse this clip again (is the track from another clip?)")
@@ -84,13 +121,15 @@ public final class RenderJob {
             throw EmpathyError.invalidArgument(
                 "the emotion track runs at \(timeline.framesPerSecond) fps but '\(configuration.input)' at \(info.framesPerSecond) fps; analyse this clip again")
         }
+        return timeline
     }
 
     public func run(progress: any ProgressReporter) throws -> RenderSummary {
+        let timeline = try loadTimeline(progress: progress)
         let started = Date()
         let context = try RenderContext(platform: configuration.platform)
         let renderer = try LookRenderer(
-            context: context, look: look, timeline: configuration.timeline,
+            context: context, look: look, timeline: timeline,
             shadersDirectory: try ResourceLocator.shadersDirectory(), floatOutput: configuration.format.isFloat)
         renderer.chain.timesStages = configuration.timesPasses
         let stem = GradeJob.stem(of: configuration.input)
@@ -164,7 +203,7 @@ public final class RenderJob {
                 summary.passSeconds += t1.timeIntervalSince(t0)
                 summary.readbackSeconds += t2.timeIntervalSince(t1)
                 if let matteWriter {
-                    let matte = FaceMatte.render(configuration.timeline.state(at: frame - 1), width: image.width, height: image.height)
+                    let matte = FaceMatte.render(timeline.state(at: frame - 1), width: image.width, height: image.height)
                     try matteWriter.submit(format.isFloat ? .float(matte) : .rgba8(RGBAImage(matte)), number: number)
                 }
                 done += 1

@@ -1,8 +1,6 @@
 import ArgumentParser
-import Biometrics
-import EmpathyCore
 import FaceAnalysis
-import Foundation
+import Pipeline
 
 struct Calibrate: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -24,18 +22,15 @@ struct Calibrate: ParsableCommand {
     @Option(name: .customLong("out"), help: ArgumentHelp("Write here instead of calibration/NAME.json.", valueName: "file"))
     var output: String?
 
-    @Option(help: ArgumentHelp("dlib 68-point shape predictor (.dat).", valueName: "file"))
-    var landmarkModel: String = LandmarkPredictor.defaultModelPath
-
-    @Option(help: ArgumentHelp(
-        "Appearance expression model whose output on the neutral face is recorded: an ONNX file, 'default', or 'none'.",
-        valueName: "file"))
-    var expressionModel: String = "default"
+    @OptionGroup var reading: FaceReadingOptions
 
     @Option(help: ArgumentHelp(
         "A calm sensor recording (empathy sensor record): stores resting heart rate and RMSSD in the profile.",
         valueName: "session.csv"))
     var sensor: String?
+
+    @Flag(name: .shortAndLong, help: "No progress output.")
+    var quiet = false
 
     func validate() throws {
         guard CalibrationLibrary.isValidName(name) else {
@@ -47,18 +42,12 @@ struct Calibrate: ParsableCommand {
         try reportingErrors {
             let path = output ?? CalibrationLibrary.path(forName: name)
             var job = CalibrateJob(clipPath: clip, name: name, outputPath: path)
-            job.modelPath = landmarkModel
-            job.expressionModel = ExpressionModelChoice(argument: expressionModel)
-            if let sensor {
-                let session = try SensorSession.load(path: sensor)
-                guard let baseline = HeartBaseline.measure(session.beats) else {
-                    throw EmpathyError.badFile(path: sensor, line: nil, message:
-                        "has \(session.beats.count) beat(s); a resting baseline needs at least 10 clean intervals — record a calm minute")
-                }
-                job.restingHeartRateBPM = baseline.restingHeartRateBPM
-                job.restingRMSSDMs = baseline.restingRMSSDMs
-            }
-            let profile = try job.run()
+            job.modelPath = reading.landmarkModelPath
+            job.expressionModel = reading.expressionModelChoice
+            job.cascadePath = reading.cascade
+            reading.apply(to: &job.tracker)
+            job.restingSessionPath = sensor
+            let profile = try job.run(progress: makeProgressReporter(quiet: quiet))
             var line = "\(path): neutral face of '\(name)' from \(profile.frameCount) frame(s)"
             if let bpm = profile.restingHeartRateBPM, let rmssd = profile.restingRMSSDMs {
                 line += String(format: "; resting %.1f BPM, RMSSD %.1f ms", bpm, rmssd)

@@ -1,11 +1,7 @@
 import ArgumentParser
-import Biometrics
 import Effects
 import EmpathyCore
-import FaceAnalysis
-import Footage
 import Foundation
-import Fusion
 import ImageSequence
 import Pipeline
 import Rendering
@@ -16,10 +12,11 @@ struct Render: ParsableCommand {
         discussion: """
             The emotion track (from 'empathy analyze') drives the look's passes:
             particles, glitch, the emotion grade. Without --track the clip is
-            analysed first and the track is written beside the frames
-            (OUT/<clip>.track.csv). A frame's bytes depend only on the clip, the
-            track, the look and the frame number, so ranges rendered on different
-            machines (--frames) fit together; complete frames are skipped.
+            analysed first, with the analysis options as 'empathy analyze' takes
+            them, and the track is written beside the frames (OUT/<clip>.track.csv).
+            A frame's bytes depend only on the clip, the track, the look and the
+            frame number, so ranges rendered on different machines (--frames) fit
+            together; complete frames are skipped.
             --layers beauty,matte also writes the face matte beside each frame
             (OUT/<clip>.matte.0001.png: the face region from the landmarks as a soft
             alpha, for grading or protecting the face in compositing).
@@ -53,12 +50,8 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("Frames between contact-sheet tiles.", valueName: "n"))
     var previewEvery = 12
 
-    @Option(help: ArgumentHelp("Without --track: a sensor session to analyse with (empathy analyze --sensor).",
-                               valueName: "session.csv"))
-    var sensor: String?
-
-    @Option(help: ArgumentHelp("Without --track: the calibration profile to analyse with.", valueName: "name"))
-    var calibration: String?
+    /// Without --track: what the clip is analysed with, as 'empathy analyze' takes it.
+    @OptionGroup(title: "Analysis (without --track)") var analysis: AnalysisOptionGroup
 
     /// The --layers list, or nil when it names something else.
     var layerSet: Set<RenderLayer>? {
@@ -76,61 +69,49 @@ struct Render: ParsableCommand {
         }
         if preview && format != .png { throw ValidationError("--preview reads 8-bit PNG frames; leave out --format or --preview") }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
-        if track != nil && (sensor != nil || calibration != nil) {
-            throw ValidationError("--sensor and --calibration apply when analysing; with --track, analyse with them first")
+        let given = analysis.given
+        if track != nil && !given.isEmpty {
+            throw ValidationError(
+                "\(given.joined(separator: ", ")) \(given.count == 1 ? "applies" : "apply") when analysing; with --track, analyse with \(given.count == 1 ? "it" : "them") first ('empathy analyze') or leave out --track")
         }
     }
 
     func run() throws {
         try reportingErrors {
-            let info = try FrameSources.open(clip).info
             let stem = GradeJob.stem(of: clip)
-            // Check the look before a long analysis.
-            _ = try Look.load(try LookLibrary.resolve(look))
-            let trackPath = try track ?? analyse(stem: stem)
-            let timeline = try TrackTimeline.read(path: trackPath, width: info.width, height: info.height)
-
-            var config = RenderConfiguration(input: clip, outputDirectory: outputDirectory, timeline: timeline)
+            // Without --track the analysis's track is kept beside the frames.
+            let trackPath = track ?? URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(stem).track.csv").path
+            let source: EmotionTrackSource = track != nil
+                ? .file(trackPath) : .analyse(try analysis.job(input: clip, trackPath: trackPath))
+            var config = RenderConfiguration(input: clip, outputDirectory: outputDirectory, track: source)
             config.look = look
             config.layers = layerSet ?? [.beauty]
             config.format = format
             sequence.apply(to: &config)
-            let summary = try RenderJob(configuration: config).run(progress: makeProgressReporter(quiet: sequence.quiet))
-            let r = summary.report
-            let written = Double(max(r.framesWritten, 1))
-            print(String(format: "Rendered %d frame%@ (%d skipped) of %@ with look '%@' in %.1f s (%.1f fps) on %@",
-                         r.framesWritten, r.framesWritten == 1 ? "" : "s", r.framesSkipped, clip, look, r.wallSeconds,
-                         r.wallSeconds > 0 ? Double(r.framesWritten) / r.wallSeconds : 0, summary.renderer))
-            print(String(format: "  → %@/%@ (decode %.0f ms, passes %.0f ms, readback %.0f ms, encode %.0f ms per frame; track %@)",
-                         outputDirectory, r.firstFileName, 1000 * r.decodeSeconds / written,
-                         1000 * summary.passSeconds / written, 1000 * summary.readbackSeconds / written,
-                         1000 * r.encodeSeconds / written, trackPath))
-            if let failure = r.failure {
+            let job = try RenderJob(configuration: config)
+            if case .analyse = config.track, !sequence.quiet {
+                FileHandle.standardError.write(Data("analysing \(clip) first (no --track given)\n".utf8))
+            }
+            let summary = try job.run(progress: makeProgressReporter(quiet: sequence.quiet))
+            printSummary(summary, trackPath: trackPath)
+            if let failure = summary.report.failure {
                 FileHandle.standardError.write(Data("empathy: error: \(failure)\n".utf8))
                 throw ExitCode.failure
             }
-            if preview { try writePreview(stem: stem, frameCount: info.frameCount) }
+            if preview { try writePreview(stem: stem, frameCount: job.info.frameCount) }
         }
     }
 
-    /// Analyses the clip into OUT/<stem>.track.csv.
-    private func analyse(stem: String) throws -> String {
-        try FileManager.default.createDirectory(atPath: outputDirectory, withIntermediateDirectories: true)
-        let path = URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(stem).track.csv").path
-        var job = AnalyzeJob(inputPath: clip, trackPath: path)
-        if let calibration {
-            let profilePath = CalibrationLibrary.path(forName: calibration)
-            job.profile = try NeutralProfile.read(path: profilePath)
-            job.profilePath = profilePath
-        }
-        if let sensor {
-            let session = try SensorSession.load(path: sensor)
-            let heart = HeartFusion(session: session, baseline: HeartFusion.baseline(from: job.profile))
-            job.completeRows = { heart.complete($0) }
-        }
-        if !sequence.quiet { FileHandle.standardError.write(Data("analysing \(clip) first (no --track given)\n".utf8)) }
-        _ = try job.run()
-        return path
+    private func printSummary(_ summary: RenderSummary, trackPath: String) {
+        let r = summary.report
+        let written = Double(max(r.framesWritten, 1))
+        print(String(format: "Rendered %d frame%@ (%d skipped) of %@ with look '%@' in %.1f s (%.1f fps) on %@",
+                     r.framesWritten, r.framesWritten == 1 ? "" : "s", r.framesSkipped, clip, look, r.wallSeconds,
+                     r.wallSeconds > 0 ? Double(r.framesWritten) / r.wallSeconds : 0, summary.renderer))
+        print(String(format: "  → %@/%@ (decode %.0f ms, passes %.0f ms, readback %.0f ms, encode %.0f ms per frame; track %@)",
+                     outputDirectory, r.firstFileName, 1000 * r.decodeSeconds / written,
+                     1000 * summary.passSeconds / written, 1000 * summary.readbackSeconds / written,
+                     1000 * r.encodeSeconds / written, trackPath))
     }
 
     private func writePreview(stem: String, frameCount: Int) throws {

@@ -50,6 +50,47 @@ final class RenderCommandTests: XCTestCase {
         XCTAssertTrue(again.stdout.contains("Rendered 0 frames (5 skipped)"), again.stdout)
     }
 
+    /// Without --track, render analyses with the same options as analyze:
+    /// its track equals analyze's byte for byte, and the sensor offset moves
+    /// the heart columns.
+    func testRenderWithoutATrackAnalysesWithTheSensorOffsetAndDetectorGiven() throws {
+        let options = ["--sensor", demoSession, "--detector", "cascade"]
+        let out = tmp.appendingPathComponent("r")
+        let render = try EmpathyProcess.run(["render", demoClip, "--frames", "1-2", "--out", out.path, "--quiet",
+                                             "--sensor-offset", "21.5"] + options)
+        XCTAssertEqual(render.status, 0, render.stderr)
+        let rendered = try Data(contentsOf: out.appendingPathComponent("astronaut.track.csv"))
+        func analyse(_ name: String, _ extra: [String]) throws -> Data {
+            let track = tmp.appendingPathComponent(name)
+            let run = try EmpathyProcess.run(["analyze", demoClip, "--out", track.path, "--quiet"] + options + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+            return try Data(contentsOf: track)
+        }
+        XCTAssertEqual(rendered, try analyse("offset.csv", ["--sensor-offset", "21.5"]), "the same analysis as 'analyze'")
+        let stored = try analyse("stored.csv", [])
+        func heartColumns(_ track: Data) -> [[String]] {
+            let rows = String(decoding: track, as: UTF8.self).split(separator: "\n").map {
+                $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            }
+            let columns = ["heart_rate_bpm", "beat_phase"].compactMap { rows[0].firstIndex(of: $0) }
+            return rows.dropFirst().map { row in columns.map { row[$0] } }
+        }
+        XCTAssertTrue(heartColumns(rendered).contains { !$0[0].isEmpty }, "the session's heart is in the track")
+        XCTAssertNotEqual(heartColumns(rendered), heartColumns(stored), "--sensor-offset moved the heart columns")
+    }
+
+    func testRenderWithATrackRefusesAnalysisOptions() throws {
+        let table: [([String], String)] = [
+            (["--sensor", demoSession, "--sensor-offset", "1.5"], "--sensor, --sensor-offset apply when analysing"),
+            (["--detector", "cascade"], "--detector applies when analysing"),
+        ]
+        for (extra, fragment) in table {
+            let run = try EmpathyProcess.run(["render", demoClip, "--track", "t.csv", "--out", tmp.path] + extra)
+            XCTAssertEqual(run.status, 64, run.stderr)
+            XCTAssertTrue(run.stderr.contains(fragment), run.stderr)
+        }
+    }
+
     /// The matte covers the face and is zero far from it; a second run with the
     /// matte added renders only to fill in the missing layer.
     func testFaceMatteLayerCoversTheFaceBoxAndIsZeroFarFromIt() throws {

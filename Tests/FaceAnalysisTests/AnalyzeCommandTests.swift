@@ -1,6 +1,7 @@
 import EmpathyCore
 import FaceAnalysis
 import Foundation
+import Fusion
 import ImageSequence
 import XCTest
 

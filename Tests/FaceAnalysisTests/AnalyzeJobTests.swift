@@ -1,6 +1,8 @@
 import EmpathyCore
 import FaceAnalysis
+import Fusion
 import ImageSequence
+import Pipeline
 import XCTest
 
 final class AnalyzeJobTests: XCTestCase {

@@ -23,19 +23,19 @@ func readIntended() throws -> [IntendedFrame] {
 
 /// The whole clip analysed once.
 struct ClipAnalysis {
-    var rows: [EmotionTrackRow]
+    var rows: [FaceReading]
     var intended: [IntendedFrame]
     var detections: Int
 
     /// Frames held at full intensity (or neutral), skipping the first
     /// `settlingFrames` of each hold.
-    func held(_ phase: String, settlingFrames: Int = 3) -> [EmotionTrackRow] {
+    func held(_ phase: String, settlingFrames: Int = 3) -> [FaceReading] {
         rows.indices.filter { i in
             (max(0, i - settlingFrames)...i).allSatisfy { intended[$0].phase == phase && intended[$0].isHeld }
         }.map { rows[$0] }
     }
 
-    static func mean(_ rows: [EmotionTrackRow], _ value: (EmotionTrackRow) -> Double) -> Double {
+    static func mean(_ rows: [FaceReading], _ value: (FaceReading) -> Double) -> Double {
         rows.isEmpty ? .nan : rows.map(value).reduce(0, +) / Double(rows.count)
     }
 
@@ -44,11 +44,11 @@ struct ClipAnalysis {
         let source = try VideoSource(path: expressionClipPath)
         let range = range ?? 0..<source.info.frameCount
         try source.seek(toFrameIndex: range.lowerBound)
-        var rows: [EmotionTrackRow] = []
+        var rows: [FaceReading] = []
         for index in 0..<range.count {
             guard let frame = try source.nextFrame() else { break }
             rows.append(try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / 24,
-                                             intervalSeconds: 1.0 / 24).row)
+                                             intervalSeconds: 1.0 / 24).reading)
         }
         let intended = Array(try readIntended()[range])
         return ClipAnalysis(rows: rows, intended: intended, detections: analyzer.tracker.detectionCount)
@@ -118,7 +118,7 @@ final class ExpressionClipTests: XCTestCase {
 
     func testValenceAndArousalMoveWithTheExpressions() throws {
         let clip = try sharedClipAnalysis.get()
-        func mean(_ phase: String, _ value: (EmotionTrackRow) -> Double) -> Double { ClipAnalysis.mean(clip.held(phase), value) }
+        func mean(_ phase: String, _ value: (FaceReading) -> Double) -> Double { ClipAnalysis.mean(clip.held(phase), value) }
         XCTAssertGreaterThan(mean("smile", \.valence), 0.6)
         XCTAssertLessThan(mean("frown", \.valence), -0.3)
         XCTAssertGreaterThan(mean("surprise", \.arousal), mean("neutral", \.arousal) + 0.1)

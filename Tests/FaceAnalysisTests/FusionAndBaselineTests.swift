@@ -2,7 +2,9 @@ import EmpathyCore
 import FaceAnalysis
 import Footage
 import Foundation
+import Fusion
 import ImageSequence
+import Pipeline
 import XCTest
 
 /// The fusion of appearance and AUs, the calibration correction of the
@@ -77,7 +79,7 @@ final class FusionAndBaselineTests: XCTestCase {
                                             expressionModel: try expressionModel())
             var last = EmotionEstimate.neutral
             for i in 0..<4 {
-                last = try analyzer.analyze(frame: frame, frameIndex: i, timeSeconds: Double(i) / 24, intervalSeconds: 1.0 / 24).row.estimate
+                last = try analyzer.analyze(frame: frame, frameIndex: i, timeSeconds: Double(i) / 24, intervalSeconds: 1.0 / 24).reading.estimate
             }
             return last
         }
@@ -136,12 +138,12 @@ final class FusionAndBaselineTests: XCTestCase {
 
     // MARK: Micro-expressions
 
-    func rows(_ readings: [EmotionCategory?], face: [Bool]? = nil) -> [EmotionTrackRow] {
+    func rows(_ readings: [EmotionCategory?], face: [Bool]? = nil) -> [FaceReading] {
         readings.enumerated().map { i, reading in
             var scores = distribution([.happiness: 0.05])
             if let reading { scores = distribution([reading: 0.7]) } else { scores = distribution([.neutral: 0.8]) }
-            return EmotionTrackRow(frameIndex: i, timeSeconds: Double(i) / 24, faceFound: face?[i] ?? true,
-                                   estimate: EmotionEstimate(scores: scores))
+            return FaceReading(frameIndex: i, timeSeconds: Double(i) / 24, faceFound: face?[i] ?? true,
+                               estimate: EmotionEstimate(scores: scores))
         }
     }
 

@@ -1,7 +1,9 @@
 import EmpathyCore
 import FaceAnalysis
 import Foundation
+import Fusion
 import ImageSequence
+import Pipeline
 import XCTest
 
 /// Stills are detected as dlib's own pipeline does it: the grey picture

@@ -99,7 +99,7 @@ final class TrackingTests: XCTestCase {
         while let frame = try source.nextFrame() {
             let result = try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / 24, intervalSeconds: 1.0 / 24)
             ids.formUnion(result.faces.map(\.id))
-            if result.row.faceFound { found += 1 }
+            if result.reading.faceFound { found += 1 }
             index += 1
         }
         XCTAssertEqual(ids, [1])
@@ -113,8 +113,8 @@ final class TrackingTests: XCTestCase {
         for index in 0..<3 {
             let result = try analyzer.analyze(frame: try expressionFrame(index), frameIndex: index,
                                               timeSeconds: Double(index) / 24, intervalSeconds: 1.0 / 24)
-            XCTAssertFalse(result.row.faceFound)
-            XCTAssertEqual(result.row.estimate.top, .neutral)
+            XCTAssertFalse(result.reading.faceFound)
+            XCTAssertEqual(result.reading.estimate.top, .neutral)
         }
     }
 
@@ -125,9 +125,9 @@ final class TrackingTests: XCTestCase {
         frames += Array(repeating: smile, count: 8)
         frames += (1...10).map { shifted(smile, dx: $0 * 40) }  // slides out to the right
         frames += Array(repeating: RGBAImage(width: smile.width, height: smile.height), count: 24)
-        var rows: [EmotionTrackRow] = []
+        var rows: [FaceReading] = []
         for (i, frame) in frames.enumerated() {
-            rows.append(try analyzer.analyze(frame: frame, frameIndex: i, timeSeconds: Double(i) / 24, intervalSeconds: 1.0 / 24).row)
+            rows.append(try analyzer.analyze(frame: frame, frameIndex: i, timeSeconds: Double(i) / 24, intervalSeconds: 1.0 / 24).reading)
         }
         XCTAssert(rows[12..<20].allSatisfy(\.faceFound))
         XCTAssertGreaterThan(rows[19].valence, 0.2, "smiling face before it leaves")
@@ -167,7 +167,7 @@ final class TrackingTests: XCTestCase {
                         sideOfID[face.id] = isLeft
                     }
                 }
-                performers.insert(result.row.faceID)
+                performers.insert(result.reading.faceID)
             }
             XCTAssertEqual(sideOfID.count, 2, "two faces, two IDs: \(sideOfID)")
             let expected = sideOfID.first { $0.value == (chosen == nil) }?.key

@@ -1,10 +1,15 @@
+import Biometrics
 import EmpathyCore
+import FaceAnalysis
 import Footage
 import Foundation
+import Fusion
 import ImageSequence
 
 /// `empathy analyze`: a clip (video, image sequence or still) in, an emotion
 /// track, its landmark sidecar and a plot out, and optionally overlay frames.
+/// The face is read frame by frame (`FaceAnalyzer`); with a sensor session
+/// the readings are fused with the heart (`HeartFusion`) into the track.
 public struct AnalyzeJob: Sendable {
     public var inputPath: String
     /// The track CSV; the sidecar and plot go beside it
@@ -17,9 +22,11 @@ public struct AnalyzeJob: Sendable {
     public var profile: NeutralProfile?
     public var profilePath: String?
     public var options = AnalysisOptions()
-    /// Fills columns that come from elsewhere (heart rate from a sensor
-    /// session) once every frame is analysed, before the track is written.
-    public var completeRows: (@Sendable ([EmotionTrackRow]) throws -> [EmotionTrackRow])?
+    /// A recorded sensor session (`empathy sensor record`) whose heart goes
+    /// into the track: heart rate, RMSSD, beat phase and fused arousal.
+    public var sensorSessionPath: String?
+    /// Session time at the clip's first frame; nil takes the offset stored in the session.
+    public var sensorOffsetSeconds: Double?
 
     public init(inputPath: String, trackPath: String) {
         self.inputPath = inputPath
@@ -48,14 +55,18 @@ public struct AnalyzeJob: Sendable {
         public var overlaySeconds: Double
         public var plotPath: String
         public var landmarksPath: String
+        /// The session and baseline the heart columns came from, when a session was given.
+        public var heart: HeartFusion?
     }
 
     public static func plotPath(forTrack path: String) -> String {
         (path.hasSuffix(".csv") ? String(path.dropLast(4)) : path) + ".plot.png"
     }
 
-    /// Runs the analysis. `progress` is called after each frame with (frames done, frames promised).
-    public func run(progress: ((Int, Int) -> Void)? = nil) throws -> Summary {
+    /// Runs the analysis, reporting each frame to `progress`.
+    public func run(progress: any ProgressReporter = SilentProgress()) throws -> Summary {
+        // Read first, so a bad session fails before the long analysis.
+        let heart = try heartFusion()
         let source = try FrameSources.open(inputPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
         try predictor.requireIBUG68Layout()
@@ -69,7 +80,7 @@ public struct AnalyzeJob: Sendable {
         }
         let fps = source.info.framesPerSecond
         let interval = 1 / fps
-        var rows: [EmotionTrackRow] = []
+        var readings: [FaceReading] = []
         var landmarkRows: [(frameIndex: Int, faceID: Int?, points: [SIMD2<Double>]?)] = []
         var ids = Set<Int>()
         var analysisSeconds = 0.0, overlaySeconds = 0.0
@@ -81,15 +92,16 @@ public struct AnalyzeJob: Sendable {
         }
         let frames = FramePrefetcher(source: source)
         defer { frames.cancel() }
-        let started = DispatchTime.now()
+        let started = DispatchTime.now(), startedAt = Date()
+        let clipName = URL(fileURLWithPath: inputPath).lastPathComponent
         var index = 0
         while let frame = try frames.next() {
             _ = lap()
             let result = try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / fps,
                                               intervalSeconds: interval)
             analysisSeconds += lap()
-            rows.append(result.row)
-            landmarkRows.append((index, result.row.faceID, result.landmarks))
+            readings.append(result.reading)
+            landmarkRows.append((index, result.reading.faceID, result.landmarks))
             for face in result.faces { ids.insert(face.id) }
             if let overlayDirectory {
                 var overlay = frame
@@ -99,23 +111,34 @@ public struct AnalyzeJob: Sendable {
                 overlaySeconds += lap()
             }
             index += 1
-            progress?(index, source.info.frameCount)
+            progress.update(.measured(clipName: clipName, framesDone: index, framesTotal: source.info.frameCount,
+                                      processed: index, since: startedAt))
         }
+        progress.finish()
         let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let micro = MicroExpression.find(in: rows, framesPerSecond: fps)
-        MicroExpression.mark(micro, in: &rows)
-        if let completeRows { rows = try completeRows(rows) }
+        let micro = MicroExpression.find(in: readings, framesPerSecond: fps)
+        MicroExpression.mark(micro, in: &readings)
+        let faceRows = readings.map { EmotionTrackRow(face: $0) }
+        let rows = heart?.complete(faceRows) ?? faceRows
+        try createParentFolder(of: trackPath)
         try EmotionTrackFile.write(rows, to: trackPath)
         let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
         try AtomicFile.write(EmotionTrackFile.encodeLandmarks(landmarkRows, pointCount: predictor.pointCount), to: landmarksPath)
         let plot = Self.plotPath(forTrack: trackPath)
-        try PNGCodec.write(TrackPlot.render(rows), to: plot)
-        return Summary(frameCount: rows.count, faceFrameCount: rows.filter(\.faceFound).count,
+        try PNGCodec.write(TrackPlot.render(readings), to: plot)
+        return Summary(frameCount: readings.count, faceFrameCount: readings.filter(\.faceFound).count,
                        detectionCount: analyzer.tracker.detectionCount, faceIDs: ids.sorted(),
                        wallSeconds: wallSeconds, decodeSeconds: frames.decodeSeconds, analysisSeconds: analysisSeconds,
                        detectSeconds: analyzer.tracker.detectSeconds, landmarkSeconds: analyzer.tracker.landmarkSeconds,
                        modelSeconds: analyzer.modelSeconds, scoreSeconds: analyzer.scoreSeconds, microExpressions: micro,
                        overlaySeconds: overlaySeconds,
-                       plotPath: plot, landmarksPath: landmarksPath)
+                       plotPath: plot, landmarksPath: landmarksPath, heart: heart)
+    }
+
+    /// The session's heart against the profile's resting values (population defaults without them).
+    func heartFusion() throws -> HeartFusion? {
+        guard let sensorSessionPath else { return nil }
+        let session = try SensorSession.load(path: sensorSessionPath, offsetSeconds: sensorOffsetSeconds)
+        return HeartFusion(session: session, baseline: HeartFusion.baseline(from: profile))
     }
 }

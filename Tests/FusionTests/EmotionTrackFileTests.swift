@@ -1,5 +1,7 @@
 import EmpathyCore
 import FaceAnalysis
+import Foundation
+import Fusion
 import XCTest
 
 final class EmotionTrackFileTests: XCTestCase {
@@ -44,7 +46,9 @@ final class EmotionTrackFileTests: XCTestCase {
     }
 
     func testFileRoundTripsThroughDisk() throws {
-        let folder = try makeTemporaryFolder(self)
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("track-file-\(UUID())").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: folder) }
         let path = folder + "/scene.track.csv"
         try EmotionTrackFile.write(sampleRows(), to: path)
         XCTAssertEqual(EmotionTrackFile.encode(try EmotionTrackFile.read(path: path)), EmotionTrackFile.encode(sampleRows()))

@@ -1,53 +1,45 @@
 import EmpathyCore
+import FaceAnalysis
 import Foundation
 
-/// One frame of the emotion track.
-///
-/// The biometric fields (heart rate, RMSSD, beat phase, fused arousal) are
-/// filled from a sensor session (`Fusion.HeartFusion`); absent values are
-/// written as empty cells.
+/// One frame of the emotion track: the face analysis's reading of the frame
+/// plus the heart from a sensor session (heart rate, RMSSD, beat phase,
+/// fused arousal; filled by `HeartFusion`, absent values written as empty
+/// cells). The reading's fields read through (`row.valence`), so a row is
+/// used as the one flat record the track file holds.
+@dynamicMemberLookup
 public struct EmotionTrackRow: Sendable, Equatable {
-    /// 0-based frame index in the clip.
-    public var frameIndex: Int
-    /// Frame time from the clip's start: frameIndex / framesPerSecond.
-    public var timeSeconds: Double
-    /// False when no face was followed in this frame (scores then relax toward neutral).
-    public var faceFound: Bool
-    public var faceID: Int?
-    public var box: FaceBox?
-    public var actionUnits: ActionUnitIntensities
-    /// Scores in `EmotionCategory.allCases` order, summing to 1.
-    public var categories: [Double]
-    public var valence: Double
-    public var arousal: Double
+    public var face: FaceReading
     public var heartRateBPM: Double?
     public var rmssdMs: Double?
     /// 0…1 through the current inter-beat interval.
     public var beatPhase: Double?
     public var fusedArousal: Double?
-    /// The category of a brief expression this frame belongs to (`MicroExpression`).
-    public var microExpression: EmotionCategory?
 
-    public init(frameIndex: Int, timeSeconds: Double, faceFound: Bool, faceID: Int? = nil, box: FaceBox? = nil,
-                actionUnits: ActionUnitIntensities = ActionUnitIntensities(),
-                estimate: EmotionEstimate = .neutral,
-                heartRateBPM: Double? = nil, rmssdMs: Double? = nil, beatPhase: Double? = nil, fusedArousal: Double? = nil) {
-        self.frameIndex = frameIndex
-        self.timeSeconds = timeSeconds
-        self.faceFound = faceFound
-        self.faceID = faceID
-        self.box = box
-        self.actionUnits = actionUnits
-        self.categories = estimate.categories
-        self.valence = estimate.valence
-        self.arousal = estimate.arousal
+    public init(face: FaceReading, heartRateBPM: Double? = nil, rmssdMs: Double? = nil, beatPhase: Double? = nil,
+                fusedArousal: Double? = nil) {
+        self.face = face
         self.heartRateBPM = heartRateBPM
         self.rmssdMs = rmssdMs
         self.beatPhase = beatPhase
         self.fusedArousal = fusedArousal
     }
 
-    public var estimate: EmotionEstimate { EmotionEstimate(categories: categories, valence: valence, arousal: arousal) }
+    public init(frameIndex: Int, timeSeconds: Double, faceFound: Bool, faceID: Int? = nil, box: FaceBox? = nil,
+                actionUnits: ActionUnitIntensities = ActionUnitIntensities(),
+                estimate: EmotionEstimate = .neutral,
+                heartRateBPM: Double? = nil, rmssdMs: Double? = nil, beatPhase: Double? = nil, fusedArousal: Double? = nil) {
+        self.init(face: FaceReading(frameIndex: frameIndex, timeSeconds: timeSeconds, faceFound: faceFound, faceID: faceID,
+                                    box: box, actionUnits: actionUnits, estimate: estimate),
+                  heartRateBPM: heartRateBPM, rmssdMs: rmssdMs, beatPhase: beatPhase, fusedArousal: fusedArousal)
+    }
+
+    public subscript<Value>(dynamicMember field: WritableKeyPath<FaceReading, Value>) -> Value {
+        get { face[keyPath: field] }
+        set { face[keyPath: field] = newValue }
+    }
+
+    public subscript<Value>(dynamicMember field: KeyPath<FaceReading, Value>) -> Value { face[keyPath: field] }
 }
 
 /// The emotion track file: CSV, one header row, then one row per frame.
