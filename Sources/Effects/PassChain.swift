@@ -113,13 +113,18 @@ public final class PassChain {
     /// a floating-point chain. A new image each call (the last may still be
     /// encoding).
     public func renderFrame(_ frame: RGBAImage, inputs: FrameInputs) throws -> EncodableFrame {
-        let texture = try draw(frame, inputs: inputs)
+        try readBackFrame(try draw(frame, inputs: inputs))
+    }
+
+    /// `texture` (a `draw` result) read into a new image: 8-bit, or floats
+    /// in a floating-point chain.
+    public func readBackFrame(_ texture: GLuint) throws -> EncodableFrame {
         if floatOutput {
-            var output = FloatImage.uninitialized(width: frame.width, height: frame.height, rowOrder: outputRowOrder)
+            var output = FloatImage.uninitialized(width: width, height: height, rowOrder: outputRowOrder)
             try readBack(texture, into: &output)
             return .float(output)
         }
-        var output = RGBAImage.uninitialized(width: frame.width, height: frame.height, rowOrder: outputRowOrder)
+        var output = RGBAImage.uninitialized(width: width, height: height, rowOrder: outputRowOrder)
         try readBack(texture, into: &output)
         return .rgba8(output)
     }

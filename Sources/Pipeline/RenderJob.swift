@@ -37,8 +37,13 @@ public struct RenderConfiguration: Sendable {
     public var png: PNGOptions = .default
     /// 8-bit PNG, or floating point end to end into 16-bit PNG or OpenEXR.
     public var format: FrameFormat = .png
+    /// OpenEXR only: scene-linear values (the sRGB transfer function undone).
+    public var linear = false
     /// The layers to write (at least one).
     public var layers: Set<RenderLayer> = [.beauty]
+    /// Also write a contact sheet of every Nth rendered frame
+    /// (`<out>/<stem>.preview.png`; 8-bit PNG beauty frames only).
+    public var previewEvery: Int?
     public var platform: RenderContext.Platform = .automatic
     /// Wait for the GL after each pass to time it (slower; for benchmarks).
     public var timesPasses = false
@@ -64,6 +69,8 @@ public struct RenderSummary: Sendable {
     public var passStageSeconds: [(name: String, seconds: Double)] = []
     public var renderer: String
     public var lookPath: String
+    /// The contact sheet, when one was asked for and written.
+    public var previewPath: String?
 }
 
 /// Renders a clip through a look's pass chain with a per-frame emotion
@@ -134,16 +141,17 @@ public final class RenderJob {
         renderer.chain.timesStages = configuration.timesPasses
         let stem = GradeJob.stem(of: configuration.input)
         let format = configuration.format
-        func layerWriter(_ stem: String) throws -> SequenceWriter {
+        func layerWriter(_ stem: String, linear: Bool) throws -> SequenceWriter {
             try SequenceWriter(
                 directory: configuration.outputDirectory,
                 naming: SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
                                        fileExtension: format.fileExtension),
-                encoder: try format.encoder(pngOptions: configuration.png), overwrite: configuration.overwrite)
+                encoder: try format.encoder(pngOptions: configuration.png, linear: linear), overwrite: configuration.overwrite)
         }
-        let writer = try layerWriter(stem)
+        let writer = try layerWriter(stem, linear: configuration.linear)
         let naming = writer.naming
-        let matteWriter = try configuration.layers.contains(.matte) ? layerWriter(stem + ".matte") : nil
+        // A matte is coverage, not colour: never linearised.
+        let matteWriter = try configuration.layers.contains(.matte) ? layerWriter(stem + ".matte", linear: false) : nil
         let writesBeauty = configuration.layers.contains(.beauty)
         var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
                                 firstFileName: naming.fileName(number: configuration.startNumber))
@@ -190,15 +198,7 @@ public final class RenderJob {
                 renderer.chain.finish()
                 let t1 = Date()
                 let number = configuration.startNumber + frame - 1
-                if writesBeauty && format.isFloat {
-                    var output = FloatImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
-                    try renderer.chain.readBack(texture, into: &output)
-                    try writer.submit(.float(output), number: number)
-                } else if writesBeauty {
-                    var output = RGBAImage.uninitialized(width: image.width, height: image.height, rowOrder: .bottomUp)
-                    try renderer.chain.readBack(texture, into: &output)
-                    try writer.submit(output, number: number)
-                }
+                if writesBeauty { try writer.submit(try renderer.chain.readBackFrame(texture), number: number) }
                 let t2 = Date()
                 summary.passSeconds += t1.timeIntervalSince(t0)
                 summary.readbackSeconds += t2.timeIntervalSince(t1)
@@ -227,7 +227,24 @@ public final class RenderJob {
         summary.report.renderSeconds = summary.passSeconds + summary.readbackSeconds
         summary.report.wallSeconds = Date().timeIntervalSince(started)
         progress.finish()
+        if let every = configuration.previewEvery, summary.report.failure == nil, let range {
+            summary.previewPath = try writePreview(range: range, every: every, naming: naming)
+        }
         return summary
+    }
+
+    /// A contact sheet of every `every`th frame of `range`, read back from
+    /// the written frames (`<out>/<stem>.preview.png`).
+    private func writePreview(range: ClosedRange<Int>, every: Int, naming: SequenceNaming) throws -> String {
+        guard configuration.format == .png, configuration.layers.contains(.beauty) else {
+            throw EmpathyError.invalidArgument("a contact sheet reads 8-bit PNG beauty frames; render --format png with the beauty layer")
+        }
+        let picked = Array(stride(from: range.lowerBound, through: range.upperBound, by: max(1, every)))
+        let directory = URL(fileURLWithPath: configuration.outputDirectory)
+        let paths = picked.map { directory.appendingPathComponent(naming.fileName(number: configuration.startNumber + $0 - 1)).path }
+        let sheet = directory.appendingPathComponent("\(GradeJob.stem(of: configuration.input)).preview.png").path
+        try ContactSheet.write(framePaths: paths, labels: picked.map { "\($0)" }, to: sheet)
+        return sheet
     }
 
     /// Decodes `frames` (1-based, ascending) on a helper thread and hands

@@ -36,9 +36,12 @@ struct Render: ParsableCommand {
 
     @OptionGroup var sequence: SequenceOptions
 
-    @Option(help: ArgumentHelp("Frame files: png (8-bit), png16 (16-bit) or exr (OpenEXR half float; display-referred, Rec. 709 / D65).",
+    @Option(help: ArgumentHelp("Frame files: png (8-bit), png16 (16-bit) or exr (OpenEXR half float, Rec. 709 / D65; display-referred unless --linear).",
                                valueName: "format"))
     var format: FrameFormat = .png
+
+    @Flag(help: "With --format exr: scene-linear values (the sRGB transfer function undone) instead of display-referred.")
+    var linear = false
 
     @Option(help: ArgumentHelp("Layers to write, comma-separated: beauty (the picture) and matte (the face matte).",
                                valueName: "beauty,matte"))
@@ -69,6 +72,7 @@ struct Render: ParsableCommand {
         }
         if preview && format != .png { throw ValidationError("--preview reads 8-bit PNG frames; leave out --format or --preview") }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
+        if linear && format != .exr { throw ValidationError("--linear needs --format exr") }
         let given = analysis.given
         if track != nil && !given.isEmpty {
             throw ValidationError(
@@ -87,6 +91,8 @@ struct Render: ParsableCommand {
             config.look = look
             config.layers = layerSet ?? [.beauty]
             config.format = format
+            config.linear = linear
+            config.previewEvery = preview ? previewEvery : nil
             sequence.apply(to: &config)
             let job = try RenderJob(configuration: config)
             if case .analyse = config.track, !sequence.quiet {
@@ -98,7 +104,7 @@ struct Render: ParsableCommand {
                 FileHandle.standardError.write(Data("empathy: error: \(failure)\n".utf8))
                 throw ExitCode.failure
             }
-            if preview { try writePreview(stem: stem, frameCount: job.info.frameCount) }
+            if let sheet = summary.previewPath { print("  preview: \(sheet)") }
         }
     }
 
@@ -112,18 +118,5 @@ struct Render: ParsableCommand {
                      outputDirectory, r.firstFileName, 1000 * r.decodeSeconds / written,
                      1000 * summary.passSeconds / written, 1000 * summary.readbackSeconds / written,
                      1000 * r.encodeSeconds / written, trackPath))
-    }
-
-    private func writePreview(stem: String, frameCount: Int) throws {
-        let range = (sequence.frames ?? FrameRange()).clamped(toFrameCount: frameCount) ?? 1...1
-        let picked = Array(stride(from: range.lowerBound, through: range.upperBound, by: previewEvery))
-        let digits = "%0\(sequence.padding)d"
-        let paths = picked.map { frame in
-            URL(fileURLWithPath: outputDirectory)
-                .appendingPathComponent("\(stem).\(String(format: digits, sequence.startNumber + frame - 1)).png").path
-        }
-        let sheet = URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(stem).preview.png").path
-        try ContactSheet.write(framePaths: paths, labels: picked.map { "\($0)" }, to: sheet)
-        print("  preview: \(sheet)")
     }
 }

@@ -178,6 +178,35 @@ final class RenderCommandTests: XCTestCase {
                             "most EXR values lie between 8-bit codes: the chain kept its precision")
     }
 
+    /// `--linear`: the same render with the sRGB curve undone in the beauty
+    /// (within half precision), the matte untouched (coverage, not colour).
+    func testLinearOpenEXRRenderIsTheDisplayRenderWithTheSRGBCurveUndone() throws {
+        let track = tmp.appendingPathComponent("demo.track.csv").path
+        XCTAssertEqual(try EmpathyProcess.run(["analyze", demoClip, "--out", track, "--quiet"]).status, 0)
+        let display = tmp.appendingPathComponent("display"), linear = tmp.appendingPathComponent("linear")
+        for (out, extra) in [(display, [String]()), (linear, ["--linear"])] {
+            let run = try EmpathyProcess.run(["render", demoClip, "--track", track, "--frames", "7-7", "--out", out.path, "--quiet",
+                                              "--format", "exr", "--layers", "beauty,matte"] + extra)
+            XCTAssertEqual(run.status, 0, run.stderr)
+        }
+        let a = try OpenImageIOPixels.read(display.appendingPathComponent("astronaut.0007.exr").path)
+        let b = try OpenImageIOPixels.read(linear.appendingPathComponent("astronaut.0007.exr").path)
+        func undo(_ v: Double) -> Double { v < 0.04045 ? v / 12.92 : pow((v + 0.055) / 1.055, 2.4) }
+        var worst = (excess: -1.0, x: 0, y: 0, c: 0)
+        for y in 0..<a.height {
+            for x in 0..<a.width {
+                for c in 0..<4 {
+                    let want = c == 3 ? a.value(x: x, y: y, channel: c) : undo(a.value(x: x, y: y, channel: c))
+                    let excess = abs(b.value(x: x, y: y, channel: c) - want) - (abs(want) * 0x1p-10 + 2e-5)
+                    if excess > worst.excess { worst = (excess, x, y, c) }
+                }
+            }
+        }
+        XCTAssertLessThanOrEqual(worst.excess, 0, "worst pixel (\(worst.x), \(worst.y)) channel \(worst.c)")
+        XCTAssertEqual(try Data(contentsOf: display.appendingPathComponent("astronaut.matte.0007.exr")),
+                       try Data(contentsOf: linear.appendingPathComponent("astronaut.matte.0007.exr")), "the matte is never linearised")
+    }
+
     func testATrackFromAnotherClipIsRefused() throws {
         // The expression clip's track has 120 frames; the demo clip has 96.
         let track = tmp.appendingPathComponent("expressions.csv")
