@@ -64,9 +64,10 @@ public final class LookRenderer {
 
     /// Sets the parameters for `frameIndex` and returns the frame's inputs.
     public func prepare(frameIndex: Int) throws -> FrameInputs {
-        guard frameIndex >= 0, frameIndex < timeline.frameCount else {
+        guard frameIndex >= 0 else { throw EmpathyError.invalidArgument("frame index \(frameIndex) is before the first frame") }
+        if let count = timeline.frameCount, frameIndex >= count {
             throw EmpathyError.invalidArgument(
-                "frame \(frameIndex + 1) is beyond the emotion timeline's \(timeline.frameCount) frames; re-run the analysis for the whole clip")
+                "frame \(frameIndex + 1) is beyond the emotion timeline's \(count) frames; re-run the analysis for the whole clip")
         }
         for (pass, parameters) in zip(chain.passes, automation.values(at: frameIndex)) {
             for parameter in parameters { try pass.setParameter(parameter.name, parameter.value) }
@@ -78,11 +79,12 @@ public final class LookRenderer {
 /// A timeline made from a formula: for tests, benchmarks and demos without
 /// an analysed track. Deterministic in the frame index.
 public struct SyntheticTimeline: EmotionTimeline {
-    public let frameCount: Int
+    /// nil: no end (as a live take).
+    public let frameCount: Int?
     public let framesPerSecond: Double
     public var heartRateBPM: Float = 72
 
-    public init(frameCount: Int, framesPerSecond: Double) {
+    public init(frameCount: Int?, framesPerSecond: Double) {
         self.frameCount = frameCount
         self.framesPerSecond = framesPerSecond
     }

@@ -4,7 +4,8 @@
 /// `FRAMEINDEX`. A conforming type must answer the same state for the same
 /// index every time, so any frame renders the same bytes in any chunk.
 public protocol EmotionTimeline: Sendable {
-    var frameCount: Int { get }
+    /// nil for a timeline with no end (a live take, read frame by frame).
+    var frameCount: Int? { get }
     var framesPerSecond: Double { get }
     func state(at frameIndex: Int) -> EmotionState
 }

@@ -24,18 +24,18 @@ public enum ClipKind: Sendable {
 /// stills carry no rate; they report 24, the editors' default. `frameCount`
 /// is the number of frames the clip promises: the container's count (or its
 /// duration x rate where it has no count), `last - first + 1` for a sequence,
-/// 1 for a still.
+/// 1 for a still; nil for a source with no end (a camera).
 public struct ClipInfo: Sendable, Equatable {
     public let path: String
     public let kind: ClipKind
     public let width: Int
     public let height: Int
     public let framesPerSecond: Double
-    public let frameCount: Int
+    public let frameCount: Int?
 
     public init(
         path: String, kind: ClipKind, width: Int, height: Int, framesPerSecond: Double,
-        frameCount: Int
+        frameCount: Int?
     ) {
         self.path = path
         self.kind = kind
@@ -61,6 +61,8 @@ public struct ClipInfo: Sendable, Equatable {
 /// guarded by `lock`, so a stray use from another thread cannot corrupt the
 /// decoder; it only waits.
 public final class VideoSource: @unchecked Sendable {
+    /// The frames the file promises (`info.frameCount`, never nil here).
+    public let frameCount: Int
     public let info: ClipInfo
 
     private let lock = NSLock()
@@ -106,9 +108,10 @@ public final class VideoSource: @unchecked Sendable {
         let framesPerSecond =
             raw.frames_per_second > 0 ? raw.frames_per_second : Self.assumedFramesPerSecond
         handle = opened
+        frameCount = Int(raw.frame_count)
         info = ClipInfo(
             path: path, kind: kind, width: Int(raw.width), height: Int(raw.height),
-            framesPerSecond: framesPerSecond, frameCount: Int(raw.frame_count))
+            framesPerSecond: framesPerSecond, frameCount: frameCount)
     }
 
     deinit {
@@ -116,11 +119,11 @@ public final class VideoSource: @unchecked Sendable {
     }
 
     /// Makes the next read return frame `index` (0-based). `index` may equal
-    /// `info.frameCount`, after which a read reports the end.
+    /// `frameCount`, after which a read reports the end.
     public func seek(toFrameIndex index: Int) throws {
-        guard index >= 0, index <= info.frameCount else {
+        guard index >= 0, index <= frameCount else {
             throw EmpathyError.invalidArgument(
-                "cannot seek '\(info.path)' to frame index \(index): the clip has \(info.frameCount) frame(s), indices 0 to \(info.frameCount - 1)"
+                "cannot seek '\(info.path)' to frame index \(index): the clip has \(frameCount) frame(s), indices 0 to \(frameCount - 1)"
             )
         }
         try lock.withLock {
@@ -139,7 +142,7 @@ public final class VideoSource: @unchecked Sendable {
     /// contents of `image` are unspecified.
     public func read(into image: inout RGBAImage) throws -> Bool {
         // The shim ends a clip exactly at its frame count.
-        if nextFrameIndex >= info.frameCount { return false }
+        if nextFrameIndex >= frameCount { return false }
         if image.width != info.width || image.height != info.height {
             image = RGBAImage(width: info.width, height: info.height)
         }

@@ -1,13 +1,15 @@
 import EmpathyCore
 import Foundation
 
-/// Frames in order, with their size, rate and count: what every job reads
-/// (grade, analyse, calibrate, render). Open one with `FrameSources.open`.
+/// Frames in order, with their size, rate and, where known, their count:
+/// what every job reads (grade, analyse, calibrate, render). Open one with
+/// `FrameSources.open`.
 ///
 /// `VideoSource` — video files, image sequences and stills through OpenCV —
-/// is the implementation today. A live camera is the next; it will need
-/// `ClipInfo.frameCount` to become optional ("unknown, endless"), which the
-/// jobs that plan ranges or check a track's length must then handle.
+/// is the implementation today; a live camera is the next, with
+/// `info.frameCount` nil (no end). Jobs that plan a frame range ask for a
+/// count (`ClipInfo.requireFrameCount`); reading frame by frame, as the look
+/// renderer and the analyser do, needs none.
 public protocol FrameSource: AnyObject, Sendable {
     var info: ClipInfo { get }
     /// 0-based index of the frame the next read returns.
@@ -28,5 +30,15 @@ public enum FrameSources {
     /// A video file, an image-sequence pattern (`shot.%04d.png`) or a still.
     public static func open(_ path: String) throws -> any FrameSource {
         try VideoSource(path: path)
+    }
+}
+
+extension ClipInfo {
+    /// The frame count, or one line saying that `what` needs a source with an end.
+    public func requireFrameCount(for what: String) throws -> Int {
+        guard let frameCount else {
+            throw EmpathyError.invalidArgument("'\(path)' has no end (a live source); \(what) needs a clip or an image sequence")
+        }
+        return frameCount
     }
 }

@@ -16,7 +16,7 @@ import Foundation
 /// the landmark sidecar when it is there and holds dlib's 68 points, the key
 /// landmarks (`Landmark68.keyPoints`) in picture fractions.
 public struct TrackTimeline: EmotionTimeline {
-    public let frameCount: Int
+    public let frameCount: Int?
     public let framesPerSecond: Double
     private let states: [EmotionState]
 

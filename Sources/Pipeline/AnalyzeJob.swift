@@ -111,7 +111,7 @@ public struct AnalyzeJob: Sendable {
                 overlaySeconds += lap()
             }
             index += 1
-            progress.update(.measured(clipName: clipName, framesDone: index, framesTotal: source.info.frameCount,
+            progress.update(.measured(clipName: clipName, framesDone: index, framesTotal: source.info.frameCount ?? 0,
                                       processed: index, since: startedAt))
         }
         progress.finish()

@@ -60,7 +60,7 @@ public struct CalibrateJob: Sendable {
                     appearance = zip(appearance ?? Array(repeating: 0, count: p.count), p).map { $0 + $1 }
                 }
             }
-            progress.update(.measured(clipName: clipName, framesDone: frames, framesTotal: source.info.frameCount,
+            progress.update(.measured(clipName: clipName, framesDone: frames, framesTotal: source.info.frameCount ?? 0,
                                       processed: frames, since: started))
         }
         progress.finish()

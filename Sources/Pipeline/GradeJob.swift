@@ -127,7 +127,7 @@ public final class GradeJob {
                 overwrite: configuration.overwrite)
             var report = ClipReport(input: input, outputDirectory: directory,
                                     firstFileName: naming.fileName(number: configuration.startNumber))
-            let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: info.frameCount)
+            let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: try info.requireFrameCount(for: "grading"))
             var frames: [Int] = []
             for frame in range.map(Array.init) ?? [] {
                 if writer.isComplete(number: number(ofFrame: frame)) {

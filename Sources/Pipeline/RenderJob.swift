@@ -120,9 +120,10 @@ public final class RenderJob {
 
     /// `timeline`, once it is known to fit the clip.
     private func checked(_ timeline: any EmotionTimeline) throws -> any EmotionTimeline {
-        guard timeline.frameCount == info.frameCount else {
+        let frameCount = try info.requireFrameCount(for: "a batch render")
+        guard timeline.frameCount == frameCount else {
             throw EmpathyError.invalidArgument(
-                "the emotion track has \(timeline.frameCount) frames but '\(configuration.input)' has \(info.frameCount); analyse this clip again (is the track from another clip?)")
+                "the emotion track has \(timeline.frameCount.map(String.init) ?? "no end of") frames but '\(configuration.input)' has \(frameCount); analyse this clip again (is the track from another clip?)")
         }
         guard abs(timeline.framesPerSecond - info.framesPerSecond) < 0.01 else {
             throw EmpathyError.invalidArgument(
@@ -155,7 +156,7 @@ public final class RenderJob {
         let writesBeauty = configuration.layers.contains(.beauty)
         var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
                                 firstFileName: naming.fileName(number: configuration.startNumber))
-        let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: info.frameCount)
+        let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: try info.requireFrameCount(for: "a batch render"))
         var needed: [Int] = []
         // A frame is done when every layer asked for is complete.
         func isComplete(_ number: Int) -> Bool {

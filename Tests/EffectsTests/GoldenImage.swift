@@ -108,7 +108,7 @@ enum TestFrames {
 
 /// A timeline with the same state on every frame (beats from the phase).
 struct ConstantTimeline: EmotionTimeline {
-    var frameCount: Int
+    var frameCount: Int?
     var framesPerSecond: Double
     var base: EmotionState
 

@@ -65,7 +65,7 @@ final class LookTests: XCTestCase {
             {"name":"x","passes":[{"pass":"glitch","parameters":{"strength":{"from":"arousal","attackMs":50,"releaseMs":1000}}}]}
             """#)
         struct Step: EmotionTimeline {
-            let frameCount = 60
+            let frameCount: Int? = 60
             let framesPerSecond = 30.0
             func state(at frameIndex: Int) -> EmotionState {
                 var s = EmotionState()

@@ -281,7 +281,7 @@ final class PassTests: XCTestCase {
         let context = try RenderContext()
         let timeline = ConstantTimeline(frameCount: 48, framesPerSecond: 24, base: angryState())
         let field = ParticleField(timeline: timeline, seed: 42)
-        XCTAssertEqual(field.beats(in: 0..<timeline.frameCount).first?.frame, 14, "110 BPM at 24 fps: the first phase wrap is frame 14")
+        XCTAssertEqual(field.beats(in: 0..<timeline.frameCount!).first?.frame, 14, "110 BPM at 24 fps: the first phase wrap is frame 14")
         let pass = try ParticlePass(context: context, field: field)
         let chain = try PassChain(context: context, passes: [pass])
         let frame = TestFrames.synthetic()
@@ -368,7 +368,7 @@ final class PassTests: XCTestCase {
         let timeline = SyntheticTimeline(frameCount: 200, framesPerSecond: 24)
         let a = ParticleField(timeline: timeline, seed: 3)
         let b = ParticleField(timeline: timeline, seed: 3)
-        XCTAssertFalse(a.beats(in: 0..<timeline.frameCount).isEmpty)
+        XCTAssertFalse(a.beats(in: 0..<timeline.frameCount!).isEmpty)
         for f in [0, 17, 80, 199] {
             XCTAssertEqual(a.particles(at: f, state: timeline.state(at: f)), b.particles(at: f, state: timeline.state(at: f)))
         }

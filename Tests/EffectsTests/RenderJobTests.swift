@@ -4,6 +4,7 @@ import Footage
 import Foundation
 import ImageSequence
 import Pipeline
+import Rendering
 import XCTest
 
 final class RenderJobTests: XCTestCase {
@@ -57,7 +58,7 @@ final class RenderJobTests: XCTestCase {
 
     func testTrackFromAnotherClipIsRejected() throws {
         let info = try VideoSource(path: clip).info
-        let short = SyntheticTimeline(frameCount: info.frameCount - 5, framesPerSecond: info.framesPerSecond)
+        let short = SyntheticTimeline(frameCount: info.frameCount! - 5, framesPerSecond: info.framesPerSecond)
         XCTAssertThrowsError(try RenderJob(configuration: RenderConfiguration(input: clip, outputDirectory: "/tmp/x", timeline: short))) {
             XCTAssertTrue("\($0)".contains("another clip"), "\($0)")
         }
@@ -73,6 +74,60 @@ final class RenderJobTests: XCTestCase {
         XCTAssertThrowsError(try RenderJob(configuration: configuration)) {
             XCTAssertTrue("\($0)".contains("unknown look 'sparkles'"), "\($0)")
             XCTAssertTrue("\($0)".contains("neon-noir"), "\($0)")
+        }
+    }
+}
+
+/// A source with no end, as a camera is: frames made on demand, no count.
+/// (The live camera itself comes with the live mode; this exercises the seam.)
+private final class EndlessSource: FrameSource, @unchecked Sendable {
+    let info = ClipInfo(path: "endless", kind: .video, width: 96, height: 54, framesPerSecond: 24, frameCount: nil)
+    private(set) var nextFrameIndex = 0
+
+    func read(into image: inout RGBAImage) throws -> Bool {
+        image = TestFrames.synthetic()
+        for i in stride(from: 0, to: image.pixels.count, by: 4) { image.pixels[i] &+= UInt8(truncatingIfNeeded: nextFrameIndex) }
+        nextFrameIndex += 1
+        return true
+    }
+
+    func nextFrame() throws -> RGBAImage? {
+        var image = RGBAImage(width: 1, height: 1)
+        return try read(into: &image) ? image : nil
+    }
+
+    func seek(toFrameIndex index: Int) throws { nextFrameIndex = index }
+}
+
+final class EndlessSourceTests: XCTestCase {
+    /// Frame by frame, a look renders from a source and a timeline with no
+    /// end exactly as from a clip and a track of known length.
+    func testALookRendersAnEndlessSourceFrameByFrameAsAClip() throws {
+        let source = EndlessSource()
+        XCTAssertNil(source.info.frameCount)
+        let look = try Look.load(try LookLibrary.resolve("neon-noir"))
+        let context = try RenderContext()
+        let live = try LookRenderer(context: context, look: look, timeline: SyntheticTimeline(frameCount: nil, framesPerSecond: 24),
+                                    shadersDirectory: TestFrames.shaders)
+        var frames: [RGBAImage] = []
+        while frames.count < 40, let frame = try source.nextFrame() {
+            frames.append(try live.render(PassChain.bottomUp(frame), frameIndex: frames.count))
+        }
+        let clip = try LookRenderer(context: context, look: look, timeline: SyntheticTimeline(frameCount: 40, framesPerSecond: 24),
+                                    shadersDirectory: TestFrames.shaders)
+        try source.seek(toFrameIndex: 0)
+        for index in 0..<40 {
+            let frame = try XCTUnwrap(source.nextFrame())
+            XCTAssertEqual(try clip.render(PassChain.bottomUp(frame), frameIndex: index).pixels, frames[index].pixels, "frame \(index + 1)")
+        }
+        XCTAssertThrowsError(try clip.render(TestFrames.synthetic(), frameIndex: 40)) { error in
+            XCTAssertTrue("\(error)".contains("beyond the emotion timeline's 40 frames"), "\(error)")
+        }
+    }
+
+    func testJobsThatPlanARangeNameTheEndlessSource() {
+        XCTAssertThrowsError(try EndlessSource().info.requireFrameCount(for: "a batch render")) { error in
+            XCTAssertEqual("\(error)", "'endless' has no end (a live source); a batch render needs a clip or an image sequence")
         }
     }
 }

@@ -42,7 +42,7 @@ struct ClipAnalysis {
     /// Analyses frames `range` of the expression clip as a clip of their own.
     static func run(_ analyzer: FaceAnalyzer, frames range: Range<Int>? = nil) throws -> ClipAnalysis {
         let source = try VideoSource(path: expressionClipPath)
-        let range = range ?? 0..<source.info.frameCount
+        let range = range ?? 0..<source.frameCount
         try source.seek(toFrameIndex: range.lowerBound)
         var rows: [FaceReading] = []
         for index in 0..<range.count {

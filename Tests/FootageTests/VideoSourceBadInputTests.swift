@@ -133,10 +133,10 @@ final class VideoSourceBadInputTests: XCTestCase {
                 message = error.description
             }
             let expected =
-                "'\(cut)': decoding stopped at frame \(framesRead + 1) of \(source.info.frameCount); the file is truncated or corrupt"
+                "'\(cut)': decoding stopped at frame \(framesRead + 1) of \(source.frameCount); the file is truncated or corrupt"
             XCTAssertEqual(message, expected, "\(container.name): read \(framesRead) frames")
             XCTAssertGreaterThan(framesRead, 0, container.name)
-            XCTAssertLessThan(framesRead, source.info.frameCount, container.name)
+            XCTAssertLessThan(framesRead, source.frameCount, container.name)
             XCTAssertEqual(source.nextFrameIndex, framesRead, container.name)
         }
     }

@@ -43,7 +43,7 @@ final class BeatBurstTests: XCTestCase {
         field.ambientCount = 0
         let expected = expectedBeatFrames(session)
         XCTAssertGreaterThanOrEqual(expected.count, 4, "75 BPM over 4 s")
-        XCTAssertEqual(field.beats(in: 0..<timeline.frameCount).map(\.frame), expected, "beat frames")
+        XCTAssertEqual(field.beats(in: 0..<timeline.frameCount!).map(\.frame), expected, "beat frames")
         let origin = SIMD2<Float>(Float(Self.box.left + Self.box.right + 1) / 2 / Float(Self.width),
                                   1 - Float(Self.box.top + Self.box.bottom + 1) / 2 / Float(Self.height))
         // Newborn sparks (age 0) sit exactly on the face centre; older ones have moved.
