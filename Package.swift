@@ -75,7 +75,7 @@ let package = Package(
         .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
         .target(name: "Fusion", dependencies: ["FaceAnalysis", "Biometrics", "EmpathyCore"]),
         .target(name: "Grading", dependencies: ["EmpathyCore"]),
-        .target(name: "Rendering", dependencies: ["EmpathyCore", "Grading", "CEGL"]),
+        .target(name: "Rendering", dependencies: ["EmpathyCore", "CEGL"]),
         .target(name: "Effects", dependencies: ["EmpathyCore", "Grading", "Rendering", "CEGL"]),
         .target(
             name: "Pipeline",
@@ -101,7 +101,7 @@ let package = Package(
         .testTarget(name: "GradingTests", dependencies: ["Grading", "EmpathyCore"]),
         .testTarget(
             name: "RenderingTests",
-            dependencies: ["Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"]),
+            dependencies: ["Rendering", "EmpathyCore"]),
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
         .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore", "TestSupport"]),

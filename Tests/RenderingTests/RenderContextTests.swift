@@ -1,6 +1,5 @@
 import EmpathyCore
 import Foundation
-import Grading
 import XCTest
 
 @testable import Rendering
