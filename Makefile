@@ -14,7 +14,7 @@ DEMO_LUT = neon-noir/midnight
 EMOTION_CLIP = footage/expressions/astronaut-expressions.mp4
 EMOTION_SESSION = footage/expressions/astronaut-expressions.session.csv
 
-.PHONY: deps models build demo test bench bench-analyze clean luts
+.PHONY: deps models build demo test bench bench-analyze clean luts fuzz
 
 deps:
 	@scripts/install-deps.sh
@@ -36,9 +36,18 @@ demo: build
 	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut-expressions.track.csv (plot: astronaut-expressions.track.plot.png)"
 
 # The suites are XCTest; Swift Testing is off so the run ends on XCTest's count.
+# Then a short pass of every fuzz target (FUZZ_SHORT seconds each).
+FUZZ_SHORT ?= 5
 test: deps models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
+	scripts/fuzz.sh $(FUZZ_SHORT)
+
+# Every parser under libFuzzer + AddressSanitizer, FUZZ_SECONDS each
+# (FUZZ_TARGETS to pick some); crashes are kept under fuzz/regressions/.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	scripts/fuzz.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 bench: build
 	scripts/bench-grade.sh

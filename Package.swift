@@ -94,6 +94,13 @@ let package = Package(
             dependencies: ["Grading", "ImageSequence", "Footage", "EmpathyCore"]),
         .executableTarget(name: "png-tune", dependencies: ["ImageSequence", "EmpathyCore"]),
         .executableTarget(name: "render-bench", dependencies: ["Pipeline", "Effects", "Footage", "EmpathyCore"]),
+        // libFuzzer targets for every parser of a user's bytes (scripts/fuzz.sh
+        // builds them instrumented; the plain build replays corpora in tests).
+        .target(name: "CFuzzer", path: "Sources/CFuzzer"),
+        .executableTarget(
+            name: "empathy-fuzz",
+            dependencies: ["CFuzzer", "EmpathyCore", "Grading", "Biometrics", "FaceAnalysis", "Fusion", "Effects", "ImageSequence"],
+            linkerSettings: [.unsafeFlags(["-sanitize=fuzzer", "-use-ld=lld"])]),
 
         // MARK: Tests
         .target(name: "TestSupport", path: "Tests/TestSupport"),

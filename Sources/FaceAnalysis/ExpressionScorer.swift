@@ -76,6 +76,11 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw EmpathyError.badFile(path: path, line: nil, message: "cannot be read as a file; name a .json calibration profile")
         }
+        return try decode(data, path: path)
+    }
+
+    /// A profile from JSON bytes; errors name `path`.
+    public static func decode(_ data: Data, path: String) throws -> NeutralProfile {
         do {
             return try JSONDecoder().decode(NeutralProfile.self, from: data)
         } catch {

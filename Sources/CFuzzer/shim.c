@@ -1,0 +1,1 @@
+// Empty: CFuzzer only declares libFuzzer's driver (include/CFuzzer.h).
