@@ -41,4 +41,15 @@ extension ClipInfo {
         }
         return frameCount
     }
+
+    /// The frames of `range` (all frames when nil) that this clip has; one
+    /// line when the range lies wholly beyond its end.
+    public func frames(in range: FrameRange?, for what: String) throws -> ClosedRange<Int> {
+        let count = try requireFrameCount(for: what)
+        guard let frames = (range ?? FrameRange()).clamped(toFrameCount: count) else {
+            throw EmpathyError.invalidArgument(
+                "--frames \(range.map(\.description) ?? "") is beyond '\(path)', which has \(count) frame\(count == 1 ? "" : "s")")
+        }
+        return frames
+    }
 }

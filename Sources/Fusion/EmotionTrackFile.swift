@@ -121,9 +121,15 @@ public enum EmotionTrackFile {
                 return v
             }
             func optional(_ name: String) throws -> Double? { cell(name).isEmpty ? nil : try number(name) }
-            func integer(_ name: String) throws -> Int {
+            /// Whole numbers are bounded so that no later sum can overflow:
+            /// frames and IDs by 10⁹, box edges by 10⁶ pixels.
+            func integer(_ name: String, in range: ClosedRange<Int> = 0...1_000_000_000) throws -> Int {
                 guard let v = Int(cell(name)) else {
                     throw EmpathyError.badFile(path: path, line: lineNumber, message: "'\(name)' must be a whole number, found '\(cell(name))'")
+                }
+                guard range.contains(v) else {
+                    throw EmpathyError.badFile(path: path, line: lineNumber, message:
+                        "'\(name)' must be from \(range.lowerBound) to \(range.upperBound), found \(v)")
                 }
                 return v
             }
@@ -136,9 +142,10 @@ public enum EmotionTrackFile {
             }
             var box: FaceBox?
             if !cell("box_left").isEmpty {
-                let left = try integer("box_left"), top = try integer("box_top")
-                box = FaceBox(left: left, top: top, right: left + (try integer("box_width")) - 1,
-                              bottom: top + (try integer("box_height")) - 1)
+                let pixels = -1_000_000...1_000_000, size = 1...1_000_000
+                let left = try integer("box_left", in: pixels), top = try integer("box_top", in: pixels)
+                box = FaceBox(left: left, top: top, right: left + (try integer("box_width", in: size)) - 1,
+                              bottom: top + (try integer("box_height", in: size)) - 1)
             }
             var row = EmotionTrackRow(frameIndex: try integer("frame"), timeSeconds: try number("time_s"), faceFound: faceFound,
                                       faceID: cell("face_id").isEmpty ? nil : try integer("face_id"), box: box)

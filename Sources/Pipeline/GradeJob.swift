@@ -90,6 +90,7 @@ public final class GradeJob {
         var stems = Set<String>()
         for input in configuration.inputs {
             let source = try FrameSources.open(input)
+            _ = try source.info.frames(in: configuration.frames, for: "grading")
             let stem = GradeJob.stem(of: input)
             guard stems.insert(stem).inserted else {
                 throw EmpathyError.invalidArgument(
@@ -127,7 +128,7 @@ public final class GradeJob {
                 overwrite: configuration.overwrite)
             var report = ClipReport(input: input, outputDirectory: directory,
                                     firstFileName: naming.fileName(number: configuration.startNumber))
-            let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: try info.requireFrameCount(for: "grading"))
+            let range: ClosedRange<Int>? = try info.frames(in: configuration.frames, for: "grading")
             var frames: [Int] = []
             for frame in range.map(Array.init) ?? [] {
                 if writer.isComplete(number: number(ofFrame: frame)) {

@@ -100,6 +100,7 @@ public final class RenderJob {
         look = try Look.load(try LookLibrary.resolve(configuration.look))
         let source = try FrameSources.open(configuration.input)
         info = source.info
+        _ = try info.frames(in: configuration.frames, for: "a batch render")
         openedSource = source
         switch configuration.track {
         case .timeline(let given): timeline = try checked(given)
@@ -156,7 +157,7 @@ public final class RenderJob {
         let writesBeauty = configuration.layers.contains(.beauty)
         var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
                                 firstFileName: naming.fileName(number: configuration.startNumber))
-        let range = (configuration.frames ?? FrameRange()).clamped(toFrameCount: try info.requireFrameCount(for: "a batch render"))
+        let range: ClosedRange<Int>? = try info.frames(in: configuration.frames, for: "a batch render")
         var needed: [Int] = []
         // A frame is done when every layer asked for is complete.
         func isComplete(_ number: Int) -> Bool {

@@ -40,6 +40,10 @@ struct FuzzTarget: Sendable {
             guard let rows = try? EmotionTrackFile.decode(text(bytes), path: "fuzz.track.csv") else { return }
             let again = try? EmotionTrackFile.decode(EmotionTrackFile.encode(rows), path: "again.track.csv")
             require(again?.count == rows.count, "track round trip")
+            // The renderer's view of it, as `render --track` builds it.
+            if let timeline = try? TrackTimeline(rows: rows, path: "fuzz.track.csv", width: 1920, height: 1080) {
+                _ = timeline.state(at: rows.count / 2)
+            }
         },
         FuzzTarget(name: "landmarks", summary: "landmark sidecars (EmotionTrackFile.decodeLandmarks)") { bytes in
             _ = try? EmotionTrackFile.decodeLandmarks(text(bytes), path: "fuzz.landmarks.csv")

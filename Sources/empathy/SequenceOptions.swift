@@ -35,7 +35,10 @@ struct SequenceOptions: ParsableArguments {
     }
 
     func validate() throws {
-        guard startNumber >= 0 else { throw ValidationError("--start-number must be 0 or more, got \(startNumber)") }
+        // Bounded so that a frame's file number (N + f − 1) cannot overflow.
+        guard (0...999_999_999).contains(startNumber) else {
+            throw ValidationError("--start-number must be from 0 to 999999999, got \(startNumber)")
+        }
         guard (1...9).contains(padding) else { throw ValidationError("--padding must be 1 to 9, got \(padding)") }
     }
 }

@@ -75,10 +75,24 @@ final class GradeCommandErrorTests: XCTestCase {
             (["--frames", "9-3"], "--frames"),
             (["--padding", "0"], "--padding"),
             (["--egl", "vulkan"], "--egl"),
+            // File numbers that would overflow N + f − 1 are refused before any work.
+            (["--start-number", "9223372036854775807"], "--start-number must be from 0 to 999999999"),
         ] {
             let result = try EmpathyProcess.run(["grade", demoClip, "--lut", "midnight"] + arguments)
             XCTAssertEqual(result.status, 64, "\(arguments): \(result.stderr)")
             XCTAssertTrue(result.stderr.contains(fragment), "\(arguments): \(result.stderr)")
+        }
+    }
+
+    /// A range wholly beyond the clip is a mistake, not "nothing to do".
+    func testFramesBeyondTheClipAreOneLine() throws {
+        for frames in ["9223372036854775807", "200-300"] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("empathy-never-\(getpid())").path
+            let result = try EmpathyProcess.run(["grade", demoClip, "--lut", "midnight", "--frames", frames, "--out", out])
+            XCTAssertEqual(result.status, 1, result.stderr)
+            XCTAssertFalse(FileManager.default.fileExists(atPath: out), "checked before any folder is made")
+            XCTAssertEqual(result.stderr.split(separator: "\n").last.map(String.init),
+                           "empathy: error: --frames \(frames) is beyond '\(demoClip)', which has 96 frames")
         }
     }
 }

@@ -84,13 +84,15 @@ final class EmotionTrackFileTests: XCTestCase {
         let good = EmotionTrackFile.encode(sampleRows())
         var lines = good.split(separator: "\n").map(String.init)
         let header = lines[0].split(separator: ",").map(String.init)
-        func withCell(_ name: String, _ value: String) -> String {
+        func withCells(_ changes: [(String, String)]) -> String {
             var copy = lines
             var cells = copy[2].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            cells[header.firstIndex(of: name)!] = value
+            for (name, value) in changes { cells[header.firstIndex(of: name)!] = value }
             copy[2] = cells.joined(separator: ",")
             return copy.joined(separator: "\n")
         }
+        func withCell(_ name: String, _ value: String) -> String { withCells([(name, value)]) }
+        let box = [("box_left", "10"), ("box_top", "20"), ("box_width", "100"), ("box_height", "100")]
         let table: [(String, String, String)] = [
             ("comma decimal", withCell("valence", "0,5"), "line 3: expected"),
             ("word for a number", withCell("arousal", "high"), "line 3: 'arousal' must be a number, found 'high'"),
@@ -98,6 +100,10 @@ final class EmotionTrackFileTests: XCTestCase {
             ("fractional frame", withCell("frame", "1.5"), "line 3: 'frame' must be a whole number"),
             ("infinite score", withCell("cat_fear", "inf"), "line 3: 'cat_fear' must be a number"),
             ("empty file", "", "is empty"),
+            // Numbers that would overflow a later sum (left + width − 1) are refused here.
+            ("box edge past Int", withCell("box_left", "9223372036854775807"), "line 3: 'box_left' must be from -1000000 to 1000000"),
+            ("box width past Int", withCells(box + [("box_width", "9223372036854775807")]), "line 3: 'box_width' must be from 1 to 1000000"),
+            ("negative frame", withCell("frame", "-4"), "line 3: 'frame' must be from 0 to 1000000000"),
         ]
         for (name, text, fragment) in table {
             XCTAssertThrowsError(try EmotionTrackFile.decode(text, path: "t.csv"), name) { error in
