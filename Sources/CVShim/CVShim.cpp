@@ -26,6 +26,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <algorithm>
+#include <vector>
 #include <exception>
 #include <limits>
 #include <memory>
@@ -48,8 +50,9 @@ struct cvs_source {
     /// read retrieves it instead of grabbing.
     bool pending = false;
 
-    // Image sequence: printf pattern and the numbers it spans.
+    // Image sequence: printf pattern, and the file numbers present, sorted.
     std::string pattern;
+    std::vector<int64_t> numbers;
 
     // Still
     cv::Mat still_bgr;
@@ -165,9 +168,11 @@ int open_sequence(cvs_source *s, const std::string &path, const std::string &pre
         int64_t value = std::stoll(number);
         first = std::min(first, value);
         last = std::max(last, value);
+        s->numbers.push_back(value);
         ++found;
     }
     closedir(dir);
+    std::sort(s->numbers.begin(), s->numbers.end());
     if (found == 0) {
         set_error(err, err_len, "no files match the sequence pattern in folder '%s'", folder.c_str());
         return CVS_ERR_OPEN;
@@ -332,6 +337,18 @@ int seek_video(cvs_source *s, int64_t index, char *err, size_t err_len) {
 }
 
 }  // namespace
+
+extern "C" int64_t cvs_first_missing(const cvs_source *s, int64_t first_index, int64_t last_index) {
+    if (s == nullptr || s->info.kind != CVS_KIND_IMAGE_SEQUENCE || first_index > last_index) return -1;
+    // Walks the present numbers from the first one wanted: the cost is the
+    // frames present before the first gap, never the span of the numbering.
+    const int64_t base = s->info.first_file_number;
+    auto it = std::lower_bound(s->numbers.begin(), s->numbers.end(), base + first_index);
+    for (int64_t index = first_index; index <= last_index; ++index, ++it) {
+        if (it == s->numbers.end() || *it != base + index) return index;
+    }
+    return -1;
+}
 
 extern "C" int cvs_is_sequence_pattern(const char *path) {
     if (path == nullptr) return 0;

@@ -118,6 +118,13 @@ public final class VideoSource: @unchecked Sendable {
         cvs_close(handle)
     }
 
+    /// Image sequences: the first frame index in `indices` (0-based) whose
+    /// file is absent; nil when all are there, and for videos and stills.
+    public func firstMissingFrameIndex(in indices: ClosedRange<Int>) -> Int? {
+        let index = lock.withLock { cvs_first_missing(handle, Int64(indices.lowerBound), Int64(indices.upperBound)) }
+        return index < 0 ? nil : Int(index)
+    }
+
     /// Makes the next read return frame `index` (0-based). `index` may equal
     /// `frameCount`, after which a read reports the end.
     public func seek(toFrameIndex index: Int) throws {

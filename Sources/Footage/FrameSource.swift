@@ -21,6 +21,23 @@ public protocol FrameSource: AnyObject, Sendable {
     func nextFrame() throws -> RGBAImage?
     /// Positions the source so the next read returns frame `index`.
     func seek(toFrameIndex index: Int) throws
+    /// The first frame index in `indices` (0-based) the source knows it
+    /// lacks (a gap in an image sequence), found without reading frames.
+    func firstMissingFrameIndex(in indices: ClosedRange<Int>) -> Int?
+}
+
+extension FrameSource {
+    /// A source that cannot know of gaps (a camera) reports none.
+    public func firstMissingFrameIndex(in indices: ClosedRange<Int>) -> Int? { nil }
+
+    /// Checks that `frames` (1-based) are all there, before any work: a gap
+    /// is one line naming the first missing frame, found in time
+    /// proportional to the files present, not to the numbering's span.
+    public func requireFrames(_ frames: ClosedRange<Int>) throws {
+        guard let missing = firstMissingFrameIndex(in: (frames.lowerBound - 1)...(frames.upperBound - 1)) else { return }
+        throw EmpathyError.invalidArgument(
+            "'\(info.path)' has no file for frame \(missing + 1) of frames \(frames.lowerBound)-\(frames.upperBound); fill the gap, or give --frames a range without it")
+    }
 }
 
 extension VideoSource: FrameSource {}

@@ -90,7 +90,7 @@ public final class GradeJob {
         var stems = Set<String>()
         for input in configuration.inputs {
             let source = try FrameSources.open(input)
-            _ = try source.info.frames(in: configuration.frames, for: "grading")
+            try source.requireFrames(try source.info.frames(in: configuration.frames, for: "grading"))
             let stem = GradeJob.stem(of: input)
             guard stems.insert(stem).inserted else {
                 throw EmpathyError.invalidArgument(

@@ -100,7 +100,7 @@ public final class RenderJob {
         look = try Look.load(try LookLibrary.resolve(configuration.look))
         let source = try FrameSources.open(configuration.input)
         info = source.info
-        _ = try info.frames(in: configuration.frames, for: "a batch render")
+        try source.requireFrames(try info.frames(in: configuration.frames, for: "a batch render"))
         openedSource = source
         switch configuration.track {
         case .timeline(let given): timeline = try checked(given)

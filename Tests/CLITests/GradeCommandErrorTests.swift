@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// Bad input: one line on stderr naming the file and what to do, a non-zero
@@ -94,5 +95,19 @@ final class GradeCommandErrorTests: XCTestCase {
             XCTAssertEqual(result.stderr.split(separator: "\n").last.map(String.init),
                            "empathy: error: --frames \(frames) is beyond '\(demoClip)', which has 96 frames")
         }
+    }
+
+    /// Two frames numbered 1 and 99999999: refused at once (the gap named),
+    /// without planning, scanning or allocating a hundred million frames.
+    func testAWideGapInASequenceIsNamedAtOnce() throws {
+        let folder = tmp.appendingPathComponent("gap").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let make = try runCommand("/usr/bin/ffmpeg", ["-v", "error", "-i", demoClip, "-frames:v", "2", folder + "/shot.%08d.png"])
+        XCTAssertEqual(make.status, 0, make.standardError)
+        try FileManager.default.copyItem(atPath: folder + "/shot.00000001.png", toPath: folder + "/shot.99999999.png")
+        let started = Date()
+        try assertFails([folder + "/shot.%08d.png", "--lut", "midnight"], mentions: ["has no file for frame 3 of frames 1-99999999"])
+        XCTAssertLessThan(Date().timeIntervalSince(started), 10, "found from the files present")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("out").path), "checked before any folder is made")
     }
 }

@@ -160,6 +160,24 @@ final class VideoSourceBadInputTests: XCTestCase {
         XCTAssertNotNil(try source.nextFrame(), "the frames after the gap still read")
     }
 
+    /// A numbering gap of a hundred million frames is found at once from the
+    /// files present, not by walking the span (grade and render check this
+    /// before any work).
+    func testAWideNumberingGapIsFoundWithoutWalkingTheSpan() throws {
+        let folder = try makeTemporaryFolder(self)
+        try ffmpeg(["-i", demoClipPath, "-frames:v", "2", "-start_number", "1", folder + "/shot.%08d.png"])
+        try FileManager.default.copyItem(atPath: folder + "/shot.00000001.png", toPath: folder + "/shot.99999999.png")
+        let source = try VideoSource(path: folder + "/shot.%08d.png")
+        XCTAssertEqual(source.info.frameCount, 99_999_999)
+        let started = Date()
+        XCTAssertEqual(errorMessage({ try source.requireFrames(1...99_999_999) }),
+                       "'\(folder)/shot.%08d.png' has no file for frame 3 of frames 1-99999999; fill the gap, or give --frames a range without it")
+        XCTAssertLessThan(Date().timeIntervalSince(started), 0.5)
+        XCTAssertNoThrow(try source.requireFrames(1...2))
+        XCTAssertNoThrow(try source.requireFrames(99_999_999...99_999_999))
+        XCTAssertNil(source.firstMissingFrameIndex(in: 0...1))
+    }
+
     func testImageSequenceFrameOfAnotherSizeThrows() throws {
         let folder = try makeTemporaryFolder(self)
         let pattern = folder + "/shot.%04d.png"

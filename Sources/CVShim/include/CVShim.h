@@ -98,6 +98,11 @@ int cvs_seek(cvs_source *source, int64_t index, char *err, size_t err_len);
 /// The 0-based index of the frame the next read returns.
 int64_t cvs_next_frame_index(const cvs_source *source);
 
+/// Image sequences: the first 0-based frame index in first_index...last_index
+/// whose file is absent, or -1 when every file is there (and for videos and
+/// stills). Costs the files present before the gap, not the numbers' span.
+int64_t cvs_first_missing(const cvs_source *source, int64_t first_index, int64_t last_index);
+
 /// Releases the source. Accepts NULL. Never fails.
 void cvs_close(cvs_source *source);
 
