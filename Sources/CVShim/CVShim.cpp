@@ -350,6 +350,18 @@ extern "C" int64_t cvs_first_missing(const cvs_source *s, int64_t first_index, i
     return -1;
 }
 
+extern "C" int cvs_sequence_frame_path(const cvs_source *s, int64_t index, char *path, size_t path_len) {
+    if (s == nullptr || s->info.kind != CVS_KIND_IMAGE_SEQUENCE || path == nullptr || path_len == 0) return -1;
+    try {
+        const std::string file = sequence_file(s, s->info.first_file_number + index);
+        if (file.size() >= path_len) return -1;
+        std::memcpy(path, file.c_str(), file.size() + 1);
+        return 0;
+    } catch (...) {
+        return -1;
+    }
+}
+
 extern "C" int cvs_is_sequence_pattern(const char *path) {
     if (path == nullptr) return 0;
     try {

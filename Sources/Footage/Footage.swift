@@ -125,6 +125,14 @@ public final class VideoSource: @unchecked Sendable {
         return index < 0 ? nil : Int(index)
     }
 
+    /// Image sequences: the file frame `index` (0-based) is read from; nil
+    /// for videos and stills.
+    public func framePath(atIndex index: Int) -> String? {
+        var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+        let status = lock.withLock { cvs_sequence_frame_path(handle, Int64(index), &path, path.count) }
+        return status == 0 ? String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+    }
+
     /// Makes the next read return frame `index` (0-based). `index` may equal
     /// `frameCount`, after which a read reports the end.
     public func seek(toFrameIndex index: Int) throws {

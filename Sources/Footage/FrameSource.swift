@@ -24,12 +24,32 @@ public protocol FrameSource: AnyObject, Sendable {
     /// The first frame index in `indices` (0-based) the source knows it
     /// lacks (a gap in an image sequence), found without reading frames.
     func firstMissingFrameIndex(in indices: ClosedRange<Int>) -> Int?
+    /// The file frame `index` (0-based) is read from, when frames are files
+    /// of their own (an image sequence); nil otherwise.
+    func framePath(atIndex index: Int) -> String?
 }
 
 extension FrameSource {
     /// A source that cannot know of gaps (a camera) reports none.
     public func firstMissingFrameIndex(in indices: ClosedRange<Int>) -> Int? { nil }
+    public func framePath(atIndex index: Int) -> String? { nil }
 
+    /// Refuses, before any work, an output that would replace one of the
+    /// source's own frames: `output(f)` is the file frame f (1-based) would
+    /// be written to. Only a sequence read from the output's own folder can
+    /// meet it, so other sources cost one check.
+    public func requireNotOverwritten(frames: ClosedRange<Int>, by output: (Int) -> String) throws {
+        guard let first = framePath(atIndex: frames.lowerBound - 1),
+              let inputFolder = realFolder(of: first), realFolder(of: output(frames.lowerBound)) == inputFolder else { return }
+        // One folder: the same name is the same file.
+        for frame in frames {
+            guard let input = framePath(atIndex: frame - 1) else { continue }
+            let target = output(frame)
+            guard URL(fileURLWithPath: target).lastPathComponent == URL(fileURLWithPath: input).lastPathComponent else { continue }
+            throw EmpathyError.invalidArgument(
+                "the output '\(target)' would overwrite the input frame '\(input)'; write to another folder with --out")
+        }
+    }
     /// Checks that `frames` (1-based) are all there, before any work: a gap
     /// is one line naming the first missing frame, found in time
     /// proportional to the files present, not to the numbering's span.
@@ -69,4 +89,12 @@ extension ClipInfo {
         }
         return frames
     }
+}
+
+/// The real path of `path`'s folder, nil when it does not exist.
+private func realFolder(of path: String) -> String? {
+    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+    guard let resolved = realpath(folder, nil) else { return nil }
+    defer { free(resolved) }
+    return String(cString: resolved)
 }

@@ -90,8 +90,14 @@ public final class GradeJob {
         var stems = Set<String>()
         for input in configuration.inputs {
             let source = try FrameSources.open(input)
-            try source.requireFrames(try source.info.frames(in: configuration.frames, for: "grading"))
+            let frames = try source.info.frames(in: configuration.frames, for: "grading")
+            try source.requireFrames(frames)
             let stem = GradeJob.stem(of: input)
+            let folder = URL(fileURLWithPath: configuration.outputDirectory).appendingPathComponent(stem)
+            let naming = Self.naming(stem: stem, configuration)
+            try source.requireNotOverwritten(frames: frames) {
+                folder.appendingPathComponent(naming.fileName(number: configuration.startNumber + $0 - 1)).path
+            }
             guard stems.insert(stem).inserted else {
                 throw EmpathyError.invalidArgument(
                     "two inputs would write to the same folder '\(stem)'; grade them in separate runs or rename one")
@@ -121,8 +127,7 @@ public final class GradeJob {
         var plans: [(writer: SequenceWriter, frames: [Int], report: ClipReport)] = []
         for (input, info, stem) in sources {
             let directory = URL(fileURLWithPath: configuration.outputDirectory).appendingPathComponent(stem).path
-            let naming = SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
-                                        fileExtension: configuration.format.fileExtension)
+            let naming = Self.naming(stem: stem, configuration)
             let writer = try SequenceWriter(
                 directory: directory, naming: naming, encoder: try configuration.format.encoder(pngOptions: configuration.png, linear: configuration.linear),
                 overwrite: configuration.overwrite)
@@ -196,6 +201,11 @@ public final class GradeJob {
     }
 
     private func number(ofFrame frame: Int) -> Int { configuration.startNumber + frame - 1 }
+
+    private static func naming(stem: String, _ configuration: GradeConfiguration) -> SequenceNaming {
+        SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
+                       fileExtension: configuration.format.fileExtension)
+    }
 
     /// The grade as a one-pass chain: the LUT pass, pointwise, so frames go
     /// through in their decoded row order with one draw each. Floating point

@@ -100,13 +100,28 @@ public final class RenderJob {
         look = try Look.load(try LookLibrary.resolve(configuration.look))
         let source = try FrameSources.open(configuration.input)
         info = source.info
-        try source.requireFrames(try info.frames(in: configuration.frames, for: "a batch render"))
+        let frames = try info.frames(in: configuration.frames, for: "a batch render")
+        try source.requireFrames(frames)
+        let stem = GradeJob.stem(of: configuration.input)
+        for layer in configuration.layers {
+            let naming = Self.naming(layer == .matte ? stem + ".matte" : stem, configuration)
+            try source.requireNotOverwritten(frames: frames) {
+                URL(fileURLWithPath: configuration.outputDirectory)
+                    .appendingPathComponent(naming.fileName(number: configuration.startNumber + $0 - 1)).path
+            }
+        }
         openedSource = source
         switch configuration.track {
         case .timeline(let given): timeline = try checked(given)
         case .file(let path): timeline = try checked(TrackTimeline.read(path: path, width: info.width, height: info.height))
         case .analyse: timeline = nil
         }
+    }
+
+    /// A layer's file names (`<stem>.0001.png`, `<stem>.matte.0001.png`).
+    private static func naming(_ stem: String, _ configuration: RenderConfiguration) -> SequenceNaming {
+        SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
+                       fileExtension: configuration.format.fileExtension)
     }
 
     /// The timeline to render with, analysing the clip first when asked (its progress reported as the render's).
@@ -146,8 +161,7 @@ public final class RenderJob {
         func layerWriter(_ stem: String, linear: Bool) throws -> SequenceWriter {
             try SequenceWriter(
                 directory: configuration.outputDirectory,
-                naming: SequenceNaming(stem: stem, padding: configuration.padding, startNumber: configuration.startNumber,
-                                       fileExtension: format.fileExtension),
+                naming: Self.naming(stem, configuration),
                 encoder: try format.encoder(pngOptions: configuration.png, linear: linear), overwrite: configuration.overwrite)
         }
         let writer = try layerWriter(stem, linear: configuration.linear)

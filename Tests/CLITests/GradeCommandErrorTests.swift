@@ -110,4 +110,28 @@ final class GradeCommandErrorTests: XCTestCase {
         XCTAssertLessThan(Date().timeIntervalSince(started), 10, "found from the files present")
         XCTAssertFalse(FileManager.default.fileExists(atPath: tmp.appendingPathComponent("out").path), "checked before any folder is made")
     }
+
+    /// Grading a sequence into its own folder under its own names would
+    /// replace the source (with --overwrite) or skip every frame as done:
+    /// refused at once, the source untouched.
+    func testAnOutputThatIsTheInputIsRefused() throws {
+        let folder = tmp.appendingPathComponent("reel/shot").path
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let make = try runCommand("/usr/bin/ffmpeg", ["-v", "error", "-i", demoClip, "-frames:v", "3", folder + "/shot.%04d.png"])
+        XCTAssertEqual(make.status, 0, make.standardError)
+        let before = try Data(contentsOf: URL(fileURLWithPath: folder + "/shot.0002.png"))
+        for extra in [[], ["--overwrite"]] {
+            let result = try EmpathyProcess.run(["grade", folder + "/shot.%04d.png", "--lut", "midnight", "--quiet",
+                                                 "--out", tmp.appendingPathComponent("reel").path] + extra)
+            XCTAssertEqual(result.status, 1, "\(extra): \(result.stderr)")
+            XCTAssertEqual(result.errorLines.map(String.init),
+                           ["empathy: error: the output '\(folder)/shot.0001.png' would overwrite the input frame '\(folder)/shot.0001.png'; write to another folder with --out"])
+        }
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: folder + "/shot.0002.png")), before, "the source is untouched")
+        // Another start number misses the source's names: allowed.
+        let shifted = try EmpathyProcess.run(["grade", folder + "/shot.%04d.png", "--lut", "midnight", "--quiet",
+                                              "--out", tmp.appendingPathComponent("reel").path, "--start-number", "1001"])
+        XCTAssertEqual(shifted.status, 0, shifted.stderr)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: folder + "/shot.1003.png"))
+    }
 }

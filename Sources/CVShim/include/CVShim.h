@@ -103,6 +103,11 @@ int64_t cvs_next_frame_index(const cvs_source *source);
 /// stills). Costs the files present before the gap, not the numbers' span.
 int64_t cvs_first_missing(const cvs_source *source, int64_t first_index, int64_t last_index);
 
+/// Image sequences: the file of 0-based frame `index` (whether or not it
+/// exists) into `path`; 0 on success, -1 for videos and stills or when
+/// `path_len` is too small.
+int cvs_sequence_frame_path(const cvs_source *source, int64_t index, char *path, size_t path_len);
+
 /// Releases the source. Accepts NULL. Never fails.
 void cvs_close(cvs_source *source);
 
