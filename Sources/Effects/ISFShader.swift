@@ -37,6 +37,7 @@ public struct ISFShader: Sendable {
     }
 
     public static func parse(_ text: String, path: String) throws -> ISFShader {
+        let text = EditedText.normalized(text)
         guard let json = try ISFHeader.extractJSON(text, path: path) else {
             throw EmpathyError.badFile(
                 path: path, line: 1, message: "no ISF header; start the file with a /*{ \"INPUTS\": [ … ] }*/ comment")

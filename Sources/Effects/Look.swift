@@ -200,6 +200,7 @@ public struct Look: Sendable {
     static func parseMapping(_ raw: Any, field: String, fail: (String, String) -> EmpathyError) throws -> Mapping {
         var mapping = Mapping()
         if let number = raw as? NSNumber, !isJSONBoolean(raw) {
+            guard number.floatValue.isFinite else { throw fail(field, "must be a number a 32-bit float holds, found \(number)") }
             mapping.constant = number.floatValue
             return mapping
         }
@@ -212,7 +213,9 @@ public struct Look: Sendable {
         }
         func number(_ key: String, minimum: Double? = nil) throws -> Double? {
             guard let value = entry[key] else { return nil }
-            guard let n = value as? NSNumber, !isJSONBoolean(value), n.doubleValue.isFinite else { throw fail("\(field).\(key)", "must be a number") }
+            guard let n = value as? NSNumber, !isJSONBoolean(value), n.floatValue.isFinite else {
+                throw fail("\(field).\(key)", "must be a number a 32-bit float holds")
+            }
             if let minimum, n.doubleValue < minimum { throw fail("\(field).\(key)", "must be at least \(minimum)") }
             return n.doubleValue
         }
@@ -231,7 +234,7 @@ public struct Look: Sendable {
                     guard let source = Source(name: key) else {
                         throw fail("\(field).from.\(key)", "unknown emotion field; use one of \(Source.all.map(\.name).joined(separator: ", "))")
                     }
-                    guard let weight = weighted[key] as? NSNumber, !isJSONBoolean(weighted[key]) else {
+                    guard let weight = weighted[key] as? NSNumber, !isJSONBoolean(weighted[key]), weight.floatValue.isFinite else {
                         throw fail("\(field).from.\(key)", "the weight must be a number")
                     }
                     mapping.weights.append((source, weight.floatValue))
@@ -241,7 +244,8 @@ public struct Look: Sendable {
             }
         }
         if let curve = entry["curve"] {
-            guard let points = curve as? [[NSNumber]], points.count >= 2, points.allSatisfy({ $0.count == 2 }) else {
+            guard let points = curve as? [[NSNumber]], points.count >= 2,
+                  points.allSatisfy({ $0.count == 2 && $0.allSatisfy { $0.floatValue.isFinite } }) else {
                 throw fail("\(field).curve", "expected at least two [x, y] points")
             }
             mapping.curve = points.map { SIMD2($0[0].floatValue, $0[1].floatValue) }

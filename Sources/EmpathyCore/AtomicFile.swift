@@ -59,4 +59,44 @@ public enum AtomicFile {
     public static func write(_ text: String, to path: String) throws {
         try write(Array(text.utf8), to: path)
     }
+
+    /// `mkdir -p`: creates `path` and its missing parents.
+    public static func makeDirectories(_ path: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
+            guard isDirectory.boolValue else {
+                throw EmpathyError.message(
+                    "cannot write into '\(path)': it is a file, not a folder; choose another output folder")
+            }
+            return
+        }
+        var prefix = path.hasPrefix("/") ? "" : "."
+        for component in path.split(separator: "/") {
+            prefix += "/" + component
+            if mkdir(prefix, 0o755) == 0 { continue }
+            var code = errno
+            var info = stat()
+            if code == EEXIST, stat(prefix, &info) == 0 {
+                if (info.st_mode & S_IFMT) == S_IFDIR { continue }
+                code = ENOTDIR  // a file stands where a parent folder should be
+            }
+            let failure = EmpathyError.io(path: path, operation: "create output folder", errno: code)
+            throw EmpathyError.message("\(failure) at '\(prefix)'; choose an output folder you can write to")
+        }
+    }
+
+    /// Checks, before a long job, that `path` can be written when it ends:
+    /// not a folder, its folder made (`makeDirectories`) and writable.
+    /// `what` names the file in messages ("emotion track").
+    public static func prepareOutput(_ path: String, what: String) throws {
+        var isDirectory: ObjCBool = false
+        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue {
+            throw EmpathyError.message("cannot write the \(what) to '\(path)': it is a folder; name a file, e.g. '\(path)/out.csv'")
+        }
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        try makeDirectories(folder)
+        guard access(folder, W_OK) == 0 else {
+            throw EmpathyError.io(path: folder, operation: "write the \(what) into", errno: errno)
+        }
+    }
 }

@@ -82,7 +82,7 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
     /// A profile from JSON bytes; errors name `path`.
     public static func decode(_ data: Data, path: String) throws -> NeutralProfile {
         do {
-            return try JSONDecoder().decode(NeutralProfile.self, from: data)
+            return try JSONDecoder().decode(NeutralProfile.self, from: Data(EditedText.normalized(String(decoding: data, as: UTF8.self)).utf8))
         } catch {
             throw EmpathyError.badFile(path: path, line: nil, message: "is not a calibration profile (\(Self.describe(error))); record it with 'empathy calibrate CLIP --name NAME'")
         }

@@ -93,8 +93,7 @@ public enum EmotionTrackFile {
     /// Parses a track. Columns are found by name, so columns may be reordered
     /// and extra ones are ignored; each required one must be present.
     public static func decode(_ text: String, path: String) throws -> [EmotionTrackRow] {
-        // "\r\n" is one Character in Swift, and a newline.
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
+        var lines = EditedText.normalized(text).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline).map(String.init)
         if lines.last == "" { lines.removeLast() }
         guard let header = lines.first else {
             throw EmpathyError.badFile(path: path, line: nil, message: "is empty; an emotion track starts with a header row")
@@ -206,6 +205,7 @@ public enum EmotionTrackFile {
     }
 
     public static func decodeLandmarks(_ text: String, path: String) throws -> [Int: [SIMD2<Double>]] {
+        let text = EditedText.normalized(text)
         var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         if lines.last == "" { lines.removeLast() }
         guard let header = lines.first else {

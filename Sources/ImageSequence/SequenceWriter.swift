@@ -156,7 +156,7 @@ public final class SequenceWriter: @unchecked Sendable {
         self.maxConcurrentEncodes = maxConcurrentEncodes
         self.slots = DispatchSemaphore(value: maxConcurrentEncodes)
 
-        try Self.makeDirectories(dir)
+        try AtomicFile.makeDirectories(dir)
         let probe = dir + "/.empathy-write-probe.\(getpid()).\(UInt32.random(in: 0...UInt32.max)).tmp"
         let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -261,30 +261,5 @@ public final class SequenceWriter: @unchecked Sendable {
         let rest = name[range.upperBound...].split(separator: ".", omittingEmptySubsequences: false)
         guard rest.count >= 2, rest[1] == "tmp", let pid = pid_t(rest[0]), pid > 0 else { return nil }
         return pid
-    }
-
-    /// `mkdir -p`: creates `path` and its missing parents.
-    static func makeDirectories(_ path: String) throws {
-        var isDirectory: ObjCBool = false
-        if FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) {
-            guard isDirectory.boolValue else {
-                throw EmpathyError.message(
-                    "cannot write frames to '\(path)': it is a file, not a folder; choose another output folder")
-            }
-            return
-        }
-        var prefix = path.hasPrefix("/") ? "" : "."
-        for component in path.split(separator: "/") {
-            prefix += "/" + component
-            if mkdir(prefix, 0o755) == 0 { continue }
-            var code = errno
-            var info = stat()
-            if code == EEXIST, stat(prefix, &info) == 0 {
-                if (info.st_mode & S_IFMT) == S_IFDIR { continue }
-                code = ENOTDIR  // a file stands where a parent folder should be
-            }
-            let failure = EmpathyError.io(path: path, operation: "create output folder", errno: code)
-            throw EmpathyError.message("\(failure) at '\(prefix)'; choose an output folder you can write to")
-        }
     }
 }

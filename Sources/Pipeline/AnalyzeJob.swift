@@ -65,8 +65,12 @@ public struct AnalyzeJob: Sendable {
 
     /// Runs the analysis, reporting each frame to `progress`.
     public func run(progress: any ProgressReporter = SilentProgress()) throws -> Summary {
-        // Read first, so a bad session fails before the long analysis.
+        // Read and check first, so a bad session or output fails before the long analysis.
         let heart = try heartFusion()
+        for (path, what) in [(trackPath, "emotion track"), (EmotionTrackFile.landmarksPath(forTrack: trackPath), "landmark sidecar"),
+                             (Self.plotPath(forTrack: trackPath), "track plot")] {
+            try AtomicFile.prepareOutput(path, what: what)
+        }
         let source = try FrameSources.open(inputPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
         try predictor.requireIBUG68Layout()
@@ -120,7 +124,6 @@ public struct AnalyzeJob: Sendable {
         MicroExpression.mark(micro, in: &readings)
         let faceRows = readings.map { EmotionTrackRow(face: $0) }
         let rows = heart?.complete(faceRows) ?? faceRows
-        try createParentFolder(of: trackPath)
         try EmotionTrackFile.write(rows, to: trackPath)
         let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
         try AtomicFile.write(EmotionTrackFile.encodeLandmarks(landmarkRows, pointCount: predictor.pointCount), to: landmarksPath)

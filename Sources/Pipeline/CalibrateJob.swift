@@ -32,8 +32,9 @@ public struct CalibrateJob: Sendable {
 
     /// Measures the neutral face, reporting each frame to `progress`, and writes the profile.
     public func run(progress: any ProgressReporter = SilentProgress()) throws -> NeutralProfile {
-        // Read first, so a bad session fails before the clip is read.
+        // Read and check first, so a bad session or output fails before the clip is read.
         let resting = try restingBaseline()
+        try AtomicFile.prepareOutput(outputPath, what: "calibration profile")
         let source = try FrameSources.open(clipPath)
         let predictor = try LandmarkPredictor(modelPath: modelPath)
         try predictor.requireIBUG68Layout()
@@ -74,7 +75,6 @@ public struct CalibrateJob: Sendable {
                                      restingHeartRateBPM: resting?.restingHeartRateBPM, restingRMSSDMs: resting?.restingRMSSDMs,
                                      appearanceNeutral: appearance?.map { $0 / Double(samples.count) },
                                      appearanceModel: model.map { URL(fileURLWithPath: $0.path).lastPathComponent })
-        try createParentFolder(of: outputPath)
         try profile.write(path: outputPath)
         return profile
     }

@@ -14,10 +14,3 @@ public protocol SequenceSettings {
 
 extension GradeConfiguration: SequenceSettings {}
 extension RenderConfiguration: SequenceSettings {}
-
-/// Creates the folder a file is about to be written into, so a job's output
-/// path may name a folder that does not exist yet.
-func createParentFolder(of path: String) throws {
-    let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
-    try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
-}

@@ -112,8 +112,9 @@ public final class RenderJob {
         }
         openedSource = source
         switch configuration.track {
-        case .timeline(let given): timeline = try checked(given)
-        case .file(let path): timeline = try checked(TrackTimeline.read(path: path, width: info.width, height: info.height))
+        case .timeline(let given): timeline = try checked(given, from: "the emotion timeline")
+        case .file(let path):
+            timeline = try checked(TrackTimeline.read(path: path, width: info.width, height: info.height), from: "the emotion track '\(path)'")
         case .analyse: timeline = nil
         }
     }
@@ -129,21 +130,22 @@ public final class RenderJob {
         if let timeline { return timeline }
         guard case .analyse(let analysis) = configuration.track else { preconditionFailure("a given track is read in init") }
         _ = try analysis.run(progress: progress)
-        let analysed = try checked(TrackTimeline.read(path: analysis.trackPath, width: info.width, height: info.height))
+        let analysed = try checked(TrackTimeline.read(path: analysis.trackPath, width: info.width, height: info.height),
+                                   from: "the emotion track '\(analysis.trackPath)'")
         timeline = analysed
         return analysed
     }
 
     /// `timeline`, once it is known to fit the clip.
-    private func checked(_ timeline: any EmotionTimeline) throws -> any EmotionTimeline {
+    private func checked(_ timeline: any EmotionTimeline, from what: String) throws -> any EmotionTimeline {
         let frameCount = try info.requireFrameCount(for: "a batch render")
         guard timeline.frameCount == frameCount else {
             throw EmpathyError.invalidArgument(
-                "the emotion track has \(timeline.frameCount.map(String.init) ?? "no end of") frames but '\(configuration.input)' has \(frameCount); analyse this clip again (is the track from another clip?)")
+                "\(what) has \(timeline.frameCount.map(String.init) ?? "no end of") frames but '\(configuration.input)' has \(frameCount); analyse this clip again (is the track from another clip?)")
         }
         guard abs(timeline.framesPerSecond - info.framesPerSecond) < 0.01 else {
             throw EmpathyError.invalidArgument(
-                "the emotion track runs at \(timeline.framesPerSecond) fps but '\(configuration.input)' at \(info.framesPerSecond) fps; analyse this clip again")
+                "\(what) runs at \(timeline.framesPerSecond) fps but '\(configuration.input)' at \(info.framesPerSecond) fps; analyse this clip again")
         }
         return timeline
     }

@@ -1,0 +1,234 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// Hostile input to every command, from a table: each case must end with
+/// exit 0 where a user would expect success, or exit 1/64 with exactly one
+/// `empathy: error:` line — never a signal, a hang (30 s), a source file
+/// changed, or a temporary file left behind.
+final class HostileInputTests: XCTestCase {
+    enum Outcome { case succeeds, fails(String) }
+    struct Case {
+        var name: String
+        var arguments: [String]
+        var outcome: Outcome
+    }
+
+    private var tmp: URL!
+    private var root: URL { EmpathyProcess.repositoryRoot }
+    private var clip: String { root.appendingPathComponent("footage/demo/astronaut.mp4").path }
+    private var expressions: String { root.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path }
+    private func path(_ name: String) -> String { tmp.appendingPathComponent(name).path }
+
+    override func setUpWithError() throws { tmp = try EmpathyProcess.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    // MARK: Fixtures
+
+    private func write(_ name: String, _ text: String) throws { try Data(text.utf8).write(to: tmp.appendingPathComponent(name)) }
+    private func write(_ name: String, bytes: [UInt8]) throws { try Data(bytes).write(to: tmp.appendingPathComponent(name)) }
+    private func copy(_ source: String, _ name: String, transform: (String) -> String = { $0 }) throws {
+        try write(name, transform(try String(contentsOfFile: source, encoding: .utf8)))
+    }
+    private static func crlf(_ text: String) -> String { text.replacingOccurrences(of: "\n", with: "\r\n") }
+    private static func bom(_ text: String) -> String { "\u{FEFF}" + text }
+
+    /// A track of the expressions clip (analysed once per test run).
+    private func makeFixtures() throws {
+        var generator = SplitMix(seed: 0xBAD)
+        try write("garbage.bin", bytes: (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
+        try write("empty", "")
+        try write("text.txt", "just some words\n")
+        try FileManager.default.createDirectory(atPath: path("folder"), withIntermediateDirectories: true)
+        try write("plain-file", "x")
+        let cube = root.appendingPathComponent("shaders/luts/neon-noir/midnight.cube").path
+        try copy(cube, "crlf.cube", transform: Self.crlf)
+        try copy(cube, "bom.cube", transform: Self.bom)
+        try copy(cube, "truncated.cube") { String($0.prefix(3000)) }
+        try write("huge-size.cube", "LUT_3D_SIZE 100000\n0 0 0\n")
+        try write("nan.cube", "LUT_3D_SIZE 2\n" + String(repeating: "nan 0 0\n", count: 8))
+        try write("size-overflow.cube", "LUT_3D_SIZE 9223372036854775807\n")
+        let track = path("good.track.csv")
+        let analysed = try EmpathyProcess.run(["analyze", expressions, "--out", track, "--quiet", "--expression-model", "none"])
+        XCTAssertEqual(analysed.status, 0, analysed.stderr)
+        try copy(track, "crlf.track.csv", transform: Self.crlf)
+        try copy(track, "bom.track.csv", transform: Self.bom)
+        try copy(track, "short.track.csv") { $0.split(separator: "\n").prefix(10).joined(separator: "\n") + "\n" }
+        try copy(track, "overflow.track.csv") { text in
+            var lines = text.split(separator: "\n").map(String.init)
+            var cells = lines[5].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            cells[0] = "9223372036854775807"
+            lines[5] = cells.joined(separator: ",")
+            return lines.joined(separator: "\n") + "\n"
+        }
+        let session = root.appendingPathComponent("footage/expressions/astronaut-expressions.session.csv").path
+        try copy(session, "crlf.session.csv", transform: Self.crlf)
+        try copy(session, "bom.session.csv", transform: Self.bom)
+        try copy(session, "headless.session.csv") { String($0.split(separator: "\n").dropFirst(3).joined(separator: "\n")) }
+        let look = root.appendingPathComponent("looks/neon-noir.json").path
+        try copy(look, "crlf.look.json", transform: Self.crlf)
+        try copy(look, "bom.look.json", transform: Self.bom)
+        try write("overflow.look.json", #"{"name":"x","passes":[{"pass":"glitch","parameters":{"strength":1e39}}]}"#)
+        try write("broken.look.json", #"{"name":"x","passes":[{"pass":"glitch""#)
+        try write("loop.look.json", #"{"name":"x","passes":[{"pass":"glitch","parameters":{"strength":{"riseMs":1e300}}}]}"#)
+        let profile = root.appendingPathComponent("calibration/default.json").path
+        try copy(profile, "crlf.profile.json", transform: Self.crlf)
+        try copy(profile, "bom.profile.json", transform: Self.bom)
+        let shader = root.appendingPathComponent("shaders/passes/glitch.frag").path
+        try copy(shader, "crlf.frag", transform: Self.crlf)
+        try copy(shader, "bom.frag", transform: Self.bom)
+    }
+
+    // MARK: The table
+
+    private func cases() -> [Case] {
+        let out = path("out")
+        let track = path("good.track.csv")
+        func grade(_ lut: String, _ extra: [String] = []) -> [String] { ["grade", clip, "--lut", lut, "--frames", "1-2", "--out", out, "--quiet"] + extra }
+        func render(_ extra: [String]) -> [String] { ["render", expressions, "--frames", "1-2", "--out", out, "--quiet"] + extra }
+        func analyze(_ extra: [String], input: String? = nil) -> [String] {
+            ["analyze", input ?? clip, "--out", path("a.track.csv"), "--quiet", "--expression-model", "none"] + extra
+        }
+        var table: [Case] = [
+            // LUT files
+            Case(name: "lut missing", arguments: grade(path("nope.cube")), outcome: .fails("does not exist")),
+            Case(name: "lut is a folder", arguments: grade(path("folder") + "/x.cube"), outcome: .fails("x.cube")),
+            Case(name: "lut empty", arguments: grade(path("empty")), outcome: .fails("empty")),
+            Case(name: "lut binary", arguments: grade(path("garbage.bin")), outcome: .fails("garbage.bin")),
+            Case(name: "lut CRLF", arguments: grade(path("crlf.cube")), outcome: .succeeds),
+            Case(name: "lut BOM", arguments: grade(path("bom.cube")), outcome: .succeeds),
+            Case(name: "lut truncated", arguments: grade(path("truncated.cube")), outcome: .fails("truncated.cube")),
+            Case(name: "lut size 100000", arguments: grade(path("huge-size.cube")), outcome: .fails("huge-size.cube")),
+            Case(name: "lut size past Int", arguments: grade(path("size-overflow.cube")), outcome: .fails("size-overflow.cube")),
+            Case(name: "lut NaN values", arguments: grade(path("nan.cube")), outcome: .fails("nan.cube")),
+            // Clips
+            Case(name: "clip missing", arguments: ["grade", path("nope.mp4"), "--lut", "midnight", "--out", out], outcome: .fails("nope.mp4")),
+            Case(name: "clip is a folder", arguments: ["grade", path("folder"), "--lut", "midnight", "--out", out], outcome: .fails("folder")),
+            Case(name: "clip empty", arguments: ["grade", path("empty"), "--lut", "midnight", "--out", out], outcome: .fails("empty")),
+            Case(name: "clip text", arguments: ["grade", path("text.txt"), "--lut", "midnight", "--out", out], outcome: .fails("text.txt")),
+            Case(name: "clip binary", arguments: ["grade", path("garbage.bin"), "--lut", "midnight", "--out", out], outcome: .fails("garbage.bin")),
+            Case(name: "pattern without files", arguments: ["grade", path("shot.%04d.png"), "--lut", "midnight", "--out", out],
+                 outcome: .fails("no files match")),
+            // Output paths
+            Case(name: "out is a file", arguments: grade("midnight", ["--out", path("plain-file")]), outcome: .fails("plain-file")),
+            Case(name: "out under a file", arguments: grade("midnight", ["--out", path("plain-file") + "/deeper"]), outcome: .fails("plain-file")),
+            Case(name: "track out is a folder", arguments: ["analyze", clip, "--out", path("folder"), "--quiet"], outcome: .fails("it is a folder")),
+            Case(name: "track out under a file", arguments: ["analyze", clip, "--out", path("plain-file") + "/t.csv", "--quiet"],
+                 outcome: .fails("plain-file")),
+            // Numbers
+            Case(name: "start number past Int", arguments: grade("midnight", ["--start-number", "9223372036854775807"]),
+                 outcome: .fails("--start-number")),
+            Case(name: "frames past Int", arguments: ["grade", clip, "--lut", "midnight", "--frames", "9223372036854775807", "--out", out],
+                 outcome: .fails("is beyond")),
+            Case(name: "frames not a range", arguments: grade("midnight", ["--frames", "1-2-3"]), outcome: .fails("--frames")),
+            Case(name: "intensity NaN", arguments: grade("midnight", ["--intensity", "nan"]), outcome: .fails("--intensity")),
+            Case(name: "padding 99", arguments: grade("midnight", ["--padding", "99"]), outcome: .fails("--padding")),
+            Case(name: "detect scale 0", arguments: analyze(["--detect-scale", "0"]), outcome: .fails("--detect-scale")),
+            Case(name: "detect every -1", arguments: analyze(["--detect-every", "-1"]), outcome: .fails("--detect-every")),
+            Case(name: "sensor offset inf", arguments: analyze(["--sensor", path("crlf.session.csv"), "--sensor-offset", "inf"]),
+                 outcome: .fails("--sensor-offset")),
+            Case(name: "preview every 0", arguments: render(["--track", track, "--preview", "--preview-every", "0"]),
+                 outcome: .fails("--preview-every")),
+            // Tracks
+            Case(name: "track CRLF", arguments: render(["--track", path("crlf.track.csv")]), outcome: .succeeds),
+            Case(name: "track BOM", arguments: render(["--track", path("bom.track.csv")]), outcome: .succeeds),
+            Case(name: "track too short", arguments: render(["--track", path("short.track.csv")]), outcome: .fails("short.track.csv")),
+            Case(name: "track frame past Int", arguments: render(["--track", path("overflow.track.csv")]), outcome: .fails("overflow.track.csv")),
+            Case(name: "track binary", arguments: render(["--track", path("garbage.bin")]), outcome: .fails("garbage.bin")),
+            Case(name: "track empty", arguments: render(["--track", path("empty")]), outcome: .fails("empty")),
+            Case(name: "track is a folder", arguments: render(["--track", path("folder")]), outcome: .fails("folder")),
+            // Sessions and profiles
+            Case(name: "session CRLF", arguments: analyze(["--sensor", path("crlf.session.csv")], input: expressions), outcome: .succeeds),
+            Case(name: "session BOM", arguments: analyze(["--sensor", path("bom.session.csv")], input: expressions), outcome: .succeeds),
+            Case(name: "session without header", arguments: analyze(["--sensor", path("headless.session.csv")]), outcome: .fails("headless")),
+            Case(name: "session binary", arguments: analyze(["--sensor", path("garbage.bin")]), outcome: .fails("garbage.bin")),
+            Case(name: "profile CRLF", arguments: analyze(["--calibration", path("crlf.profile.json")]), outcome: .succeeds),
+            Case(name: "profile BOM", arguments: analyze(["--calibration", path("bom.profile.json")]), outcome: .succeeds),
+            Case(name: "profile binary", arguments: analyze(["--calibration", path("garbage.bin")]), outcome: .fails("garbage.bin")),
+            Case(name: "profile missing", arguments: analyze(["--calibration", path("nope.json")]), outcome: .fails("nope.json")),
+            // Looks and shaders
+            Case(name: "look CRLF", arguments: render(["--track", track, "--look", path("crlf.look.json")]), outcome: .succeeds),
+            Case(name: "look BOM", arguments: render(["--track", track, "--look", path("bom.look.json")]), outcome: .succeeds),
+            Case(name: "look value past Float", arguments: render(["--track", track, "--look", path("overflow.look.json")]),
+                 outcome: .fails("32-bit float")),
+            Case(name: "look rise window past Float", arguments: render(["--track", track, "--look", path("loop.look.json")]),
+                 outcome: .fails("riseMs")),
+            Case(name: "look broken JSON", arguments: render(["--track", track, "--look", path("broken.look.json")]),
+                 outcome: .fails("not valid JSON")),
+            Case(name: "look binary", arguments: render(["--track", track, "--look", path("garbage.bin")]), outcome: .fails("garbage.bin")),
+            Case(name: "shader CRLF", arguments: ["shaders", "check", path("crlf.frag")], outcome: .succeeds),
+            Case(name: "shader BOM", arguments: ["shaders", "check", path("bom.frag")], outcome: .succeeds),
+            Case(name: "shader binary", arguments: ["shaders", "check", path("garbage.bin")], outcome: .fails("garbage.bin")),
+            Case(name: "shader empty", arguments: ["shaders", "check", path("empty")], outcome: .fails("empty")),
+            // Devices
+            Case(name: "sensor is /dev/null", arguments: ["sensor", "monitor", "--sensor", "/dev/null", "--duration", "1"], outcome: .fails("/dev/null")),
+            Case(name: "sensor is a folder", arguments: ["sensor", "monitor", "--sensor", path("folder"), "--duration", "1"], outcome: .fails("folder")),
+            Case(name: "sensor is a file", arguments: ["sensor", "monitor", "--sensor", path("plain-file"), "--duration", "1"], outcome: .fails("plain-file")),
+        ]
+        table += [("--lut", "unknown look ''"), ("--look", "unknown look ''"), ("--track", "emotion track ''"),
+                  ("--sensor", "sensor session ''"), ("--calibration", "calibration")].map { flag, fragment in
+            Case(name: "\(flag) given an empty name", arguments: flag == "--lut" ? grade("") : render([flag, ""]), outcome: .fails(fragment))
+        }
+        return table
+    }
+
+    // MARK: The run
+
+    func testHostileInputsEndCleanly() throws {
+        try makeFixtures()
+        let watched = [clip, expressions] + (try FileManager.default.contentsOfDirectory(atPath: tmp.path)).map(path)
+        let before = try fingerprints(watched)
+        var failures: [String] = []
+        for item in cases() {
+            try? FileManager.default.removeItem(atPath: path("out"))
+            let run = try EmpathyCommand.run(item.arguments, timeoutSeconds: 30)
+            let lines = run.standardError.split(separator: "\n").filter { !$0.hasPrefix("{") }
+            var problems: [String] = []
+            if run.timedOut { problems.append("hung") }
+            switch item.outcome {
+            case .succeeds:
+                if run.status != 0 { problems.append("exit \(run.status): \(run.standardError.suffix(300))") }
+            case .fails(let fragment):
+                if ![1, 64].contains(run.status) { problems.append("exit \(run.status) (a signal or success)") }
+                let errors = lines.filter { $0.hasPrefix("empathy: error:") || $0.hasPrefix("Error:") }
+                if errors.count != 1 { problems.append("\(errors.count) error lines: \(run.standardError.suffix(400))") }
+                if !(errors.first?.contains(fragment) ?? false) { problems.append("no '\(fragment)' in \(errors.first ?? "")") }
+            }
+            let leftovers = temporaryFiles(under: tmp.path)
+            if !leftovers.isEmpty { problems.append("left \(leftovers)") }
+            if !problems.isEmpty { failures.append("\(item.name): \(problems.joined(separator: "; "))") }
+        }
+        XCTAssertEqual(failures, [], "\n" + failures.joined(separator: "\n"))
+        XCTAssert(try fingerprints(watched) == before, "no input may change")
+        XCTAssertGreaterThanOrEqual(cases().count, 60)
+    }
+
+    /// Each file's bytes (the fixtures are small; the clips a few MB).
+    private func fingerprints(_ paths: [String]) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for path in paths {
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else { continue }
+            result[path] = try Data(contentsOf: URL(fileURLWithPath: path))
+        }
+        return result
+    }
+
+    private func temporaryFiles(under folder: String) -> [String] {
+        (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
+            .filter { URL(fileURLWithPath: $0).lastPathComponent.hasPrefix(".") && $0.contains(".tmp") }
+    }
+}
+
+/// SplitMix64: seeded, so the garbage file is the same every run.
+private struct SplitMix {
+    var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
