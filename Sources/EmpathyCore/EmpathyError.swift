@@ -16,6 +16,8 @@ public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case invalidArgument(String)
     /// Anything else, already phrased for the user.
     case message(String)
+    /// The run was asked to stop (Ctrl-C, SIGTERM); see `StopRequest`.
+    case stopped(signal: Int32)
 
     public var description: String {
         switch self {
@@ -27,6 +29,8 @@ public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedEr
             return "'\(path)': \(message)"
         case let .invalidArgument(message), let .message(message):
             return message
+        case let .stopped(number):
+            return "stopped by \(number == SIGINT ? "Ctrl-C" : number == SIGTERM ? "SIGTERM" : "signal \(number)"); complete frames are kept, run again to finish"
         }
     }
 

@@ -119,14 +119,15 @@ public final class SequenceWriter: @unchecked Sendable {
     private let group = DispatchGroup()
     private let queue = DispatchQueue(label: "empathy.sequence-writer", attributes: .concurrent)
 
-    /// Temporary files of a dead process older than this are removed at init.
-    static let staleTemporaryAgeSeconds: Double = 300
+    /// The open lock file while this writer owns the sequence (`finish` lets go).
+    private var lockDescriptor: Int32 = -1
 
     /// Creates `directory` (with parents), checks it is writable by creating
-    /// and removing a probe file, and removes stale temporary frame files left
-    /// by a killed run (their process is gone and they are older than
-    /// `staleTemporaryAgeSeconds`). Other runs' temporary files are never
-    /// taken for frames: completeness is checked on the final names only.
+    /// and removing a probe file, takes the sequence's lock (one run per
+    /// sequence: a second is refused with one line naming the first), and
+    /// then removes temporary frame files left by a killed run (their
+    /// process is gone). Other runs' temporary files are never taken for
+    /// frames: completeness is checked on the final names only.
     public convenience init(
         directory: String, naming: SequenceNaming, options: PNGOptions = .default, overwrite: Bool = false,
         maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
@@ -165,7 +166,60 @@ public final class SequenceWriter: @unchecked Sendable {
         }
         close(fd)
         unlink(probe)
+        try lockSequence()
         removeStaleTemporaryFiles()
+    }
+
+    deinit { unlockSequence() }
+
+    /// An exclusive `flock` on `<directory>/.<stem>.lock`, holding the pid
+    /// for the message another run gets; the file is removed when the writer
+    /// finishes. The lock goes with the process, so a killed run never
+    /// leaves the sequence locked (its file stays, unlocked, and is reused).
+    private func lockSequence() throws {
+        for _ in 0..<8 where lockDescriptor < 0 { try lockSequenceOnce() }
+        guard lockDescriptor >= 0 else {
+            throw EmpathyError.message("cannot lock '\(lockPath)': it keeps being replaced; is another program removing files there?")
+        }
+    }
+
+    private var lockPath: String { directory + "/." + naming.prefix + "lock" }
+
+    /// One attempt; leaves `lockDescriptor` unset when the file was removed
+    /// by a finishing run between our open and our lock (then try again).
+    private func lockSequenceOnce() throws {
+        let path = lockPath
+        let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else { throw EmpathyError.io(path: path, operation: "create the sequence lock", errno: errno) }
+        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+            let code = errno
+            var owner = [UInt8](repeating: 0, count: 32)
+            let count = read(fd, &owner, 31)
+            close(fd)
+            guard code == EWOULDBLOCK else { throw EmpathyError.io(path: path, operation: "lock", errno: code) }
+            let pid = String(decoding: owner.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            throw EmpathyError.message(
+                "another run\(pid.isEmpty ? "" : " (pid \(pid))") is writing '\(directory)/\(naming.prefix)…\(naming.suffix)'; wait for it to finish, or write elsewhere with --out")
+        }
+        var held = stat(), named = stat()
+        guard fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev else {
+            close(fd)
+            return
+        }
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pwrite(fd, pid, pid.count, 0)
+        lockDescriptor = fd
+    }
+
+    private func unlockSequence() {
+        let fd = lock.withLock { () -> Int32 in
+            defer { lockDescriptor = -1 }
+            return lockDescriptor
+        }
+        guard fd >= 0 else { return }
+        unlink(lockPath)  // while still locked: a run waiting on this file sees it gone and retries
+        close(fd)
     }
 
     public func path(number: Int) -> String {
@@ -225,6 +279,7 @@ public final class SequenceWriter: @unchecked Sendable {
     /// Waits for every submitted frame; throws the first failure.
     public func finish() throws -> SequenceStats {
         group.wait()
+        unlockSequence()
         return try lock.withLock {
             if let firstError { throw firstError }
             return stats
@@ -236,12 +291,11 @@ public final class SequenceWriter: @unchecked Sendable {
     }
 
     /// Removes `.<frame name>.<pid>.tmp*` files (AtomicFile's temporary names)
-    /// whose frame name matches this sequence, whose process no longer runs
-    /// here, and which are older than `staleTemporaryAgeSeconds` (so a live
-    /// writer on another host sharing the folder is left alone).
+    /// whose frame name matches this sequence and whose process no longer
+    /// runs here. Called with the sequence locked, so no other run (on this
+    /// host, or another honouring the lock on shared storage) is writing them.
     private func removeStaleTemporaryFiles() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
-        let now = Date().timeIntervalSince1970
         for name in names {
             guard let pid = Self.temporaryFileOwner(name, naming: naming) else { continue }
             if pid == getpid() { continue }
@@ -249,8 +303,7 @@ public final class SequenceWriter: @unchecked Sendable {
             let full = directory + "/" + name
             var info = stat()
             guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            let ageSeconds = now - Double(info.st_mtim.tv_sec)
-            if ageSeconds > Self.staleTemporaryAgeSeconds { unlink(full) }
+            unlink(full)
         }
     }
 

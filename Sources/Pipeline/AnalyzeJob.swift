@@ -100,6 +100,7 @@ public struct AnalyzeJob: Sendable {
         let clipName = URL(fileURLWithPath: inputPath).lastPathComponent
         var index = 0
         while let frame = try frames.next() {
+            try StopRequest.throwIfRequested()
             _ = lap()
             let result = try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / fps,
                                               intervalSeconds: interval)

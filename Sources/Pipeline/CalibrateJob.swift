@@ -49,6 +49,7 @@ public struct CalibrateJob: Sendable {
         var frames = 0
         let started = Date(), clipName = URL(fileURLWithPath: clipPath).lastPathComponent
         while try source.read(into: &frame) {
+            try StopRequest.throwIfRequested()
             frames += 1
             let faces = try tracker.update(frame: frame, intervalSeconds: 1 / source.info.framesPerSecond)
             if !faces.contains(where: { $0.id == performer }) {

@@ -231,6 +231,7 @@ public final class GradeJob {
             report.decodeSeconds = decoder.decodeSeconds
         }
         while let (frame, image) = try decoder.nextNumbered() {
+            try StopRequest.throwIfRequested()
             let t0 = Date()
             // A new output each frame: the last one is still being encoded.
             let output = try chain.renderFrame(image, inputs: FrameInputs(frameIndex: frame - 1, framesPerSecond: 1, state: EmotionState()))

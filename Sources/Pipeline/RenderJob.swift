@@ -279,6 +279,9 @@ public final class RenderJob {
             decoder.cancel()
             decodeSeconds(decoder.decodeSeconds)
         }
-        while let (frame, image) = try decoder.nextNumbered() { try body(frame, image) }
+        while let (frame, image) = try decoder.nextNumbered() {
+            try StopRequest.throwIfRequested()
+            try body(frame, image)
+        }
     }
 }

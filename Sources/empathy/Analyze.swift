@@ -37,6 +37,8 @@ struct Analyze: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let signals = stoppingBetweenFrames()
+            defer { signals.forEach { $0.cancel() } }
             var job = try analysis.job(input: input, trackPath: track)
             job.overlayDirectory = overlay
             let summary = try job.run(progress: makeProgressReporter(quiet: quiet))

@@ -40,6 +40,8 @@ struct Calibrate: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let signals = stoppingBetweenFrames()
+            defer { signals.forEach { $0.cancel() } }
             let path = output ?? CalibrationLibrary.path(forName: name)
             var job = CalibrateJob(clipPath: clip, name: name, outputPath: path)
             job.modelPath = reading.landmarkModelPath

@@ -21,10 +21,24 @@ func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
     } catch let exit as ExitCode {
-        throw exit
+        throw StopRequest.requested.map { ExitCode(128 + $0) } ?? exit
     } catch {
         FileHandle.standardError.write(Data("empathy: error: \(error)\n".utf8))
-        throw ExitCode.failure
+        // A run stopped by a signal exits as the shell reports one (130 for Ctrl-C, 143 for SIGTERM).
+        throw StopRequest.requested.map { ExitCode(128 + $0) } ?? ExitCode.failure
+    }
+}
+
+/// For commands that work frame by frame: Ctrl-C and SIGTERM ask the job to
+/// stop at the next frame (`StopRequest`) instead of killing the process
+/// mid-write. Keep the returned sources alive while the job runs.
+func stoppingBetweenFrames() -> [DispatchSourceSignal] {
+    [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { StopRequest.request(number) }
+        source.resume()
+        return source
     }
 }
 

@@ -50,6 +50,8 @@ struct Grade: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let signals = stoppingBetweenFrames()
+            defer { signals.forEach { $0.cancel() } }
             var config = GradeConfiguration(inputs: inputs, lut: lut, outputDirectory: outputDirectory)
             config.intensity = intensity
             config.format = format

@@ -82,6 +82,8 @@ struct Render: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            let signals = stoppingBetweenFrames()
+            defer { signals.forEach { $0.cancel() } }
             let stem = GradeJob.stem(of: clip)
             // Without --track the analysis's track is kept beside the frames.
             let trackPath = track ?? URL(fileURLWithPath: outputDirectory).appendingPathComponent("\(stem).track.csv").path

@@ -158,7 +158,8 @@ final class SequenceWriterTests: XCTestCase {
 
         let writer = try SequenceWriter(directory: dir, naming: naming)
         XCTAssertFalse(FileManager.default.fileExists(atPath: stale), "a dead run's old temporary file is removed")
-        XCTAssertTrue(FileManager.default.fileExists(atPath: fresh), "a recent one may belong to a live writer elsewhere")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: fresh),
+                       "a dead run's recent one too: the sequence lock says no other run writes here")
         XCTAssertTrue(FileManager.default.fileExists(atPath: live))
         XCTAssertTrue(FileManager.default.fileExists(atPath: unrelated))
         XCTAssertEqual((1...3).map { writer.isComplete(number: $0) }, [false, false, false])
@@ -201,6 +202,21 @@ final class SequenceWriterTests: XCTestCase {
             assertImagesEqual(
                 decoded, TestImages.expectedDecode(of: frame(number, width: 41, height: 17), keepAlpha: false), "frame \(number)")
         }
+    }
+
+    /// One run per sequence: a second writer of the same frames is refused
+    /// with one line naming the first; when the first finishes the lock file
+    /// goes and a new run may start.
+    func testASecondRunIntoTheSameSequenceIsRefusedUntilTheFirstFinishes() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let first = try SequenceWriter(directory: dir, naming: naming)
+        XCTAssertThrowsError(try SequenceWriter(directory: dir, naming: naming)) { error in
+            XCTAssertEqual("\(error)", "another run (pid \(getpid())) is writing '\(dir)/scene.….png'; wait for it to finish, or write elsewhere with --out")
+        }
+        XCTAssertNoThrow(try SequenceWriter(directory: dir, naming: SequenceNaming(stem: "other")), "another sequence in the folder is fine")
+        _ = try first.finish()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/.scene.lock"))
+        XCTAssertNoThrow(try SequenceWriter(directory: dir, naming: naming).finish())
     }
 }
 

@@ -1,0 +1,85 @@
+import Foundation
+import ImageSequence
+import TestSupport
+import XCTest
+
+/// Stopping a run: SIGTERM (or Ctrl-C) ends it at the next frame with one
+/// line and exit 128 + signal, every written frame complete and no temporary
+/// or lock file left; `kill -9` at any moment leaves nothing partial under a
+/// final name, and the next run cleans up and finishes byte-identical to an
+/// uninterrupted one.
+final class InterruptTests: XCTestCase {
+    private var tmp: URL!
+    private var root: URL { EmpathyProcess.repositoryRoot }
+
+    override func setUpWithError() throws { tmp = try EmpathyProcess.temporaryDirectory() }
+    override func tearDownWithError() throws { try? FileManager.default.removeItem(at: tmp) }
+
+    /// Starts empathy, sends `signal` after `delay` seconds, and waits.
+    private func run(_ arguments: [String], signal: Int32, after delay: Double) throws -> (status: Int32, stderr: String) {
+        let process = Process()
+        process.executableURL = EmpathyCommand.executable
+        process.arguments = arguments
+        let errors = Pipe()
+        process.standardError = errors
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        Thread.sleep(forTimeInterval: delay)
+        kill(process.processIdentifier, signal)
+        let text = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, text)
+    }
+
+    private func files(_ folder: URL) throws -> [String: Data] {
+        var result: [String: Data] = [:]
+        for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
+            result[name] = try Data(contentsOf: folder.appendingPathComponent(name))
+        }
+        return result
+    }
+
+    func testSIGTERMStopsARenderCleanlyAndARerunFinishesIt() throws {
+        let clip = root.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
+        let track = tmp.appendingPathComponent("take.track.csv").path
+        XCTAssertEqual(try EmpathyProcess.run(["analyze", clip, "--out", track, "--quiet", "--expression-model", "none"]).status, 0)
+        let reference = tmp.appendingPathComponent("reference"), stopped = tmp.appendingPathComponent("stopped")
+        let render = ["render", clip, "--track", track, "--quiet", "--out"]
+        XCTAssertEqual(try EmpathyProcess.run(render + [reference.path]).status, 0)
+
+        let run = try run(render + [stopped.path], signal: SIGTERM, after: 1.5)
+        XCTAssertEqual(run.status, 128 + SIGTERM, run.stderr)
+        XCTAssertEqual(run.stderr.split(separator: "\n").filter { $0.hasPrefix("empathy: error:") },
+                       ["empathy: error: stopped by SIGTERM; complete frames are kept, run again to finish"])
+        let partial = try files(stopped)
+        XCTAssertGreaterThan(partial.count, 0)
+        XCTAssertLessThan(partial.count, try files(reference).count, "stopped before the end")
+        XCTAssertEqual(partial.keys.filter { $0.hasPrefix(".") }, [], "no temporary or lock file left")
+        for (name, bytes) in partial { XCTAssertEqual(bytes, try files(reference)[name], "\(name) is complete and right") }
+
+        XCTAssertEqual(try EmpathyProcess.run(render + [stopped.path]).status, 0)
+        XCTAssert(try files(stopped) == files(reference), "the re-run finishes the sequence byte for byte")
+    }
+
+    /// `kill -9` at five moments spread over a grade (seeded), each followed
+    /// by a re-run: the result equals one uninterrupted grade.
+    func testKillNineAtAnyMomentThenResumeIsByteIdentical() throws {
+        let clip = root.appendingPathComponent("footage/demo/astronaut.mp4").path
+        let reference = tmp.appendingPathComponent("reference")
+        let grade = ["grade", clip, "--lut", "midnight", "--quiet", "--out"]
+        XCTAssertEqual(try EmpathyProcess.run(grade + [reference.path]).status, 0)
+        let expected = try files(reference.appendingPathComponent("astronaut"))
+        for (trial, delay) in [0.15, 0.4, 0.7, 1.0, 1.4].enumerated() {
+            let out = tmp.appendingPathComponent("trial\(trial)")
+            let killed = try run(grade + [out.path], signal: SIGKILL, after: delay)
+            XCTAssertEqual(killed.status, SIGKILL, "trial \(trial) was killed")
+            let folder = out.appendingPathComponent("astronaut")
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !name.hasPrefix(".") {
+                XCTAssertTrue(PNGCodec.isComplete(path: folder.appendingPathComponent(name).path), "trial \(trial): \(name) is whole")
+            }
+            let resumed = try EmpathyProcess.run(grade + [out.path])
+            XCTAssertEqual(resumed.status, 0, resumed.stderr)
+            XCTAssert(try files(folder) == expected, "trial \(trial): resumed sequence equals the uninterrupted one")
+        }
+    }
+}
