@@ -14,7 +14,7 @@ DEMO_LUT = neon-noir/midnight
 EMOTION_CLIP = footage/expressions/astronaut-expressions.mp4
 EMOTION_SESSION = footage/expressions/astronaut-expressions.session.csv
 
-.PHONY: deps models build demo test bench bench-analyze clean luts fuzz
+.PHONY: deps models build demo test bench bench-analyze clean luts fuzz test-sanitize
 
 deps:
 	@scripts/install-deps.sh
@@ -42,6 +42,12 @@ test: deps models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/fuzz.sh $(FUZZ_SHORT)
+
+# The test suite under ThreadSanitizer, then AddressSanitizer with
+# UndefinedBehaviorSanitizer over the C/C++ shims (SANITIZE=thread|address).
+SANITIZE ?= all
+test-sanitize: deps models
+	scripts/test-sanitize.sh $(SANITIZE)
 
 # Every parser under libFuzzer + AddressSanitizer, FUZZ_SECONDS each
 # (FUZZ_TARGETS to pick some); crashes are kept under fuzz/regressions/.

@@ -168,10 +168,7 @@ public struct SensorSession: Sendable {
 
     /// Reads a session file; a bad row is reported with its line number.
     public static func load(path: String, offsetSeconds: Double? = nil) throws -> SensorSession {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EmpathyError.io(path: path, operation: "read the sensor session", errno: errno == 0 ? ENOENT : errno)
-        }
-        return try parse(String(decoding: data, as: UTF8.self), path: path, offsetSeconds: offsetSeconds)
+        try parse(UserFile.text(path, what: "the sensor session"), path: path, offsetSeconds: offsetSeconds)
     }
 
     public static func parse(_ text: String, path: String, offsetSeconds: Double? = nil) throws -> SensorSession {

@@ -114,9 +114,7 @@ public struct Look: Sendable {
 
     public static func load(_ url: URL) throws -> Look {
         let path = url.relativePath
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw EmpathyError.io(path: path, operation: "read look", errno: FileManager.default.fileExists(atPath: url.path) ? EACCES : ENOENT)
-        }
+        let data = Data(try UserFile.bytes(url.path, what: "look"))
         return try parse(data, path: path, shadersDirectory: try? ResourceLocator.shadersDirectory())
     }
 

@@ -70,13 +70,7 @@ public struct NeutralProfile: Sendable, Equatable, Codable {
 
     /// Reads a profile JSON file.
     public static func read(path: String) throws -> NeutralProfile {
-        guard access(path, R_OK) == 0 else {
-            throw EmpathyError.io(path: path, operation: "read calibration profile", errno: errno)
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EmpathyError.badFile(path: path, line: nil, message: "cannot be read as a file; name a .json calibration profile")
-        }
-        return try decode(data, path: path)
+        try decode(Data(UserFile.bytes(path, what: "calibration profile")), path: path)
     }
 
     /// A profile from JSON bytes; errors name `path`.

@@ -84,10 +84,7 @@ public enum EmotionTrackFile {
     }
 
     public static func read(path: String) throws -> [EmotionTrackRow] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EmpathyError.io(path: path, operation: "read emotion track", errno: access(path, R_OK) == 0 ? EIO : errno)
-        }
-        return try decode(String(decoding: data, as: UTF8.self), path: path)
+        try decode(UserFile.text(path, what: "emotion track"), path: path)
     }
 
     /// Parses a track. Columns are found by name, so columns may be reordered
@@ -198,10 +195,7 @@ public enum EmotionTrackFile {
     /// (frames without one, with empty cells, are left out). Any number of
     /// points per row, as the header names them (x0, y0, …).
     public static func readLandmarks(path: String) throws -> [Int: [SIMD2<Double>]] {
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw EmpathyError.io(path: path, operation: "read landmarks", errno: access(path, R_OK) == 0 ? EIO : errno)
-        }
-        return try decodeLandmarks(String(decoding: data, as: UTF8.self), path: path)
+        try decodeLandmarks(UserFile.text(path, what: "landmarks"), path: path)
     }
 
     public static func decodeLandmarks(_ text: String, path: String) throws -> [Int: [SIMD2<Double>]] {

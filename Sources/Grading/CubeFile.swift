@@ -29,7 +29,7 @@ public enum CubeFile {
     public static let lut3DSizeRange = 2...256
 
     public static func read(path: String) throws -> CubeLUT {
-        try parse(readBytes(path: path), path: path)
+        try parse(UserFile.bytes(path, what: "LUT"), path: path)
     }
 
     public static func parse(_ bytes: [UInt8], path: String) throws -> CubeLUT {
@@ -139,24 +139,6 @@ public enum CubeFile {
     }
 
     // MARK: - Reading
-
-    private static func readBytes(path: String) throws -> [UInt8] {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw EmpathyError.io(path: path, operation: "open LUT", errno: errno) }
-        defer { close(fd) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 1 << 16)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw EmpathyError.io(path: path, operation: "read LUT", errno: errno)
-            }
-            if n == 0 { break }
-            bytes.append(contentsOf: chunk[0..<n])
-        }
-        return bytes
-    }
 
     private enum Keyword: String, CaseIterable {
         case title = "TITLE"

@@ -160,6 +160,13 @@ final class HostileInputTests: XCTestCase {
             Case(name: "shader BOM", arguments: ["shaders", "check", path("bom.frag")], outcome: .succeeds),
             Case(name: "shader binary", arguments: ["shaders", "check", path("garbage.bin")], outcome: .fails("garbage.bin")),
             Case(name: "shader empty", arguments: ["shaders", "check", path("empty")], outcome: .fails("empty")),
+            // Folders and devices where a file is wanted: the right errno, no endless read
+            Case(name: "look is a folder", arguments: render(["--track", track, "--look", path("folder") + "/"]), outcome: .fails("EISDIR")),
+            Case(name: "track is /dev/zero", arguments: render(["--track", "/dev/zero"]), outcome: .fails("is a device or a pipe")),
+            Case(name: "session is a folder", arguments: analyze(["--sensor", path("folder")]), outcome: .fails("EISDIR")),
+            Case(name: "session is /dev/zero", arguments: analyze(["--sensor", "/dev/zero"]), outcome: .fails("is a device or a pipe")),
+            Case(name: "profile is a folder", arguments: analyze(["--calibration", path("folder") + "/"]), outcome: .fails("EISDIR")),
+            Case(name: "lut is /dev/zero", arguments: grade("/dev/zero"), outcome: .fails("is a device or a pipe")),
             // Devices
             Case(name: "sensor is /dev/null", arguments: ["sensor", "monitor", "--sensor", "/dev/null", "--duration", "1"], outcome: .fails("/dev/null")),
             Case(name: "sensor is a folder", arguments: ["sensor", "monitor", "--sensor", path("folder"), "--duration", "1"], outcome: .fails("folder")),

@@ -149,7 +149,7 @@ final class CubeFileReaderTests: XCTestCase {
     func testReaderReportsMissingFileWithErrnoName() {
         XCTAssertThrowsError(try CubeFile.read(path: "/nonexistent/midnight.cube")) { error in
             XCTAssertEqual(
-                "\(error)", "cannot open LUT '/nonexistent/midnight.cube': No such file or directory (ENOENT)")
+                "\(error)", "cannot read LUT '/nonexistent/midnight.cube': No such file or directory (ENOENT)")
         }
     }
 
