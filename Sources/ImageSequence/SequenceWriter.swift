@@ -278,12 +278,18 @@ public final class SequenceWriter: @unchecked Sendable {
 
     /// Waits for every submitted frame; throws the first failure.
     public func finish() throws -> SequenceStats {
+        let (stats, error) = finishCounting()
+        if let error { throw error }
+        return stats
+    }
+
+    /// Waits for the frames in flight and returns what was written, with the
+    /// first failure, if any: after a failure (a full disk) the frames
+    /// written before it are still counted, as they are on disk.
+    public func finishCounting() -> (stats: SequenceStats, firstError: Error?) {
         group.wait()
         unlockSequence()
-        return try lock.withLock {
-            if let firstError { throw firstError }
-            return stats
-        }
+        return lock.withLock { (stats, firstError) }
     }
 
     public func noteSkipped() {

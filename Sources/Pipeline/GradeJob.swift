@@ -184,14 +184,11 @@ public final class GradeJob {
             } catch {
                 report.failure = "\(error)"
             }
-            do {
-                let stats = try plan.writer.finish()
-                report.framesWritten = stats.framesWritten
-                report.bytesWritten = stats.bytesWritten
-                report.encodeSeconds = stats.encodeSeconds
-            } catch {
-                if report.failure == nil { report.failure = "\(error)" }
-            }
+            let (stats, writeError) = plan.writer.finishCounting()
+            report.framesWritten = stats.framesWritten
+            report.bytesWritten = stats.bytesWritten
+            report.encodeSeconds = stats.encodeSeconds
+            if let writeError, report.failure == nil { report.failure = "\(writeError)" }
             report.wallSeconds = Date().timeIntervalSince(clipStart)
             reports.append(report)
         }

@@ -232,14 +232,11 @@ public final class RenderJob {
             summary.report.failure = "\(error)"
         }
         for layerWriter in [writesBeauty ? writer : nil, matteWriter].compactMap({ $0 }) {
-            do {
-                let stats = try layerWriter.finish()
-                summary.report.framesWritten = max(summary.report.framesWritten, stats.framesWritten)
-                summary.report.bytesWritten += stats.bytesWritten
-                summary.report.encodeSeconds += stats.encodeSeconds
-            } catch {
-                if summary.report.failure == nil { summary.report.failure = "\(error)" }
-            }
+            let (stats, writeError) = layerWriter.finishCounting()
+            summary.report.framesWritten = max(summary.report.framesWritten, stats.framesWritten)
+            summary.report.bytesWritten += stats.bytesWritten
+            summary.report.encodeSeconds += stats.encodeSeconds
+            if let writeError, summary.report.failure == nil { summary.report.failure = "\(writeError)" }
         }
         summary.passStageSeconds = renderer.chain.stageSeconds
         summary.report.renderSeconds = summary.passSeconds + summary.readbackSeconds
