@@ -23,7 +23,7 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch let exit as ExitCode {
         throw StopRequest.requested.map { ExitCode(128 + $0) } ?? exit
     } catch {
-        FileHandle.standardError.write(Data("empathy: error: \(error)\n".utf8))
+        printError(error)
         // A run stopped by a signal exits as the shell reports one (130 for Ctrl-C, 143 for SIGTERM).
         throw StopRequest.requested.map { ExitCode(128 + $0) } ?? ExitCode.failure
     }
@@ -48,4 +48,14 @@ extension FrameRange: ExpressibleByArgument {
     }
 
     public static var defaultCompletionKind: CompletionKind { .default }
+}
+
+/// Writes `empathy: error: …` to stderr as one line a terminal shows as it
+/// is: control characters and undecodable bytes a message quotes from a
+/// user's file (a binary file given as a track) become `?`.
+func printError(_ error: Any) {
+    let text = String("\(error)".unicodeScalars.map { scalar -> Character in
+        scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar == "\u{FFFD}" ? "?" : Character(scalar)
+    })
+    FileHandle.standardError.write(Data("empathy: error: \(text)\n".utf8))
 }

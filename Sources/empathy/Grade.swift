@@ -63,7 +63,7 @@ struct Grade: ParsableCommand {
             // Each failed clip also gets its one error line on stderr, where logs and farm wrappers look.
             for clip in summary.clips {
                 if let failure = clip.failure {
-                    FileHandle.standardError.write(Data("empathy: error: \(failure)\n".utf8))
+                    printError(failure)
                 }
             }
             if summary.failed { throw ExitCode.failure }

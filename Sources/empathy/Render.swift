@@ -103,7 +103,7 @@ struct Render: ParsableCommand {
             let summary = try job.run(progress: makeProgressReporter(quiet: sequence.quiet))
             printSummary(summary, trackPath: trackPath)
             if let failure = summary.report.failure {
-                FileHandle.standardError.write(Data("empathy: error: \(failure)\n".utf8))
+                printError(failure)
                 throw ExitCode.failure
             }
             if let sheet = summary.previewPath { print("  preview: \(sheet)") }

@@ -35,7 +35,7 @@ struct Shaders: ParsableCommand {
                     do {
                         print(try ShaderCheckReport.check(url, context: context).summary)
                     } catch {
-                        FileHandle.standardError.write(Data("empathy: error: \(error)\n".utf8))
+                        printError(error)
                         failures += 1
                     }
                 }

@@ -61,6 +61,14 @@ final class HostileInputTests: XCTestCase {
             lines[5] = cells.joined(separator: ",")
             return lines.joined(separator: "\n") + "\n"
         }
+        try copy(track, "escape.track.csv") { text in
+            var lines = text.split(separator: "\n").map(String.init)
+            let arousal = lines[0].split(separator: ",").firstIndex(of: "arousal")!
+            var cells = lines[5].split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+            cells[arousal] = "\u{1B}[31mred\u{07}"
+            lines[5] = cells.joined(separator: ",")
+            return lines.joined(separator: "\n") + "\n"
+        }
         let session = root.appendingPathComponent("footage/expressions/astronaut-expressions.session.csv").path
         try copy(session, "crlf.session.csv", transform: Self.crlf)
         try copy(session, "bom.session.csv", transform: Self.bom)
@@ -135,6 +143,8 @@ final class HostileInputTests: XCTestCase {
             Case(name: "track too short", arguments: render(["--track", path("short.track.csv")]), outcome: .fails("short.track.csv")),
             Case(name: "track frame past Int", arguments: render(["--track", path("overflow.track.csv")]), outcome: .fails("overflow.track.csv")),
             Case(name: "track binary", arguments: render(["--track", path("garbage.bin")]), outcome: .fails("garbage.bin")),
+            Case(name: "track cell with terminal escapes", arguments: render(["--track", path("escape.track.csv")]),
+                 outcome: .fails("'arousal' must be a number, found '?[31mred?'")),
             Case(name: "track empty", arguments: render(["--track", path("empty")]), outcome: .fails("empty")),
             Case(name: "track is a folder", arguments: render(["--track", path("folder")]), outcome: .fails("folder")),
             // Sessions and profiles
@@ -200,6 +210,9 @@ final class HostileInputTests: XCTestCase {
                 let errors = lines.filter { $0.hasPrefix("empathy: error:") || $0.hasPrefix("Error:") }
                 if errors.count != 1 { problems.append("\(errors.count) error lines: \(run.standardError.suffix(400))") }
                 if !(errors.first?.contains(fragment) ?? false) { problems.append("no '\(fragment)' in \(errors.first ?? "")") }
+            }
+            if run.standardError.unicodeScalars.contains(where: { $0.value < 0x20 && $0 != "\n" || $0 == "\u{FFFD}" }) {
+                problems.append("control bytes on the terminal")
             }
             let leftovers = temporaryFiles(under: tmp.path)
             if !leftovers.isEmpty { problems.append("left \(leftovers)") }
