@@ -47,6 +47,9 @@ public struct RenderConfiguration: Sendable {
     public var platform: RenderContext.Platform = .automatic
     /// Wait for the GL after each pass to time it (slower; for benchmarks).
     public var timesPasses = false
+    /// A frame whose passes run longer than this stops the render with one
+    /// line (a shader that never finishes); see `FrameWatchdog`.
+    public var frameTimeoutSeconds: Double = 120
 
     public init(input: String, outputDirectory: String, track: EmotionTrackSource) {
         self.input = input
@@ -208,7 +211,13 @@ public final class RenderJob {
         }
         progress.update(snapshot())
         do {
+            let look = configuration.look
+            let watchdog = FrameWatchdog(seconds: configuration.frameTimeoutSeconds) { [timeout = configuration.frameTimeoutSeconds] frame in
+                "frame \(frame) ran over \(Int(timeout)) s in the passes of look '\(look)' (a shader that never finishes?); stopped, complete frames are kept"
+            }
             try decodeAndRender(process.sorted()) { frame, image in
+                watchdog.arm(frame: frame)
+                defer { watchdog.disarm() }
                 let t0 = Date()
                 let inputs = try renderer.prepare(frameIndex: frame - 1)
                 let texture = try renderer.chain.draw(image, inputs: inputs)

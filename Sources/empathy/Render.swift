@@ -40,6 +40,10 @@ struct Render: ParsableCommand {
                                valueName: "format"))
     var format: FrameFormat = .png
 
+    @Option(help: ArgumentHelp("Stop with an error when one frame's passes take longer than this (a shader that never finishes).",
+                               valueName: "seconds"))
+    var frameTimeout: Double = 120
+
     @Flag(help: "With --format exr: scene-linear values (the sRGB transfer function undone) instead of display-referred.")
     var linear = false
 
@@ -73,6 +77,7 @@ struct Render: ParsableCommand {
         if preview && format != .png { throw ValidationError("--preview reads 8-bit PNG frames; leave out --format or --preview") }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
         if linear && format != .exr { throw ValidationError("--linear needs --format exr") }
+        guard frameTimeout.isFinite, frameTimeout >= 1 else { throw ValidationError("--frame-timeout must be at least 1 second, got \(frameTimeout)") }
         let given = analysis.given
         if track != nil && !given.isEmpty {
             throw ValidationError(
@@ -94,6 +99,7 @@ struct Render: ParsableCommand {
             config.layers = layerSet ?? [.beauty]
             config.format = format
             config.linear = linear
+            config.frameTimeoutSeconds = frameTimeout
             config.previewEvery = preview ? previewEvery : nil
             sequence.apply(to: &config)
             let job = try RenderJob(configuration: config)

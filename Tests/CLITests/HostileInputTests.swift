@@ -79,6 +79,16 @@ final class HostileInputTests: XCTestCase {
         try write("overflow.look.json", #"{"name":"x","passes":[{"pass":"glitch","parameters":{"strength":1e39}}]}"#)
         try write("broken.look.json", #"{"name":"x","passes":[{"pass":"glitch""#)
         try write("loop.look.json", #"{"name":"x","passes":[{"pass":"glitch","parameters":{"strength":{"riseMs":1e300}}}]}"#)
+        // A shader that never finishes on the GPU (TIME is never negative).
+        try write("spin.fs", """
+            /*{ "INPUTS": [ { "NAME": "inputImage", "TYPE": "image" } ] }*/
+            void main() {
+                float x = 0.0;
+                while (TIME >= 0.0) { x += 0.001; if (x < -1.0) break; }
+                gl_FragColor = IMG_THIS_PIXEL(inputImage) + vec4(x);
+            }
+            """)
+        try write("spin.look.json", #"{"name":"spin","passes":[{"shader":"\#(path("spin.fs"))"}]}"#)
         let profile = root.appendingPathComponent("calibration/default.json").path
         try copy(profile, "crlf.profile.json", transform: Self.crlf)
         try copy(profile, "bom.profile.json", transform: Self.bom)
@@ -166,6 +176,8 @@ final class HostileInputTests: XCTestCase {
             Case(name: "look broken JSON", arguments: render(["--track", track, "--look", path("broken.look.json")]),
                  outcome: .fails("not valid JSON")),
             Case(name: "look binary", arguments: render(["--track", track, "--look", path("garbage.bin")]), outcome: .fails("garbage.bin")),
+            Case(name: "shader that never finishes", arguments: render(["--track", track, "--look", path("spin.look.json"), "--frame-timeout", "2"]),
+                 outcome: .fails("a shader that never finishes")),
             Case(name: "shader CRLF", arguments: ["shaders", "check", path("crlf.frag")], outcome: .succeeds),
             Case(name: "shader BOM", arguments: ["shaders", "check", path("bom.frag")], outcome: .succeeds),
             Case(name: "shader binary", arguments: ["shaders", "check", path("garbage.bin")], outcome: .fails("garbage.bin")),
