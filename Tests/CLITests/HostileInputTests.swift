@@ -35,7 +35,7 @@ final class HostileInputTests: XCTestCase {
 
     /// A track of the expressions clip (analysed once per test run).
     private func makeFixtures() throws {
-        var generator = SplitMix(seed: 0xBAD)
+        var generator = SplitMix64(state: 0xBAD)
         try write("garbage.bin", bytes: (0..<4096).map { _ in UInt8(truncatingIfNeeded: generator.next()) })
         try write("empty", "")
         try write("text.txt", "just some words\n")
@@ -249,18 +249,5 @@ final class HostileInputTests: XCTestCase {
     private func temporaryFiles(under folder: String) -> [String] {
         (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? [])
             .filter { URL(fileURLWithPath: $0).lastPathComponent.hasPrefix(".") && $0.contains(".tmp") }
-    }
-}
-
-/// SplitMix64: seeded, so the garbage file is the same every run.
-private struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
