@@ -1,5 +1,6 @@
 import ArgumentParser
 import Biometrics
+import EmpathyCore
 import Foundation
 
 struct SensorRecord: ParsableCommand {
@@ -23,6 +24,8 @@ struct SensorRecord: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
+            // Checked before the take, not when it ends.
+            try AtomicFile.prepareOutput(outputPath, what: "sensor session")
             let reader = sensorOptions.makeReader()
             let recorder = try SessionRecorder(
                 path: outputPath, source: sensorOptions.sensor, startDate: reader.startDate,

@@ -194,11 +194,65 @@ final class HostileInputTests: XCTestCase {
             Case(name: "sensor is a folder", arguments: ["sensor", "monitor", "--sensor", path("folder"), "--duration", "1"], outcome: .fails("folder")),
             Case(name: "sensor is a file", arguments: ["sensor", "monitor", "--sensor", path("plain-file"), "--duration", "1"], outcome: .fails("plain-file")),
         ]
+        table += argumentCases(out: out, track: track, grade: grade, render: render, analyze: analyze)
         table += [("--lut", "unknown look ''"), ("--look", "unknown look ''"), ("--track", "emotion track ''"),
                   ("--sensor", "sensor session ''"), ("--calibration", "calibration")].map { flag, fragment in
             Case(name: "\(flag) given an empty name", arguments: flag == "--lut" ? grade("") : render([flag, ""]), outcome: .fails(fragment))
         }
         return table
+    }
+
+    /// Mistakes in the arguments of every command: each refused with one
+    /// line naming the option (exit 64), or the file or name it gives.
+    private func argumentCases(out: String, track: String, grade: (String, [String]) -> [String],
+                               render: ([String]) -> [String], analyze: ([String], String?) -> [String]) -> [Case] {
+        let clip = self.clip
+        func usage(_ name: String, _ arguments: [String], _ fragment: String) -> Case { Case(name: name, arguments: arguments, outcome: .fails(fragment)) }
+        return [
+            usage("grade format tiff", grade("midnight", ["--format", "tiff"]), "--format"),
+            usage("grade linear with png", grade("midnight", ["--linear"]), "--linear"),
+            usage("grade intensity -1", grade("midnight", ["--intensity", "-1"]), "--intensity"),
+            usage("grade padding 0", grade("midnight", ["--padding", "0"]), "--padding"),
+            usage("grade start number -1", grade("midnight", ["--start-number", "-1"]), "--start-number"),
+            usage("grade egl vulkan", grade("midnight", ["--egl", "vulkan"]), "--egl"),
+            usage("grade frames backwards", grade("midnight", ["--frames", "9-3"]), "--frames"),
+            usage("grade frames zero", grade("midnight", ["--frames", "0"]), "--frames"),
+            usage("grade frames words", grade("midnight", ["--frames", "all"]), "--frames"),
+            usage("grade no input", ["grade", "--lut", "midnight", "--out", out], "<input>"),
+            usage("grade no lut", ["grade", clip, "--out", out], "--lut"),
+            usage("grade unknown flag", grade("midnight", ["--sharpen"]), "--sharpen"),
+            usage("grade two stems alike", ["grade", clip, clip, "--lut", "midnight", "--out", out], "same folder"),
+            usage("grade pattern with two numbers", ["grade", path("a.%04d.%04d.png"), "--lut", "midnight", "--out", out], "a.%04d.%04d.png"),
+            usage("render layers bogus", render(["--track", track, "--layers", "beauty,alpha"]), "--layers"),
+            usage("render layers empty", render(["--track", track, "--layers", ""]), "--layers"),
+            usage("render preview with exr", render(["--track", track, "--preview", "--format", "exr"]), "--preview"),
+            usage("render preview without beauty", render(["--track", track, "--preview", "--layers", "matte"]), "--preview"),
+            usage("render linear with png16", render(["--track", track, "--format", "png16", "--linear"]), "--linear"),
+            usage("render frame timeout 0", render(["--track", track, "--frame-timeout", "0"]), "--frame-timeout"),
+            usage("render track with sensor", render(["--track", track, "--sensor", path("crlf.session.csv")]), "--sensor"),
+            usage("render track with detector", render(["--track", track, "--detector", "cascade"]), "--detector"),
+            usage("render unknown look", render(["--track", track, "--look", "noir-ish"]), "unknown look 'noir-ish'"),
+            usage("render unknown format", render(["--track", track, "--format", "jpeg"]), "--format"),
+            usage("analyze detector bogus", analyze(["--detector", "magic"], nil), "--detector"),
+            usage("analyze cascade without detector", analyze(["--cascade", path("x.xml")], nil), "--cascade"),
+            usage("analyze face 0", analyze(["--face", "0"], nil), "--face"),
+            usage("analyze detect scale 5", analyze(["--detect-scale", "5"], nil), "--detect-scale"),
+            usage("analyze offset without sensor", analyze(["--sensor-offset", "2"], nil), "--sensor-offset"),
+            usage("analyze landmark model missing", analyze(["--landmark-model", path("nope.dat")], nil), "nope.dat"),
+            usage("analyze landmark model garbage", analyze(["--landmark-model", path("garbage.bin")], nil), "garbage.bin"),
+            usage("analyze expression model missing", ["analyze", clip, "--out", path("a.csv"), "--expression-model", path("nope.onnx")], "nope.onnx"),
+            usage("analyze expression model garbage", ["analyze", clip, "--out", path("a.csv"), "--expression-model", path("garbage.bin")], "garbage.bin"),
+            usage("analyze no out", ["analyze", clip], "--out"),
+            usage("calibrate name with a slash", ["calibrate", clip, "--name", "../escape", "--out", path("p.json")], "--name"),
+            usage("calibrate name empty", ["calibrate", clip, "--name", ""], "--name"),
+            usage("calibrate out is a folder", ["calibrate", clip, "--name", "x", "--out", path("folder")], "it is a folder"),
+            usage("sensor record out is a folder", ["sensor", "record", "--sensor", "/dev/null", "--out", path("folder"), "--duration", "1"],
+                  "it is a folder"),
+            usage("sensor record duration -1", ["sensor", "record", "--out", path("s.csv"), "--duration", "-1"], "--duration"),
+            usage("sensor monitor banner timeout nan", ["sensor", "monitor", "--banner-timeout", "nan", "--duration", "1"], "--banner-timeout"),
+            usage("shaders check missing", ["shaders", "check", path("nope.fs")], "nope.fs"),
+            usage("unknown command", ["sharpen", clip], "sharpen"),
+        ]
     }
 
     // MARK: The run
@@ -232,7 +286,7 @@ final class HostileInputTests: XCTestCase {
         }
         XCTAssertEqual(failures, [], "\n" + failures.joined(separator: "\n"))
         XCTAssert(try fingerprints(watched) == before, "no input may change")
-        XCTAssertGreaterThanOrEqual(cases().count, 60)
+        XCTAssertGreaterThanOrEqual(cases().count, 100)
     }
 
     /// Each file's bytes (the fixtures are small; the clips a few MB).
