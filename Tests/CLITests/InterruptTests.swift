@@ -31,6 +31,15 @@ final class InterruptTests: XCTestCase {
         return (process.terminationStatus, text)
     }
 
+    /// Runs empathy to completion and returns its wall time, so kills can be
+    /// placed at fractions of a run on any machine.
+    private func timedRun(_ arguments: [String]) throws -> Double {
+        let started = Date()
+        let result = try EmpathyProcess.run(arguments)
+        XCTAssertEqual(result.status, 0, result.stderr)
+        return Date().timeIntervalSince(started)
+    }
+
     private func files(_ folder: URL) throws -> [String: Data] {
         var result: [String: Data] = [:]
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) {
@@ -45,9 +54,9 @@ final class InterruptTests: XCTestCase {
         XCTAssertEqual(try EmpathyProcess.run(["analyze", clip, "--out", track, "--quiet", "--expression-model", "none"]).status, 0)
         let reference = tmp.appendingPathComponent("reference"), stopped = tmp.appendingPathComponent("stopped")
         let render = ["render", clip, "--track", track, "--quiet", "--out"]
-        XCTAssertEqual(try EmpathyProcess.run(render + [reference.path]).status, 0)
+        let duration = try timedRun(render + [reference.path])
 
-        let run = try run(render + [stopped.path], signal: SIGTERM, after: 1.5)
+        let run = try run(render + [stopped.path], signal: SIGTERM, after: duration * 0.6)
         XCTAssertEqual(run.status, 128 + SIGTERM, run.stderr)
         XCTAssertEqual(run.stderr.split(separator: "\n").filter { $0.hasPrefix("empathy: error:") },
                        ["empathy: error: stopped by SIGTERM; complete frames are kept, run again to finish"])
@@ -61,15 +70,16 @@ final class InterruptTests: XCTestCase {
         XCTAssert(try files(stopped) == files(reference), "the re-run finishes the sequence byte for byte")
     }
 
-    /// `kill -9` at five moments spread over a grade (seeded), each followed
+    /// `kill -9` at five moments spread over a grade, each followed
     /// by a re-run: the result equals one uninterrupted grade.
     func testKillNineAtAnyMomentThenResumeIsByteIdentical() throws {
         let clip = root.appendingPathComponent("footage/demo/astronaut.mp4").path
         let reference = tmp.appendingPathComponent("reference")
         let grade = ["grade", clip, "--lut", "midnight", "--quiet", "--out"]
-        XCTAssertEqual(try EmpathyProcess.run(grade + [reference.path]).status, 0)
+        let duration = try timedRun(grade + [reference.path])
         let expected = try files(reference.appendingPathComponent("astronaut"))
-        for (trial, delay) in [0.15, 0.4, 0.7, 1.0, 1.4].enumerated() {
+        for (trial, fraction) in [0.1, 0.3, 0.5, 0.7, 0.85].enumerated() {
+            let delay = duration * fraction
             let out = tmp.appendingPathComponent("trial\(trial)")
             let killed = try run(grade + [out.path], signal: SIGKILL, after: delay)
             XCTAssertEqual(killed.status, SIGKILL, "trial \(trial) was killed")
@@ -80,6 +90,44 @@ final class InterruptTests: XCTestCase {
             let resumed = try EmpathyProcess.run(grade + [out.path])
             XCTAssertEqual(resumed.status, 0, resumed.stderr)
             XCTAssert(try files(folder) == expected, "trial \(trial): resumed sequence equals the uninterrupted one")
+        }
+    }
+
+    /// `kill -9` at three moments of a render through the default look
+    /// (particles, glitch feedback, grade), each resumed: byte-identical.
+    func testKillNineDuringARenderThenResumeIsByteIdentical() throws {
+        let clip = root.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
+        let track = tmp.appendingPathComponent("take.track.csv").path
+        XCTAssertEqual(try EmpathyProcess.run(["analyze", clip, "--out", track, "--quiet", "--expression-model", "none"]).status, 0)
+        let render = ["render", clip, "--track", track, "--quiet", "--out"]
+        let reference = tmp.appendingPathComponent("reference")
+        let duration = try timedRun(render + [reference.path])
+        let expected = try files(reference)
+        for (trial, fraction) in [0.2, 0.5, 0.8].enumerated() {
+            let delay = duration * fraction
+            let out = tmp.appendingPathComponent("trial\(trial)")
+            XCTAssertEqual(try run(render + [out.path], signal: SIGKILL, after: delay).status, SIGKILL, "trial \(trial) was killed")
+            XCTAssertEqual(try EmpathyProcess.run(render + [out.path]).status, 0)
+            XCTAssert(try files(out) == expected, "trial \(trial): resumed render equals the uninterrupted one")
+        }
+    }
+
+    /// `kill -9` during an analysis leaves no track under its final name;
+    /// the next analysis writes the same track as one that was never killed.
+    func testKillNineDuringAnAnalysisLeavesNothingPartial() throws {
+        let clip = root.appendingPathComponent("footage/demo/astronaut.mp4").path
+        let reference = tmp.appendingPathComponent("reference.track.csv").path
+        let analyze = ["analyze", clip, "--quiet", "--expression-model", "none", "--out"]
+        let duration = try timedRun(analyze + [reference])
+        for (trial, fraction) in [0.2, 0.7].enumerated() {
+            let delay = duration * fraction
+            let folder = tmp.appendingPathComponent("trial\(trial)")
+            let track = folder.appendingPathComponent("t.track.csv").path
+            XCTAssertEqual(try run(analyze + [track], signal: SIGKILL, after: delay).status, SIGKILL, "trial \(trial) was killed")
+            let left = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            XCTAssertEqual(left, [], "trial \(trial): nothing partial and no temporary file")
+            XCTAssertEqual(try EmpathyProcess.run(analyze + [track]).status, 0)
+            XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: track)), try Data(contentsOf: URL(fileURLWithPath: reference)))
         }
     }
 }
