@@ -55,7 +55,9 @@ public enum CubeFile {
         let resolveFlavour = lut.shaper != nil && lut.cube != nil
         for comment in lut.comments { out += "#" + (comment.isEmpty ? "" : " " + oneLine(comment)) + "\n" }
         if let title = lut.title {
-            let clean = oneLine(title).replacingOccurrences(of: "\"", with: "'")
+            // Scalars, not Characters: a quote followed by a combining mark is
+            // one Character that a Character replace misses (found by fuzzing).
+            let clean = String(String.UnicodeScalarView(oneLine(title).unicodeScalars.map { $0 == "\"" ? "'" : $0 }))
             if resolveFlavour { out += "# TITLE: \(clean)\n" } else { out += "TITLE \"\(clean)\"\n" }
         }
         if resolveFlavour, let shaper = lut.shaper, let cube = lut.cube {
@@ -96,8 +98,12 @@ public enum CubeFile {
 
     // MARK: - Writing helpers
 
+    /// `text` on one line: every line break becomes a space. Scalars, not
+    /// Characters: "\r\n" is one Character and would slip past a Character
+    /// comparison (found by fuzzing: a comment with CRLF wrote a line the
+    /// reader then took for a second TITLE).
     private static func oneLine(_ text: String) -> String {
-        String(text.map { $0 == "\n" || $0 == "\r" ? " " : $0 })
+        String(String.UnicodeScalarView(text.unicodeScalars.map { "\n\r\u{0B}\u{0C}".unicodeScalars.contains($0) ? " " : $0 }))
     }
 
     /// The shortest decimal text that reads back as the same Float.

@@ -141,3 +141,24 @@ final class CubeFileWriterTests: XCTestCase {
         }
     }
 }
+
+/// Inputs the fuzzer found, kept as regressions (fuzz/regressions/cube).
+final class CubeFuzzRegressionTests: XCTestCase {
+    func testEveryParsableFuzzInputRoundTripsThroughTheWriter() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("fuzz/regressions/cube")
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] {
+            let bytes = [UInt8](try Data(contentsOf: folder.appendingPathComponent(name)))
+            guard let lut = try? CubeFile.parse(bytes, path: name) else { continue }
+            let text = CubeFile.serialize(lut)
+            do {
+                let again = try CubeFile.parse(Array(text.utf8), path: "again.cube")
+                XCTAssertEqual(again.cube?.size, lut.cube?.size, name)
+                XCTAssertEqual(again.shaper?.size, lut.shaper?.size, name)
+            } catch {
+                let titles = text.split(separator: "\n").filter { $0.contains("TITLE") }.map { String($0.unicodeScalars.map { $0.escaped(asASCII: true) }.joined()) }
+                XCTFail("\(name): the writer's text does not parse back: \(error); TITLE lines: \(titles)")
+            }
+        }
+    }
+}
