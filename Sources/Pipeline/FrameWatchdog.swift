@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -13,16 +14,16 @@ import Glibc
 final class FrameWatchdog: @unchecked Sendable {
     private let timer = DispatchSource.makeTimerSource(queue: .global())
     private let seconds: Double
-    private let lock = NSLock()
-    private var frame = 0
+    /// The frame being drawn, shared with the timer's handler (which must
+    /// not hold the watchdog itself, or it would never be freed).
+    private let frame = CurrentFrame()
 
     /// `describe(frame)` is the line printed for the frame that ran over.
     init(seconds: Double, describe: @escaping @Sendable (Int) -> String) {
         self.seconds = seconds
         timer.schedule(deadline: .distantFuture)
-        timer.setEventHandler { [lock] in
-            let frame = lock.withLock { self.frame }
-            FileHandle.standardError.write(Data("empathy: error: \(describe(frame))\n".utf8))
+        timer.setEventHandler { [frame] in
+            FileHandle.standardError.write(Data("empathy: error: \(describe(frame.number.load(ordering: .relaxed)))\n".utf8))
             _exit(1)
         }
         timer.resume()
@@ -30,10 +31,15 @@ final class FrameWatchdog: @unchecked Sendable {
 
     deinit { timer.cancel() }
 
-    func arm(frame: Int) {
-        lock.withLock { self.frame = frame }
+    func arm(frame number: Int) {
+        frame.number.store(number, ordering: .relaxed)
         timer.schedule(deadline: .now() + seconds)
     }
 
     func disarm() { timer.schedule(deadline: .distantFuture) }
+}
+
+/// The frame number the watchdog reports, readable from the timer's thread.
+private final class CurrentFrame: Sendable {
+    let number = Atomic<Int>(0)
 }
