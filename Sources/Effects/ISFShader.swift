@@ -22,15 +22,7 @@ public struct ISFShader: Sendable {
 
     public static func load(_ url: URL) throws -> ISFShader {
         let path = url.relativePath
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw EmpathyError.io(path: path, operation: "read shader", errno: ENOENT)
-        }
-        guard !isDirectory.boolValue else { throw EmpathyError.io(path: path, operation: "read shader", errno: EISDIR) }
-        guard let data = FileManager.default.contents(atPath: url.path) else {
-            throw EmpathyError.io(path: path, operation: "read shader", errno: EACCES)
-        }
-        guard let text = String(data: data, encoding: .utf8) else {
+        guard let text = String(bytes: try UserFile.bytes(path, what: "shader"), encoding: .utf8) else {
             throw EmpathyError.badFile(path: path, line: nil, message: "not UTF-8 text; save the shader as UTF-8")
         }
         return try parse(text, path: path)
