@@ -29,12 +29,18 @@ public enum SessionFormat {
 
 /// Writes a session while it is recorded. Rows go to a hidden partial file
 /// beside `path`, renamed into place by `finish()`, so `path` is never half
-/// written. Used from the reader's thread only.
+/// written. Rows reach the partial file at least every `flushSeconds`, so a
+/// recording that is killed outright (kill -9, power cut) loses at most that
+/// much: the next recording into `path` keeps it (`keepInterruptedTakes`).
+/// Used from the reader's thread only.
 public final class SessionRecorder {
     public let path: String
     private let partialPath: String
     private let handle: FileHandle
     private var pending = ""
+    private var lastFlush = DispatchTime.now().uptimeNanoseconds
+    /// A tuning choice: half a second of a take at most is lost to a kill.
+    static let flushSeconds = 0.5
 
     public init(path: String, source: String, startDate: Date, footageOffsetSeconds: Double = 0) throws {
         self.path = path
@@ -76,7 +82,8 @@ public final class SessionRecorder {
                 row(line.hostTimeSeconds, "rejected", raw: "\(reason.rawValue): \(line.text)")
             }
         }
-        if pending.utf8.count > 4096 { try flush() }
+        let now = DispatchTime.now().uptimeNanoseconds
+        if pending.utf8.count > 4096 || Double(now - lastFlush) / 1e9 >= Self.flushSeconds { try flush() }
     }
 
     private func row(for message: SensorMessage, line: SensorLine) {
@@ -103,6 +110,7 @@ public final class SessionRecorder {
     }
 
     public func flush() throws {
+        lastFlush = DispatchTime.now().uptimeNanoseconds
         guard !pending.isEmpty else { return }
         do {
             try handle.write(contentsOf: Data(pending.utf8))
@@ -126,6 +134,51 @@ public final class SessionRecorder {
     public func abandon() {
         try? handle.close()
         unlink(partialPath)
+    }
+
+    /// Keeps what recordings into `path` that were killed outright had
+    /// written: each partial file of a process that no longer runs is cut
+    /// after its last complete row and moved to `<stem>.interrupted-<n>.csv`
+    /// beside `path` (a file `SensorSession.load` reads); one with no rows
+    /// is removed. Returns the kept files.
+    public static func keepInterruptedTakes(for path: String) throws -> [String] {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path, target = url.lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        var kept: [String] = []
+        for name in names.sorted() {
+            guard let (file, pid) = AtomicFile.parseTemporaryName(name), file == target, AtomicFile.isGone(pid) else { continue }
+            let partial = folder + "/" + name
+            guard let rows = try? completeRows(of: partial), rows > 0 else {
+                AtomicFile.removeRegularFile(partial)
+                continue
+            }
+            let destination = freeInterruptedName(for: path)
+            guard rename(partial, destination) == 0 else {
+                throw EmpathyError.io(path: partial, operation: "keep the interrupted recording as '\(destination)'", errno: errno)
+            }
+            kept.append(destination)
+        }
+        return kept
+    }
+
+    /// Cuts `partial` after its last newline; returns its rows below the header.
+    private static func completeRows(of partial: String) throws -> Int {
+        let bytes = try UserFile.bytes(partial, what: "interrupted recording")
+        guard let end = bytes.lastIndex(of: UInt8(ascii: "\n")) else { return 0 }
+        guard truncate(partial, off_t(end + 1)) == 0 else {
+            throw EmpathyError.io(path: partial, operation: "cut the interrupted recording", errno: errno)
+        }
+        let lines = bytes[...end].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
+        guard let header = lines.firstIndex(where: { String(decoding: $0, as: UTF8.self) == SessionFormat.header }) else { return 0 }
+        return lines.count - 2 - header  // the split leaves an empty piece after the last newline
+    }
+
+    private static func freeInterruptedName(for path: String) -> String {
+        let stem = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
+        var n = 1
+        while FileManager.default.fileExists(atPath: "\(stem).interrupted-\(n).csv") { n += 1 }
+        return "\(stem).interrupted-\(n).csv"
     }
 }
 

@@ -17,6 +17,44 @@ public enum AtomicFile {
         return dir + "/." + url.lastPathComponent + ".\(getpid()).tmp"
     }
 
+    /// For a temporary name `.<file>.<pid>.tmp[.<n>]` (see `temporaryPath`),
+    /// the file it stands for and the process writing it; nil for any other name.
+    public static func parseTemporaryName(_ name: String) -> (file: String, pid: pid_t)? {
+        guard name.hasPrefix(".") else { return nil }
+        var parts = name.dropFirst().split(separator: ".", omittingEmptySubsequences: false)
+        if parts.count >= 4, parts[parts.count - 2] == "tmp", UInt64(parts[parts.count - 1]) != nil {
+            parts.removeLast()
+        }
+        guard parts.count >= 3, parts[parts.count - 1] == "tmp", let pid = pid_t(parts[parts.count - 2]), pid > 0
+        else { return nil }
+        let file = parts[..<(parts.count - 2)].joined(separator: ".")
+        return file.isEmpty ? nil : (file, pid)
+    }
+
+    /// True when no process `pid` runs on this machine.
+    public static func isGone(_ pid: pid_t) -> Bool {
+        pid != getpid() && kill(pid, 0) != 0 && errno == ESRCH
+    }
+
+    /// Removes the temporary files of `path` left by processes that no longer
+    /// run (a `kill -9`, a power cut); another live run's are kept.
+    public static func removeStaleTemporaries(for path: String) {
+        let url = URL(fileURLWithPath: path)
+        let folder = url.deletingLastPathComponent().path, target = url.lastPathComponent
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
+        for name in names {
+            guard let (file, pid) = parseTemporaryName(name), file == target, isGone(pid) else { continue }
+            removeRegularFile(folder + "/" + name)
+        }
+    }
+
+    /// Unlinks `path` if it is a plain file (never a link's target or a folder).
+    public static func removeRegularFile(_ path: String) {
+        var info = stat()
+        guard lstat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { return }
+        unlink(path)
+    }
+
     /// Calls `body` with a temporary path, then renames it to `path`. If `body`
     /// throws, the temporary file is removed and `path` is left untouched.
     public static func write(to path: String, _ body: (String) throws -> Void) throws {
@@ -86,7 +124,8 @@ public enum AtomicFile {
     }
 
     /// Checks, before a long job, that `path` can be written when it ends:
-    /// not a folder, its folder made (`makeDirectories`) and writable.
+    /// not a folder, its folder made (`makeDirectories`) and writable; and
+    /// removes temporary files a killed run left for it.
     /// `what` names the file in messages ("emotion track").
     public static func prepareOutput(_ path: String, what: String) throws {
         var isDirectory: ObjCBool = false
@@ -98,5 +137,6 @@ public enum AtomicFile {
         guard access(folder, W_OK) == 0 else {
             throw EmpathyError.io(path: folder, operation: "write the \(what) into", errno: errno)
         }
+        removeStaleTemporaries(for: path)
     }
 }

@@ -303,22 +303,15 @@ public final class SequenceWriter: @unchecked Sendable {
     private func removeStaleTemporaryFiles() {
         guard let names = try? FileManager.default.contentsOfDirectory(atPath: directory) else { return }
         for name in names {
-            guard let pid = Self.temporaryFileOwner(name, naming: naming) else { continue }
-            if pid == getpid() { continue }
-            guard kill(pid, 0) != 0, errno == ESRCH else { continue }
-            let full = directory + "/" + name
-            var info = stat()
-            guard lstat(full, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG else { continue }
-            unlink(full)
+            guard let pid = Self.temporaryFileOwner(name, naming: naming), AtomicFile.isGone(pid) else { continue }
+            AtomicFile.removeRegularFile(directory + "/" + name)
         }
     }
 
     /// The pid in a temporary frame name `.<prefix…suffix>.<pid>.tmp[.<n>]`, or nil.
     static func temporaryFileOwner(_ name: String, naming: SequenceNaming) -> pid_t? {
-        guard name.hasPrefix("." + naming.prefix), let range = name.range(of: naming.suffix + ".", options: .backwards)
-        else { return nil }
-        let rest = name[range.upperBound...].split(separator: ".", omittingEmptySubsequences: false)
-        guard rest.count >= 2, rest[1] == "tmp", let pid = pid_t(rest[0]), pid > 0 else { return nil }
+        guard let (file, pid) = AtomicFile.parseTemporaryName(name),
+              file.hasPrefix(naming.prefix), file.hasSuffix(naming.suffix) else { return nil }
         return pid
     }
 }

@@ -7,7 +7,11 @@ struct SensorRecord: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "record",
         abstract: "Record a sensor session (timestamped raw lines and parsed beats) to a CSV file.",
-        discussion: "The file appears when recording stops (Ctrl-C or --duration); see firmware/README.md.")
+        discussion: """
+            The file appears when recording stops (Ctrl-C or --duration). A recording that was killed \
+            outright is kept, up to its last half second, as <name>.interrupted-<n>.csv by the next \
+            recording into the same file. See firmware/README.md.
+            """)
 
     @OptionGroup var sensorOptions: SensorOptions
 
@@ -24,7 +28,10 @@ struct SensorRecord: ParsableCommand {
 
     func run() throws {
         try reportingErrors {
-            // Checked before the take, not when it ends.
+            // Checked before the take, not when it ends; a killed take into the same file is kept first.
+            for kept in try SessionRecorder.keepInterruptedTakes(for: outputPath) {
+                print("kept an interrupted recording as \(kept)")
+            }
             try AtomicFile.prepareOutput(outputPath, what: "sensor session")
             let reader = sensorOptions.makeReader()
             let recorder = try SessionRecorder(

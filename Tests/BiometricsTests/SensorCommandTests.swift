@@ -60,6 +60,76 @@ final class SensorCommandTests: XCTestCase {
         XCTAssertGreaterThan(json?["restingRMSSDMs"] ?? 0, 10, baseline.stdout)
     }
 
+    /// `kill -9` at ten moments of recordings from one running board: each
+    /// next recording keeps the killed take (up to its last half second) as
+    /// `<name>.interrupted-<n>.csv`, a whole-row session with the beats the
+    /// board sent, and leaves no hidden partial file. A live take cannot be
+    /// resumed, only kept: what was recorded must not be lost.
+    func testKillNineDuringARecordingKeepsTheTakeForTheNextOne() throws {
+        let sensor = try SimulatedSensor()
+        let board = try sensor.start(["--bpm", "90", "--duration-s", "600", "--seed", "5"])
+        defer { board.terminate(); board.waitUntilExit() }
+        let path = sensor.directory.appendingPathComponent("take.csv").path
+        let record = ["sensor", "record", "--sensor", sensor.linkPath, "--out", path, "--duration", "120"]
+        var random = SplitMix64(state: 11)
+        for trial in 0..<10 {
+            let recorder = try startEmpathy(record)
+            // Long enough to connect and flush a row: 1.2–3 s.
+            usleep(useconds_t(1_200_000 + 1_800_000 * random.unit()))
+            kill(recorder.processIdentifier, SIGKILL)
+            recorder.waitUntilExit()
+            XCTAssertEqual(recorder.terminationReason, .uncaughtSignal, "trial \(trial) was killed")
+        }
+        let last = try startEmpathy(record)
+        usleep(1_500_000)
+        last.interrupt()
+        last.waitUntilExit()
+        XCTAssertEqual(last.terminationStatus, 0)
+
+        let names = try FileManager.default.contentsOfDirectory(atPath: sensor.directory.path)
+        XCTAssertEqual(names.filter { $0.hasPrefix(".take") }, [], "no partial recording left")
+        var previousEnd: UInt32 = 0
+        for n in 1...10 {
+            let kept = sensor.directory.appendingPathComponent("take.interrupted-\(n).csv").path
+            let text = try String(contentsOfFile: kept, encoding: .utf8)
+            XCTAssertTrue(text.hasSuffix("\n"), "take \(n) ends on a whole row")
+            let session = try SensorSession.load(path: kept)
+            let beats = try XCTUnwrap(beatRows(text), "take \(n)")
+            XCTAssertGreaterThan(beats.count, 0, "take \(n) kept its beats")
+            XCTAssertGreaterThan(beats.first?.time ?? 0, previousEnd, "take \(n) comes after take \(n - 1) on the board's clock")
+            for (a, b) in zip(beats, beats.dropFirst()) {
+                // The board rounds beat times and intervals separately (±1 ms); a lost beat is a whole interval.
+                XCTAssertEqual(Double(Int(b.time) - Int(a.time)), Double(b.interval), accuracy: 2,
+                               "take \(n): consecutive beats, none lost inside the take")
+            }
+            XCTAssertEqual(session.beats.count, beats.count, "take \(n)")
+            previousEnd = beats.last?.time ?? previousEnd
+        }
+        XCTAssertFalse(FileManager.default.fileExists(
+            atPath: sensor.directory.appendingPathComponent("take.interrupted-11.csv").path))
+        XCTAssertGreaterThan(try beatRows(String(contentsOfFile: path, encoding: .utf8)).first?.time ?? 0, previousEnd)
+    }
+
+    /// The `beat` rows of a session file as (device time, interval).
+    private func beatRows(_ text: String) -> [(time: UInt32, interval: Int)] {
+        text.split(separator: "\n").compactMap { row in
+            let fields = row.split(separator: ",", omittingEmptySubsequences: false)
+            guard fields.count > 3, fields[1] == "beat", let time = UInt32(fields[2]), let interval = Int(fields[3]) else { return nil }
+            return (time, interval)
+        }
+    }
+
+    private func startEmpathy(_ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = empathyExecutable
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        process.standardInput = FileHandle.nullDevice
+        try process.run()
+        return process
+    }
+
     func testSensorErrorsAreOneLineAndExitOne() throws {
         let table: [([String], String)] = [
             (["sensor", "monitor", "--sensor", "/tmp"], "not a serial port"),

@@ -31,6 +31,29 @@ final class InterruptTests: XCTestCase {
         return (process.terminationStatus, text)
     }
 
+    /// Runs `arguments` (which write `output`) and sends `signal` after
+    /// `delay` seconds. A run that finishes first (the machine is faster now
+    /// than when it was timed) is checked, removed and run again with half the
+    /// delay, so every trial really interrupts a run.
+    private func interrupt(_ arguments: [String], output: URL, signal: Int32, after delay: Double,
+                           _ trial: String) throws -> (status: Int32, stderr: String) {
+        var delay = delay
+        for _ in 0..<6 {
+            let result = try run(arguments, signal: signal, after: delay)
+            guard result.status == 0 else { return result }
+            try? FileManager.default.removeItem(at: output)
+            delay /= 2
+        }
+        XCTFail("\(trial): every run finished before the signal")
+        return (0, "")
+    }
+
+    /// `count` kill moments as fractions of a run, 5–95 %, the same on every run of the test.
+    private func moments(_ count: Int, seed: UInt64) -> [Double] {
+        var random = SplitMix64(state: seed)
+        return (0..<count).map { _ in 0.05 + 0.9 * random.unit() }
+    }
+
     /// Runs empathy to completion and returns its wall time, so kills can be
     /// placed at fractions of a run on any machine.
     private func timedRun(_ arguments: [String]) throws -> Double {
@@ -56,7 +79,7 @@ final class InterruptTests: XCTestCase {
         let render = ["render", clip, "--track", track, "--quiet", "--out"]
         let duration = try timedRun(render + [reference.path])
 
-        let run = try run(render + [stopped.path], signal: SIGTERM, after: duration * 0.6)
+        let run = try interrupt(render + [stopped.path], output: stopped, signal: SIGTERM, after: duration * 0.6, "SIGTERM")
         XCTAssertEqual(run.status, 128 + SIGTERM, run.stderr)
         XCTAssertEqual(run.stderr.split(separator: "\n").filter { $0.hasPrefix("empathy: error:") },
                        ["empathy: error: stopped by SIGTERM; complete frames are kept, run again to finish"])
@@ -70,18 +93,17 @@ final class InterruptTests: XCTestCase {
         XCTAssert(try files(stopped) == files(reference), "the re-run finishes the sequence byte for byte")
     }
 
-    /// `kill -9` at five moments spread over a grade, each followed
-    /// by a re-run: the result equals one uninterrupted grade.
+    /// `kill -9` at ten moments of a grade, each followed by a re-run: the
+    /// result equals one uninterrupted grade.
     func testKillNineAtAnyMomentThenResumeIsByteIdentical() throws {
         let clip = root.appendingPathComponent("footage/demo/astronaut.mp4").path
         let reference = tmp.appendingPathComponent("reference")
         let grade = ["grade", clip, "--lut", "midnight", "--quiet", "--out"]
         let duration = try timedRun(grade + [reference.path])
         let expected = try files(reference.appendingPathComponent("astronaut"))
-        for (trial, fraction) in [0.1, 0.3, 0.5, 0.7, 0.85].enumerated() {
-            let delay = duration * fraction
+        for (trial, fraction) in moments(10, seed: 1).enumerated() {
             let out = tmp.appendingPathComponent("trial\(trial)")
-            let killed = try run(grade + [out.path], signal: SIGKILL, after: delay)
+            let killed = try interrupt(grade + [out.path], output: out, signal: SIGKILL, after: duration * fraction, "trial \(trial)")
             XCTAssertEqual(killed.status, SIGKILL, "trial \(trial) was killed")
             let folder = out.appendingPathComponent("astronaut")
             for name in (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [] where !name.hasPrefix(".") {
@@ -93,7 +115,7 @@ final class InterruptTests: XCTestCase {
         }
     }
 
-    /// `kill -9` at three moments of a render through the default look
+    /// `kill -9` at ten moments of a render through the default look
     /// (particles, glitch feedback, grade), each resumed: byte-identical.
     func testKillNineDuringARenderThenResumeIsByteIdentical() throws {
         let clip = root.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
@@ -103,31 +125,51 @@ final class InterruptTests: XCTestCase {
         let reference = tmp.appendingPathComponent("reference")
         let duration = try timedRun(render + [reference.path])
         let expected = try files(reference)
-        for (trial, fraction) in [0.2, 0.5, 0.8].enumerated() {
-            let delay = duration * fraction
+        for (trial, fraction) in moments(10, seed: 2).enumerated() {
             let out = tmp.appendingPathComponent("trial\(trial)")
-            XCTAssertEqual(try run(render + [out.path], signal: SIGKILL, after: delay).status, SIGKILL, "trial \(trial) was killed")
+            let killed = try interrupt(render + [out.path], output: out, signal: SIGKILL, after: duration * fraction, "trial \(trial)")
+            XCTAssertEqual(killed.status, SIGKILL, "trial \(trial) was killed")
             XCTAssertEqual(try EmpathyProcess.run(render + [out.path]).status, 0)
             XCTAssert(try files(out) == expected, "trial \(trial): resumed render equals the uninterrupted one")
         }
     }
 
-    /// `kill -9` during an analysis leaves no track under its final name;
-    /// the next analysis writes the same track as one that was never killed.
+    /// `kill -9` at ten moments of an analysis leaves no track under its
+    /// final name; the next analysis into the same folder removes what the
+    /// killed one left and writes the same track as one never killed.
     func testKillNineDuringAnAnalysisLeavesNothingPartial() throws {
         let clip = root.appendingPathComponent("footage/demo/astronaut.mp4").path
         let reference = tmp.appendingPathComponent("reference.track.csv").path
         let analyze = ["analyze", clip, "--quiet", "--expression-model", "none", "--out"]
         let duration = try timedRun(analyze + [reference])
-        for (trial, fraction) in [0.2, 0.7].enumerated() {
-            let delay = duration * fraction
+        for (trial, fraction) in moments(10, seed: 3).enumerated() {
             let folder = tmp.appendingPathComponent("trial\(trial)")
             let track = folder.appendingPathComponent("t.track.csv").path
-            XCTAssertEqual(try run(analyze + [track], signal: SIGKILL, after: delay).status, SIGKILL, "trial \(trial) was killed")
+            let killed = try interrupt(analyze + [track], output: folder, signal: SIGKILL, after: duration * fraction, "trial \(trial)")
+            XCTAssertEqual(killed.status, SIGKILL, "trial \(trial) was killed")
             let left = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
-            XCTAssertEqual(left, [], "trial \(trial): nothing partial and no temporary file")
+            XCTAssertEqual(left.filter { !$0.hasPrefix(".") }, [], "trial \(trial): nothing under a final name")
             XCTAssertEqual(try EmpathyProcess.run(analyze + [track]).status, 0)
             XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: track)), try Data(contentsOf: URL(fileURLWithPath: reference)))
+            let after = try FileManager.default.contentsOfDirectory(atPath: folder.path)
+            XCTAssertEqual(after.filter { $0.hasPrefix(".") }, [], "trial \(trial): the killed run's temporary files are gone")
         }
+        // A temporary file of a run that is gone is removed at the next start; one of a live run is not.
+        let folder = tmp.appendingPathComponent("trial0")
+        let dead = folder.appendingPathComponent(".t.track.csv.\(try deadPID()).tmp.77").path
+        let live = folder.appendingPathComponent(".t.track.csv.\(getpid()).tmp.78").path
+        for path in [dead, live] { XCTAssertTrue(FileManager.default.createFile(atPath: path, contents: Data("x".utf8))) }
+        XCTAssertEqual(try EmpathyProcess.run(analyze + [folder.appendingPathComponent("t.track.csv").path]).status, 0)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dead))
+        XCTAssertTrue(FileManager.default.fileExists(atPath: live))
+    }
+
+    /// The pid of a process that has exited and been reaped.
+    private func deadPID() throws -> pid_t {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/bin/true")
+        try process.run()
+        process.waitUntilExit()
+        return process.processIdentifier
     }
 }

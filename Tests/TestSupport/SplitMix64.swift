@@ -1,6 +1,6 @@
 /// Deterministic pseudo-random numbers (SplitMix64), so a failing case can
 /// be rerun with the same bytes.
-public struct SplitMix64 {
+public struct SplitMix64: RandomNumberGenerator {
     public var state: UInt64
 
     public init(state: UInt64) { self.state = state }
@@ -12,4 +12,7 @@ public struct SplitMix64 {
         z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
         return z ^ (z >> 31)
     }
+
+    /// A number in [0, 1).
+    public mutating func unit() -> Double { Double(next() >> 11) / Double(1 << 53) }
 }
