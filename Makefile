@@ -14,7 +14,7 @@ DEMO_LUT = neon-noir/midnight
 EMOTION_CLIP = footage/expressions/astronaut-expressions.mp4
 EMOTION_SESSION = footage/expressions/astronaut-expressions.session.csv
 
-.PHONY: deps models build demo test bench bench-analyze clean luts fuzz test-sanitize
+.PHONY: deps models build demo test bench bench-analyze clean luts fuzz test-sanitize soak
 
 deps:
 	@scripts/install-deps.sh
@@ -36,12 +36,18 @@ demo: build
 	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut-expressions.track.csv (plot: astronaut-expressions.track.plot.png)"
 
 # The suites are XCTest; Swift Testing is off so the run ends on XCTest's count.
-# Then a short pass of every fuzz target (FUZZ_SHORT seconds each).
+# Then a short pass of every fuzz target (FUZZ_SHORT seconds each) and of the soak.
 FUZZ_SHORT ?= 5
 test: deps models
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/fuzz.sh $(FUZZ_SHORT)
+	scripts/soak.py --short --empathy .build/debug/empathy
+
+# An hour of sensor session through the reader and a 150,000-frame track
+# rendered in 15 chunks: peak RSS and per-frame cost per part, flat or exit 1.
+soak: build
+	scripts/soak.py --empathy $(BIN)
 
 # The test suite under ThreadSanitizer, then AddressSanitizer with
 # UndefinedBehaviorSanitizer over the C/C++ shims (SANITIZE=thread|address).

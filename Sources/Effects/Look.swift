@@ -53,8 +53,9 @@ public struct Look: Sendable {
     ///   c_f = curve(x_f), piecewise linear through `curve`'s points, flat beyond the ends;
     ///   y_0 = c_0, y_f = y_(f−1) + (c_f − y_(f−1)) · (1 − e^(−Δt/τ)), Δt = 1/fps,
     ///   τ = attackMs when c_f > y_(f−1), else releaseMs (0 follows at once).
-    /// y depends only on frames 0…f, computed from frame 0, so it is the same
-    /// in any chunk.
+    /// Past the first segment the filters start again a warm-up before each
+    /// segment (see `LookAutomation`), so a frame's value is computed the same
+    /// way in any chunk and costs the same at frame 150,000 as at frame 10.
     public struct Mapping: Sendable, Equatable {
         public var constant: Float = 0
         public var weights: [(Source, Float)] = []
@@ -255,13 +256,27 @@ public struct Look: Sendable {
     }
 }
 
-/// Every parameter's value, evaluated frame by frame in order from frame 0
-/// (see `Look.Mapping`): frame f costs one step after frame f − 1, a jump
-/// ahead steps through the frames between, and a jump back starts again from
-/// frame 0. A value depends only on frames 0…f, so it is the same in any
-/// chunk, and a timeline with no end (a live take) works.
+/// Every parameter's value, evaluated frame by frame (see `Look.Mapping`).
 ///
-/// Not Sendable: it carries the smoothing state of the last frame evaluated.
+/// The filters (smoothing, rise windows) carry state from frame to frame, so
+/// frame f needs the frames before it; stepping from frame 0 would make a
+/// chunk at frame 150,000 of a feature pay 150,000 steps first. Instead the
+/// frames fall into segments of `segmentFrames`, and every frame of segment s
+/// is evaluated by a run that starts from rest `warmUpFrames` before the
+/// segment (frame 0 for the first) and steps in order. That run is the same
+/// whichever chunk, order or machine asks, so values stay byte-exact across
+/// chunks; a chunk's first frame costs at most `segmentFrames + warmUpFrames`
+/// steps, and every later frame one step (plus a warm-up once a segment).
+///
+/// The warm-up is exact for rise windows (it covers n frames) and forgets the
+/// smoothing's start to within e^(−8) ≈ 3.4·10⁻⁴ of the step (W ≥ 8τ/Δt):
+/// where a segment starts, the value differs from a filter never restarted by
+/// at most that fraction of the parameter's swing — under a tenth of an 8-bit
+/// level for a parameter that moves a colour over its full range.
+///
+/// Jumps ahead step through the frames between; a jump back, or into a new
+/// segment, starts that segment's run again. A timeline with no end (a live
+/// take) works. Not Sendable: it carries the state of the last frame evaluated.
 public final class LookAutomation {
     private struct Parameter {
         let name: String
@@ -277,7 +292,12 @@ public final class LookAutomation {
     private let dt: Double
     private var parameters: [[Parameter]]
     private let initial: [[Parameter]]
-    /// The frame the next step evaluates.
+    /// W: 8 of the longest smoothing time plus the longest rise window, in frames.
+    public let warmUpFrames: Int
+    /// Frames per segment: 1,024, or 4 W when the warm-up is long.
+    public let segmentFrames: Int
+    /// The frame the current run started at, and the frame its next step evaluates.
+    private var runStart = 0
     private var nextFrame = 0
 
     public init(look: Look, timeline: any EmotionTimeline) {
@@ -292,13 +312,24 @@ public final class LookAutomation {
             }
         }
         parameters = initial
+        let all = initial.joined()
+        let tauMs = all.map { max($0.mapping.attackMs, $0.mapping.releaseMs) }.max() ?? 0
+        warmUpFrames = Int((8 * tauMs * fps / 1000).rounded(.up)) + (all.map(\.riseFrames).max() ?? 0)
+        segmentFrames = max(1024, 4 * warmUpFrames)
+    }
+
+    /// The frame the run that evaluates `frameIndex` starts at.
+    public func runStart(for frameIndex: Int) -> Int {
+        max(0, frameIndex / segmentFrames * segmentFrames - warmUpFrames)
     }
 
     /// values[pass] = (parameter name, value) at `frameIndex`, in file order.
     public func values(at frameIndex: Int) -> [[(name: String, value: Float)]] {
-        if frameIndex < nextFrame - 1 {
+        let start = runStart(for: frameIndex)
+        if start != runStart || frameIndex < nextFrame - 1 {
             parameters = initial
-            nextFrame = 0
+            runStart = start
+            nextFrame = start
         }
         while nextFrame <= frameIndex { step() }
         return parameters.map { $0.map { ($0.name, $0.y) } }
@@ -314,16 +345,16 @@ public final class LookAutomation {
                 var x = m.weights.reduce(m.constant) { $0 + $1.1 * $1.0.value(in: state) }
                 let n = parameters[p][k].riseFrames
                 if n > 0 {
-                    if f == 0 { parameters[p][k].first = x }
-                    // x_(f−n), or x_0 before frame n; read before this frame overwrites the slot.
-                    let past = f >= n ? parameters[p][k].history[f % n] : parameters[p][k].first
+                    if f == runStart { parameters[p][k].first = x }
+                    // x_(f−n), or the run's first x before n frames; read before this frame overwrites the slot.
+                    let past = f - runStart >= n ? parameters[p][k].history[f % n] : parameters[p][k].first
                     parameters[p][k].history[f % n] = x
                     x = max(0, x - past)
                 }
                 let c = m.shape(x)
                 let y = parameters[p][k].y
                 let tau = (c > y ? m.attackMs : m.releaseMs) / 1000
-                parameters[p][k].y = f == 0 || tau <= 0 ? c : y + (c - y) * Float(1 - exp(-dt / tau))
+                parameters[p][k].y = f == runStart || tau <= 0 ? c : y + (c - y) * Float(1 - exp(-dt / tau))
             }
         }
         nextFrame += 1

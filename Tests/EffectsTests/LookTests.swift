@@ -104,6 +104,61 @@ final class LookTests: XCTestCase {
         }
     }
 
+    /// Past the first segment each frame is evaluated by a run that starts a
+    /// warm-up before its segment: in any order the values equal those in
+    /// order, across segment starts too, and stay within e^(−8) of the step of
+    /// a filter never restarted.
+    func testAutomationPastTheFirstSegmentIsTheSameInAnyOrderAndCloseToTheUnbrokenFilter() throws {
+        let look = try parse(#"""
+            {"name":"x","passes":[{"pass":"glitch","parameters":{
+                "strength":{"from":"arousal","attackMs":80,"releaseMs":2000},
+                "smear":{"from":"beatPulse","riseMs":150,"curve":[[0,0],[0.5,1]]}}}]}
+            """#)
+        let timeline = SyntheticTimeline(frameCount: 5000, framesPerSecond: 24)
+        let inOrder = LookAutomation(look: look, timeline: timeline)
+        XCTAssertEqual(inOrder.warmUpFrames, 8 * 48 + 4, "8 τ of 2 s at 24 fps, plus the 150 ms rise window")
+        XCTAssertEqual(inOrder.segmentFrames, 4 * inOrder.warmUpFrames)
+        let k = inOrder.segmentFrames
+        let expected = (0..<5000).map { inOrder.values(at: $0)[0].map(\.value) }
+        let strength = try XCTUnwrap(inOrder.values(at: 0)[0].firstIndex { $0.name == "strength" })
+        let jumping = LookAutomation(look: look, timeline: timeline)
+        for f in [4000, k - 1, k, k + 1, 4999, 0, 2 * k, 2 * k - 1, k - inOrder.warmUpFrames, 3 * k + 5] {
+            XCTAssertEqual(jumping.values(at: f)[0].map(\.value), expected[f], "frame \(f)")
+        }
+        // The unbroken smoothing of arousal, by the formula in Look.Mapping.
+        var y = timeline.state(at: 0).arousal, worst: Float = 0
+        for f in 1..<5000 {
+            let c = timeline.state(at: f).arousal
+            let tau: Float = c > y ? 0.08 : 2
+            y += (c - y) * (1 - exp(-1 / 24 / tau))
+            worst = max(worst, abs(expected[f][strength] - y))
+        }
+        XCTAssertLessThan(worst, 3.4e-4, "a restarted segment stays within e^(−8) of a swing of 1")
+        XCTAssertGreaterThan(Set(expected[k..<(k + 10)].map { $0[strength] }).count, 5, "the values move across the segment start")
+    }
+
+    /// Frame 150,000 of a feature costs one segment and its warm-up, not
+    /// 150,000 steps; the next frame one step.
+    func testAutomationDeepIntoAFeatureReadsASegmentNotEveryFrameBefore() throws {
+        final class CountingTimeline: EmotionTimeline, @unchecked Sendable {
+            let inner = SyntheticTimeline(frameCount: nil, framesPerSecond: 25)
+            var reads = 0  // one thread only
+            var frameCount: Int? { nil }
+            var framesPerSecond: Double { 25 }
+            func state(at frameIndex: Int) -> EmotionState { reads += 1; return inner.state(at: frameIndex) }
+        }
+        let look = try parse(#"""
+            {"name":"x","passes":[{"pass":"glitch","parameters":{"strength":{"from":"arousal","attackMs":50,"releaseMs":2000}}}]}
+            """#)
+        let timeline = CountingTimeline()
+        let automation = LookAutomation(look: look, timeline: timeline)
+        _ = automation.values(at: 150_000)
+        XCTAssertLessThanOrEqual(timeline.reads, automation.segmentFrames + automation.warmUpFrames + 1)
+        let before = timeline.reads
+        _ = automation.values(at: 150_001)
+        XCTAssertEqual(timeline.reads - before, 1)
+    }
+
     func testShippedLooksLoadAndBuild() throws {
         let dir = TestFrames.repositoryRoot.appendingPathComponent("looks")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".json") }
