@@ -60,23 +60,38 @@ public enum EmotionTrackFile {
     static let optionalColumns: Set<String> = ["heart_rate_bpm", "rmssd_ms", "beat_phase", "fused_arousal", "micro_expression"]
 
     public static func encode(_ rows: [EmotionTrackRow]) -> String {
-        var out = columns.joined(separator: ",") + "\n"
-        for row in rows {
-            var cells: [String] = [String(row.frameIndex), fixed(row.timeSeconds, 6), row.faceFound ? "1" : "0",
-                                   row.faceID.map(String.init) ?? ""]
-            if let b = row.box {
-                cells += [String(b.left), String(b.top), String(b.width), String(b.height)]
-            } else {
-                cells += ["", "", "", ""]
-            }
-            cells += row.actionUnits.values.map { fixed($0, 4) }
-            cells += row.categories.map { fixed($0, 4) }
-            cells += [fixed(row.valence, 4), fixed(row.arousal, 4)]
-            cells += [row.heartRateBPM, row.rmssdMs, row.beatPhase, row.fusedArousal].map { $0.map { fixed($0, 4) } ?? "" }
-            cells.append(row.microExpression?.rawValue ?? "")
-            out += cells.joined(separator: ",") + "\n"
-        }
+        var out = header
+        for row in rows { out += encodeRow(row) }
         return out
+    }
+
+    /// The header row, with its line end.
+    public static var header: String { columns.joined(separator: ",") + "\n" }
+
+    /// One row, with its line end.
+    public static func encodeRow(_ row: EmotionTrackRow) -> String {
+        var cells: [String] = [String(row.frameIndex), fixed(row.timeSeconds, 6), row.faceFound ? "1" : "0",
+                               row.faceID.map(String.init) ?? ""]
+        if let b = row.box {
+            cells += [String(b.left), String(b.top), String(b.width), String(b.height)]
+        } else {
+            cells += ["", "", "", ""]
+        }
+        cells += row.actionUnits.values.map { fixed($0, 4) }
+        cells += row.categories.map { fixed($0, 4) }
+        cells += [fixed(row.valence, 4), fixed(row.arousal, 4)]
+        cells += [row.heartRateBPM, row.rmssdMs, row.beatPhase, row.fusedArousal].map { $0.map { fixed($0, 4) } ?? "" }
+        cells.append(row.microExpression?.rawValue ?? "")
+        return cells.joined(separator: ",") + "\n"
+    }
+
+    /// `row` as a reader of the file gets it back (numbers rounded as written),
+    /// so a live take renders from exactly what a batch render of its track reads.
+    public static func asWritten(_ row: EmotionTrackRow) throws -> EmotionTrackRow {
+        guard let back = try decode(header + encodeRow(row), path: "(live track row)").first else {
+            throw EmpathyError.message("a live track row did not read back")
+        }
+        return back
     }
 
     public static func write(_ rows: [EmotionTrackRow], to path: String) throws {
@@ -178,17 +193,24 @@ public enum EmotionTrackFile {
         var header = ["frame", "face_id"]
         for i in 0..<pointCount { header += ["x\(i)", "y\(i)"] }
         var out = header.joined(separator: ",") + "\n"
-        let empty = Array(repeating: "", count: 2 * pointCount).joined(separator: ",")
-        for f in frames {
-            out += "\(f.frameIndex),\(f.faceID.map(String.init) ?? ""),"
-            if let points = f.points, points.count == pointCount {
-                out += points.map { "\(fixed($0.x, 2)),\(fixed($0.y, 2))" }.joined(separator: ",")
-            } else {
-                out += empty
-            }
-            out += "\n"
-        }
+        for f in frames { out += encodeLandmarkRow(frameIndex: f.frameIndex, faceID: f.faceID, points: f.points, pointCount: pointCount) }
         return out
+    }
+
+    /// One sidecar row, with its line end.
+    public static func encodeLandmarkRow(frameIndex: Int, faceID: Int?, points: [SIMD2<Double>]?, pointCount: Int = 68) -> String {
+        var out = "\(frameIndex),\(faceID.map(String.init) ?? ""),"
+        if let points, points.count == pointCount {
+            out += points.map { "\(fixed($0.x, 2)),\(fixed($0.y, 2))" }.joined(separator: ",")
+        } else {
+            out += Array(repeating: "", count: 2 * pointCount).joined(separator: ",")
+        }
+        return out + "\n"
+    }
+
+    /// Points as the sidecar gives them back (2 decimals).
+    public static func asWritten(_ points: [SIMD2<Double>]) -> [SIMD2<Double>] {
+        points.map { SIMD2(Double(fixed($0.x, 2)) ?? $0.x, Double(fixed($0.y, 2)) ?? $0.y) }
     }
 
     /// Reads a landmark sidecar: the points of every frame that has a face

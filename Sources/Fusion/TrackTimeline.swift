@@ -34,39 +34,57 @@ public struct TrackTimeline: EmotionTimeline {
         }
         frameCount = rows.count
         if rows.count > 1, let last = rows.last, last.timeSeconds > 0 {
-            framesPerSecond = Double(last.frameIndex) / last.timeSeconds
+            framesPerSecond = Self.framesPerSecond(frameIndex: last.frameIndex, timeSeconds: last.timeSeconds)
         } else {
             framesPerSecond = 24
         }
-        let baseline = HeartBaseline.population
         states = rows.map { row in
-            var state = EmotionState()
-            state.valence = Float(row.valence)
-            state.arousal = Float(row.fusedArousal ?? row.arousal)
-            state.heartRateBPM = row.heartRateBPM.map(Float.init)
-            let phase = row.beatPhase ?? 0
-            state.beatPhase = Float(phase)
-            state.beatPulse = row.beatPhase == nil ? 0 : Float(exp(-8 * phase))
-            state.stress = row.rmssdMs.map { Float(baseline.stress(rmssdMs: $0)) } ?? 0
-            if row.categories.count == EmotionState.Category.allCases.count {
-                state.categories = row.categories.map(Float.init)
-            }
-            if let box = row.box, width > 0, height > 0 {
-                state.faceBox = (Float(box.left) / Float(width), Float(box.top) / Float(height),
-                                 Float(box.width) / Float(width), Float(box.height) / Float(height))
-            }
-            if row.faceFound, width > 0, height > 0, let points = landmarks[row.frameIndex],
-               let key = Landmark68.keyPoints(points) {
-                let size = SIMD2(Double(width), Double(height))
-                func fraction(_ p: SIMD2<Double>) -> SIMD2<Float> { SIMD2<Float>(p / size) }
-                state.leftEye = fraction(key.leftEye)
-                state.rightEye = fraction(key.rightEye)
-                state.noseTip = fraction(key.noseTip)
-                state.mouthCenter = fraction(key.mouthCenter)
-                state.faceOutline = Landmark68.faceOutline(points).map { $0.map(fraction) }
-            }
-            return state
+            Self.state(for: row, width: width, height: height, landmarks: row.faceFound ? landmarks[row.frameIndex] : nil)
         }
+    }
+
+    /// The rate a track was written at, from its last row: the standard rate
+    /// (whole numbers to 240, and the NTSC rates n·1000/1001) whose time for
+    /// that frame, written with the track's 6 decimals, is the time in the
+    /// row — so a 24 fps take reads as 24, not 24.0000054 — or, for any
+    /// other rate, frame / time.
+    static func framesPerSecond(frameIndex: Int, timeSeconds: Double) -> Double {
+        let measured = Double(frameIndex) / timeSeconds
+        let standard = (1...240).map(Double.init) + [24, 30, 48, 60, 120].map { $0 * 1000 / 1001 }
+        let written = EmotionTrackFile.fixed(timeSeconds, 6)
+        return standard.filter { EmotionTrackFile.fixed(Double(frameIndex) / $0, 6) == written }
+            .min { abs($0 - measured) < abs($1 - measured) } ?? measured
+    }
+
+    /// One row as the renderer reads it (the mapping above); `landmarks` are
+    /// the row's points in pixels, from the sidecar. A live take maps its rows
+    /// here too, so a batch render of the recorded track reads the same states.
+    public static func state(for row: EmotionTrackRow, width: Int, height: Int, landmarks: [SIMD2<Double>]?) -> EmotionState {
+        var state = EmotionState()
+        state.valence = Float(row.valence)
+        state.arousal = Float(row.fusedArousal ?? row.arousal)
+        state.heartRateBPM = row.heartRateBPM.map(Float.init)
+        let phase = row.beatPhase ?? 0
+        state.beatPhase = Float(phase)
+        state.beatPulse = row.beatPhase == nil ? 0 : Float(exp(-8 * phase))
+        state.stress = row.rmssdMs.map { Float(HeartBaseline.population.stress(rmssdMs: $0)) } ?? 0
+        if row.categories.count == EmotionState.Category.allCases.count {
+            state.categories = row.categories.map(Float.init)
+        }
+        if let box = row.box, width > 0, height > 0 {
+            state.faceBox = (Float(box.left) / Float(width), Float(box.top) / Float(height),
+                             Float(box.width) / Float(width), Float(box.height) / Float(height))
+        }
+        if row.faceFound, width > 0, height > 0, let points = landmarks, let key = Landmark68.keyPoints(points) {
+            let size = SIMD2(Double(width), Double(height))
+            func fraction(_ p: SIMD2<Double>) -> SIMD2<Float> { SIMD2<Float>(p / size) }
+            state.leftEye = fraction(key.leftEye)
+            state.rightEye = fraction(key.rightEye)
+            state.noseTip = fraction(key.noseTip)
+            state.mouthCenter = fraction(key.mouthCenter)
+            state.faceOutline = Landmark68.faceOutline(points).map { $0.map(fraction) }
+        }
+        return state
     }
 
     /// Reads a track file written by `empathy analyze`, with its landmark

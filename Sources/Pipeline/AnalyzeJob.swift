@@ -72,13 +72,7 @@ public struct AnalyzeJob: Sendable {
             try AtomicFile.prepareOutput(path, what: what)
         }
         let source = try FrameSources.open(inputPath)
-        let predictor = try LandmarkPredictor(modelPath: modelPath)
-        try predictor.requireIBUG68Layout()
-        let detector = try FaceDetector(kind: options.tracker.detector, cascadePath: cascadePath)
-        var options = self.options
-        options.tracker.stillImage = source.info.kind == .still
-        let analyzer = try FaceAnalyzer(detector: detector, predictor: predictor, profile: profile, profilePath: profilePath,
-                                        expressionModel: try expressionModel.load(), options: options)
+        let (analyzer, predictor) = try makeAnalyzer(stillImage: source.info.kind == .still)
         if let overlayDirectory {
             try FileManager.default.createDirectory(atPath: overlayDirectory, withIntermediateDirectories: true)
         }
@@ -137,6 +131,18 @@ public struct AnalyzeJob: Sendable {
                        modelSeconds: analyzer.modelSeconds, scoreSeconds: analyzer.scoreSeconds, microExpressions: micro,
                        overlaySeconds: overlaySeconds,
                        plotPath: plot, landmarksPath: landmarksPath, heart: heart)
+    }
+
+    /// The analyser this job's models, detector, calibration and options make.
+    public func makeAnalyzer(stillImage: Bool) throws -> (FaceAnalyzer, LandmarkPredictor) {
+        let predictor = try LandmarkPredictor(modelPath: modelPath)
+        try predictor.requireIBUG68Layout()
+        let detector = try FaceDetector(kind: options.tracker.detector, cascadePath: cascadePath)
+        var options = self.options
+        options.tracker.stillImage = stillImage
+        let analyzer = try FaceAnalyzer(detector: detector, predictor: predictor, profile: profile, profilePath: profilePath,
+                                        expressionModel: try expressionModel.load(), options: options)
+        return (analyzer, predictor)
     }
 
     /// The session's heart against the profile's resting values (population defaults without them).

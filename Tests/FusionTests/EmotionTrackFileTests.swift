@@ -1,7 +1,7 @@
 import EmpathyCore
 import FaceAnalysis
 import Foundation
-import Fusion
+@testable import Fusion
 import XCTest
 
 final class EmotionTrackFileTests: XCTestCase {
@@ -159,5 +159,20 @@ final class EmotionTrackFileTests: XCTestCase {
                 XCTAssertFalse("\(error)".contains("\n"), name)
             }
         }
+    }
+
+    /// A track's rate comes back as the rate it was written at (a live take
+    /// renders at the source's 24, and its track must read as 24, not as
+    /// frame / rounded time), and any other rate as measured.
+    func testTheRateOfATrackIsTheStandardRateItsTimesWereWrittenAt() {
+        func written(_ frame: Int, _ fps: Double) -> Double { Double(EmotionTrackFile.fixed(Double(frame) / fps, 6))! }
+        for fps in [24.0, 25, 30, 60, 12.5 * 2, 24000.0 / 1001, 30000.0 / 1001, 60000.0 / 1001] {
+            for frame in [1, 35, 119, 149_999] {
+                XCTAssertEqual(TrackTimeline.framesPerSecond(frameIndex: frame, timeSeconds: written(frame, fps)), fps, "\(fps) at \(frame)")
+            }
+        }
+        XCTAssertNotEqual(Double(35) / written(35, 24), 24, "frame / time is not the rate")
+        let odd = TrackTimeline.framesPerSecond(frameIndex: 1000, timeSeconds: written(1000, 23.7))
+        XCTAssertEqual(odd, 23.7, accuracy: 1e-6, "a rate that is not standard is measured")
     }
 }

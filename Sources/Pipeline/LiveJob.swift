@@ -1,0 +1,260 @@
+import Biometrics
+import Effects
+import EmpathyCore
+import FaceAnalysis
+import Footage
+import Foundation
+import Fusion
+import ImageSequence
+import Rendering
+
+/// Where a live take's frames come from.
+public enum LiveInput: Sendable, Equatable {
+    /// A clip delivered at its own rate as a camera delivers: frame n is
+    /// ready at n / fps whether or not the take is ready for it. `loop`
+    /// starts it again at the end; without it the take ends with the clip.
+    case play(path: String, loop: Bool)
+}
+
+public struct LiveConfiguration: Sendable {
+    public var input: LiveInput
+    public var look = LookLibrary.defaultName
+    /// The pulse sensor, read live (reconnecting after an unplug); nil for none.
+    public var sensor: SensorSource?
+    public var sensorOptions = SensorReaderOptions()
+    /// The face analysis (models, detector, calibration); its input and track paths are not used.
+    public var analysis: AnalyzeJob
+    public var durationSeconds: Double?
+    /// The take's folder: rendered frames, source frames, track, session. nil: nothing is recorded.
+    public var outputDirectory: String?
+    public var stem = "take"
+    public var platform: RenderContext.Platform = .automatic
+    /// Frames waiting between capture and render; a full queue drops at capture.
+    public var queueCapacity = 2
+
+    public init(input: LiveInput, analysis: AnalyzeJob) {
+        self.input = input
+        self.analysis = analysis
+    }
+}
+
+/// What a take did, also reported once a second while it runs.
+public struct LiveStatus: Sendable {
+    public var seconds = 0.0
+    /// Frames the source delivered, and those dropped at capture (the
+    /// render was behind and the queue full, or the capture itself late).
+    public var framesOffered = 0
+    public var framesDropped = 0
+    /// Frames rendered (the take's frames), and of them written to disk.
+    public var framesRendered = 0
+    public var framesRecorded = 0
+    /// Rendered frames not recorded: every encoder busy, or recording stopped.
+    public var framesNotRecorded = 0
+    public var framesAnalysed = 0
+    public var framesPerSecond = 0.0
+    /// Capture to rendered (read back), median over the last second, ms.
+    public var latencyMs: Double?
+    public var heartRateBPM: Double?
+    public var beatPhase: Double?
+    public var sensorConnected = false
+    public var valence = 0.0
+    public var arousal = 0.0
+    public var topCategory = EmotionCategory.neutral
+    /// Why recording stopped (a full disk), when it did; the live picture goes on.
+    public var recordingStopped: String?
+
+    public var droppedPercent: Double { framesOffered > 0 ? 100 * Double(framesDropped) / Double(framesOffered) : 0 }
+}
+
+/// `empathy live`: frames from a camera-like source, the face analysed as
+/// fast as the machine allows, the heart from a live sensor, rendered through
+/// a look every frame, and (with an output folder) recorded as it happens.
+///
+/// Threads: capture (paced by the source) → bounded queue → render (this
+/// thread: fuse, look, read back) → encoder pool; the analyser takes the
+/// newest rendered-to-be frame and publishes its reading, which the frames
+/// after it use until the next; the sensor reader feeds the heart. Disk is
+/// never on the capture path: frames the encoders cannot take are counted,
+/// not queued. A take's frame f renders from the state its track row f reads
+/// back as, so `empathy render` of the recorded source frames with the
+/// recorded track and the same look gives the same frames.
+public final class LiveJob {
+    public let configuration: LiveConfiguration
+    public let look: Look
+    private let source: any FrameSource
+    public var info: ClipInfo { source.info }
+
+    public init(configuration: LiveConfiguration) throws {
+        self.configuration = configuration
+        look = try Look.load(try LookLibrary.resolve(configuration.look))
+        switch configuration.input {
+        case let .play(path, _): source = try FrameSources.open(path)
+        }
+        guard source.info.framesPerSecond.isFinite, source.info.framesPerSecond > 0 else {
+            throw EmpathyError.invalidArgument("'\(source.info.path)' has no frame rate; a live source needs one")
+        }
+    }
+
+    /// Runs the take until the source ends, `durationSeconds` pass or a stop
+    /// is requested (Ctrl-C); `status` is called about once a second.
+    public func run(status: (LiveStatus) -> Void) throws -> LiveStatus {
+        let fps = info.framesPerSecond
+        let clock = LiveClock()
+        let recording = try configuration.outputDirectory.map { try LiveRecording(directory: $0, stem: configuration.stem) }
+        let heart = try configuration.sensor.map { try LiveHeartFeed(source: $0, options: configuration.sensorOptions, clock: clock,
+                                                                     sessionPath: recording?.sessionPath) }
+        let analysis = try LiveAnalysis(job: configuration.analysis, clock: clock)
+        let queue = BoundedQueue<CapturedFrame>(capacity: configuration.queueCapacity)
+        let capture = LiveCapture(source: source, input: configuration.input, clock: clock, queue: queue,
+                                  durationSeconds: configuration.durationSeconds)
+        let context = try RenderContext(platform: configuration.platform)
+        let timeline = LiveTimeline(framesPerSecond: fps)
+        let renderer = try LookRenderer(context: context, look: look, timeline: timeline,
+                                        shadersDirectory: try ResourceLocator.shadersDirectory())
+        defer {
+            capture.stop()
+            analysis.stop()
+            heart?.stop()
+        }
+        try heart?.start()
+        analysis.start()
+        capture.start()
+        var report = LiveStatus()
+        var latencies: [Double] = []
+        var lastStatus = clock.seconds
+        let baseline = HeartFusion.baseline(from: configuration.analysis.profile)
+        while let frame = queue.take() {
+            let index = report.framesRendered
+            analysis.offer(frame, index: index)
+            let face = analysis.latest
+            let beat = heart?.reading(at: frame.captureSeconds)
+            let (row, points) = try Self.row(index: index, fps: fps, face: face, heart: beat, baseline: baseline)
+            timeline.append(TrackTimeline.state(for: row, width: frame.image.width, height: frame.image.height, landmarks: points))
+            let inputs = try renderer.prepare(frameIndex: index)
+            let texture = try renderer.chain.draw(PassChain.bottomUp(frame.image), inputs: inputs)
+            renderer.chain.finish()
+            let rendered = try renderer.chain.readBackFrame(texture)
+            latencies.append(1000 * (clock.seconds - frame.captureSeconds))
+            report.framesRendered += 1
+            recording?.record(source: frame.image, rendered: rendered, row: row, landmarks: points, number: index + 1, into: &report)
+            report.valence = row.valence
+            report.arousal = row.fusedArousal ?? row.arousal
+            report.topCategory = EmotionCategory.allCases[row.categories.indices.max { row.categories[$0] < row.categories[$1] } ?? 0]
+            report.heartRateBPM = row.heartRateBPM
+            report.beatPhase = row.beatPhase
+            report.sensorConnected = beat?.connected ?? false
+            if clock.seconds - lastStatus >= 1 {
+                fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: &latencies)
+                status(report)
+                lastStatus = clock.seconds
+            }
+        }
+        fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: &latencies)
+        heart?.stop()
+        try recording?.finish(into: &report)
+        try heart?.finish()
+        if let failure = capture.failure { throw failure }
+        return report
+    }
+
+    private func fill(_ report: inout LiveStatus, capture: LiveCapture, analysis: LiveAnalysis, clock: LiveClock,
+                      latencies: inout [Double]) {
+        report.seconds = clock.seconds
+        (report.framesOffered, report.framesDropped) = capture.counts
+        report.framesAnalysed = analysis.count
+        report.framesPerSecond = report.seconds > 0 ? Double(report.framesRendered) / report.seconds : 0
+        report.latencyMs = latencies.isEmpty ? report.latencyMs : latencies.sorted()[latencies.count / 2]
+        latencies.removeAll(keepingCapacity: true)
+    }
+
+    /// Frame `index`'s track row (as the file reads it back) and landmarks:
+    /// the newest face reading, the heart at the frame's capture time, fused
+    /// as `HeartFusion` fuses a recorded session.
+    static func row(index: Int, fps: Double, face: LiveAnalysis.Reading?, heart: LiveHeartFeed.Reading?,
+                    baseline: HeartBaseline) throws -> (EmotionTrackRow, [SIMD2<Double>]?) {
+        var reading = face?.reading ?? FaceReading(frameIndex: index, timeSeconds: 0, faceFound: false)
+        reading.frameIndex = index
+        reading.timeSeconds = Double(index) / fps
+        reading.microExpression = nil
+        var row = EmotionTrackRow(face: reading)
+        if let heart, let bpm = heart.heartRateBPM {
+            row.heartRateBPM = bpm
+            row.rmssdMs = heart.rmssdMs
+            row.beatPhase = heart.beatPhase
+            row.fusedArousal = (reading.arousal + HeartFusion.heartArousal(heartRateBPM: bpm, rmssdMs: heart.rmssdMs, baseline: baseline)) / 2
+        }
+        let points = reading.faceFound ? face?.landmarks.map(EmotionTrackFile.asWritten) : nil
+        return (try EmotionTrackFile.asWritten(row), points)
+    }
+}
+
+/// Seconds since the take started, on the monotonic clock every thread shares.
+final class LiveClock: Sendable {
+    private let start = DispatchTime.now().uptimeNanoseconds
+    var seconds: Double { Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+}
+
+struct CapturedFrame: @unchecked Sendable {
+    var image: RGBAImage
+    /// When the source delivered it, on `LiveClock`.
+    var captureSeconds: Double
+}
+
+/// The capture thread: delivers the source's frames at their times into the
+/// queue, dropping those the queue has no room for.
+final class LiveCapture: @unchecked Sendable {
+    private let source: any FrameSource
+    private let loop: Bool
+    private let clock: LiveClock
+    private let queue: BoundedQueue<CapturedFrame>
+    private let durationSeconds: Double?
+    private let state = Locked((offered: 0, dropped: 0, stopped: false))
+    private let done = DispatchSemaphore(value: 0)
+    private(set) var failure: Error?
+
+    init(source: any FrameSource, input: LiveInput, clock: LiveClock, queue: BoundedQueue<CapturedFrame>, durationSeconds: Double?) {
+        self.source = source
+        switch input { case let .play(_, loop): self.loop = loop }
+        self.clock = clock
+        self.queue = queue
+        self.durationSeconds = durationSeconds
+    }
+
+    var counts: (offered: Int, dropped: Int) {
+        let now = state.get()
+        return (now.offered, now.dropped)
+    }
+
+    func start() {
+        let thread = Thread { [self] in
+            do { try run() } catch { failure = error }
+            queue.close()
+            done.signal()
+        }
+        thread.name = "live-capture"
+        thread.start()
+    }
+
+    func stop() { state.update { $0.stopped = true } }
+
+    private func run() throws {
+        let interval = 1 / source.info.framesPerSecond
+        var image = RGBAImage(width: source.info.width, height: source.info.height)
+        var n = 0
+        while !state.get().stopped && StopRequest.requested == nil {
+            if let durationSeconds, Double(n) * interval >= durationSeconds { break }
+            guard try source.read(into: &image) else {
+                guard loop, source.nextFrameIndex > 0 else { break }
+                try source.seek(toFrameIndex: 0)
+                continue
+            }
+            let due = Double(n) * interval
+            n += 1
+            let wait = due - clock.seconds
+            if wait > 0 { Thread.sleep(forTimeInterval: wait) }
+            // Late by more than a frame: a camera would have replaced it.
+            let accepted = clock.seconds - due <= interval && queue.offer(CapturedFrame(image: image, captureSeconds: due))
+            state.update { $0.offered += 1; if !accepted { $0.dropped += 1 } }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+import Biometrics
+import EmpathyCore
+import FaceAnalysis
+import Foundation
+import Fusion
+import ImageSequence
+
+/// The analysis thread of a live take: always works on the newest frame
+/// offered (older ones are skipped, so it runs at the rate the machine
+/// allows) and publishes its reading for the frames rendered after it.
+final class LiveAnalysis: @unchecked Sendable {
+    struct Reading: Sendable {
+        var frameIndex: Int
+        var reading: FaceReading
+        var landmarks: [SIMD2<Double>]?
+    }
+
+    private let analyzer: FaceAnalyzer
+    private let clock: LiveClock
+    private let inbox = LatestValue<(frame: CapturedFrame, index: Int)>()
+    private let newest = Locked<Reading?>(nil)
+    private let analysed = Locked(0)
+    private let done = DispatchSemaphore(value: 0)
+    private let failure = Locked<String?>(nil)
+
+    init(job: AnalyzeJob, clock: LiveClock) throws {
+        analyzer = try job.makeAnalyzer(stillImage: false).0
+        self.clock = clock
+    }
+
+    var latest: Reading? { newest.get() }
+    var count: Int { analysed.get() }
+    /// Why analysis stopped, if it did (the take goes on with the last reading).
+    var error: String? { failure.get() }
+
+    func offer(_ frame: CapturedFrame, index: Int) { inbox.put((frame, index)) }
+
+    func start() {
+        let thread = Thread { [self] in
+            var last: Double?
+            while let (frame, index) = inbox.take() {
+                do {
+                    let interval = last.map { frame.captureSeconds - $0 } ?? 0
+                    let result = try analyzer.analyze(frame: frame.image, frameIndex: index, timeSeconds: frame.captureSeconds,
+                                                      intervalSeconds: max(interval, 0))
+                    newest.set(Reading(frameIndex: index, reading: result.reading, landmarks: result.landmarks))
+                    analysed.update { $0 += 1 }
+                    last = frame.captureSeconds
+                } catch {
+                    failure.set("\(error)")
+                    break
+                }
+            }
+            done.signal()
+        }
+        thread.name = "live-analysis"
+        thread.start()
+    }
+
+    private let stopped = Locked(false)
+
+    func stop() {
+        guard !stopped.update({ let was = $0; $0 = true; return was }) else { return }
+        inbox.close()
+        done.wait()
+    }
+}
+
+/// The sensor thread of a live take: the reader (reconnecting after an
+/// unplug) feeds `LiveHeart` and, when the take is recorded, the session.
+final class LiveHeartFeed: @unchecked Sendable {
+    struct Reading: Sendable {
+        var heartRateBPM: Double?
+        var rmssdMs: Double?
+        var beatPhase: Double?
+        var connected = false
+    }
+
+    private let reader: SensorReader
+    private let clock: LiveClock
+    private let heart = Locked(LiveHeart())
+    private let recorder: SessionRecorder?
+    private let recordFailure = Locked<Error?>(nil)
+    private let firstConnection = DispatchSemaphore(value: 0)
+    private let firstFailure = Locked<Error?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+    private let stopped = Locked(false)
+
+    init(source: SensorSource, options: SensorReaderOptions, clock: LiveClock, sessionPath: String?) throws {
+        let reader = SensorReader(source: source, options: options)
+        self.reader = reader
+        self.clock = clock
+        // Session time at the take's first frame: the reader's clock started first.
+        let offset = reader.hostTimeSeconds - clock.seconds
+        recorder = try sessionPath.map {
+            try SessionRecorder(path: $0, source: "\(source)", startDate: reader.startDate, footageOffsetSeconds: offset)
+        }
+    }
+
+    /// Starts reading and waits for the first connection: a sensor that is
+    /// missing or silent fails here, before the take.
+    func start() throws {
+        let thread = Thread { [self] in
+            var connected = false
+            do {
+                try reader.run { event in
+                    heart.update { $0.consume(event) }
+                    if case .connected = event, !connected {
+                        connected = true
+                        firstConnection.signal()
+                    }
+                    guard recordFailure.get() == nil else { return }
+                    do { try recorder?.record(event) } catch { recordFailure.set(error) }
+                }
+            } catch {
+                firstFailure.set(error)
+            }
+            if !connected { firstConnection.signal() }
+            done.signal()
+        }
+        thread.name = "live-sensor"
+        thread.start()
+        firstConnection.wait()
+        if let error = firstFailure.get() {
+            recorder?.abandon()
+            throw error
+        }
+    }
+
+    /// The heart at `captureSeconds` (take clock): rate, RMSSD and the beat
+    /// phase predicted forward from the last beat.
+    func reading(at captureSeconds: Double) -> Reading {
+        let t = captureSeconds + (reader.hostTimeSeconds - clock.seconds)
+        let live = heart.get()
+        // Unplugged: no heart at all (the track shows the gap), not the last beats' rate.
+        guard live.connected else { return Reading(connected: false) }
+        return Reading(heartRateBPM: live.heartRateBPM(at: t), rmssdMs: live.rmssdMs(at: t), beatPhase: live.beatPhase(at: t),
+                       connected: true)
+    }
+
+    var counts: SensorReaderCounts { reader.counts }
+
+    func stop() {
+        guard !stopped.update({ let was = $0; $0 = true; return was }) else { return }
+        reader.stop()
+        done.wait()
+    }
+
+    /// Closes the session file.
+    func finish() throws {
+        if let error = recordFailure.get() {
+            recorder?.abandon()
+            throw error
+        }
+        try recorder?.finish()
+    }
+}
+
+/// A live take written as it happens: the source frames and the rendered
+/// frames (`<stem>.source.000001.png`, `<stem>.000001.png`), the track and
+/// its landmark sidecar row by row, the session beside them. A frame the
+/// encoders have no room for is not recorded (counted); a failure (a full
+/// disk) stops the recording with one line while the live picture goes on.
+final class LiveRecording {
+    let directory: String
+    let sessionPath: String
+    private let source: SequenceWriter
+    private let rendered: SequenceWriter
+    private let track: LiveTrackWriter
+    private var stopped: String?
+
+    init(directory: String, stem: String) throws {
+        self.directory = directory
+        try AtomicFile.makeDirectories(directory)
+        let trackPath = directory + "/\(stem).track.csv"
+        sessionPath = directory + "/\(stem).session.csv"
+        for path in [trackPath, sessionPath] where FileManager.default.fileExists(atPath: path) {
+            throw EmpathyError.invalidArgument("'\(directory)' already holds a take ('\(path)'); record into another folder with --out")
+        }
+        try AtomicFile.prepareOutput(sessionPath, what: "sensor session")
+        source = try SequenceWriter(directory: directory, naming: SequenceNaming(stem: stem + ".source", padding: 6))
+        rendered = try SequenceWriter(directory: directory, naming: SequenceNaming(stem: stem, padding: 6))
+        track = try LiveTrackWriter(trackPath: trackPath)
+    }
+
+    func record(source image: RGBAImage, rendered frame: EncodableFrame, row: EmotionTrackRow, landmarks: [SIMD2<Double>]?,
+                number: Int, into report: inout LiveStatus) {
+        guard stopped == nil else {
+            report.framesNotRecorded += 1
+            return
+        }
+        do {
+            try track.append(row, landmarks: landmarks)
+            let kept = try source.trySubmit(.rgba8(image), number: number) && rendered.trySubmit(frame, number: number)
+            if !kept { report.framesNotRecorded += 1 }
+        } catch {
+            stopped = "\(error)"
+            report.recordingStopped = "recording stopped: \(error); the live picture goes on"
+            report.framesNotRecorded += 1
+        }
+    }
+
+    func finish(into report: inout LiveStatus) throws {
+        let (stats, renderedError) = rendered.finishCounting()
+        let (_, sourceError) = source.finishCounting()
+        report.framesRecorded = stats.framesWritten
+        if let error = renderedError ?? sourceError, report.recordingStopped == nil {
+            report.recordingStopped = "recording stopped: \(error); the live picture goes on"
+        }
+        try track.finish()
+    }
+}

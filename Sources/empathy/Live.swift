@@ -1,0 +1,110 @@
+import ArgumentParser
+import Biometrics
+import EmpathyCore
+import FaceAnalysis
+import Foundation
+import Pipeline
+
+struct Live: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Render a performance live: frames, face and heart in, the look applied to every frame as it comes.",
+        discussion: """
+            --play CLIP delivers a clip at its own rate as a camera would (--loop to repeat it). The face is \\
+            analysed as often as the machine allows; every frame is rendered. Frames the render cannot keep \\
+            up with are dropped at capture and counted, never queued. A status line is printed once a second.
+            With --out DIR the take is recorded as it happens: DIR/take.000001.png … (rendered), \\
+            DIR/take.source.000001.png … (the frames as captured), DIR/take.track.csv with its landmark \\
+            sidecar, and DIR/take.session.csv with --sensor. 'empathy render DIR/take.source.%06d.png \\
+            --track DIR/take.track.csv --look LOOK' renders the take again in batch; with the same look it \\
+            gives the live frames. Ctrl-C or --duration ends the take; everything written is complete.
+            """)
+
+    @Option(help: ArgumentHelp("A clip to deliver at its own rate, as a camera would.", valueName: "clip"))
+    var play: String
+
+    @Flag(help: "Start the clip again at its end (with --play); without it the take ends with the clip.")
+    var loop = false
+
+    @Option(help: ArgumentHelp("A look name (see 'empathy looks') or a look .json file.", valueName: "name"))
+    var look = "neon-noir"
+
+    @Option(help: ArgumentHelp("The pulse sensor: 'auto' (first USB serial device) or a serial port path; none without it.",
+                               valueName: "auto|path"))
+    var sensor: String?
+
+    @Option(help: ArgumentHelp("Seconds to wait for the sensor's banner.", valueName: "seconds"))
+    var bannerTimeout = 4.0
+
+    @Option(help: ArgumentHelp("End the take after this many seconds.", valueName: "seconds"))
+    var duration: Double?
+
+    @Option(help: ArgumentHelp("Record the take into this folder as it happens.", valueName: "dir"))
+    var out: String?
+
+    @OptionGroup(title: "Face") var reading: FaceReadingOptions
+
+    @Option(help: ArgumentHelp("Neutral-face profile: a name in calibration/, 'default', or a .json file.", valueName: "name"))
+    var calibration: String?
+
+    func validate() throws {
+        if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be more than 0 seconds") }
+        guard bannerTimeout > 0 && bannerTimeout <= 60 else { throw ValidationError("--banner-timeout must be between 0 and 60 seconds") }
+    }
+
+    func run() throws {
+        try reportingErrors {
+            let signals = stoppingBetweenFrames()
+            defer { signals.forEach { $0.cancel() } }
+            let job = try LiveJob(configuration: configuration())
+            let line = LiveStatusLine()
+            let report = try job.run { line.show($0) }
+            line.finish()
+            if let stopped = report.recordingStopped { printError(EmpathyError.message(stopped)) }
+            print(String(format: "live: %d frames in %.1f s (%.1f fps), %d of %d offered dropped (%.1f%%), %d analysed",
+                         report.framesRendered, report.seconds, report.framesPerSecond, report.framesDropped,
+                         report.framesOffered, report.droppedPercent, report.framesAnalysed)
+                  + (out.map { ", \(report.framesRecorded) recorded to \($0)" } ?? ""))
+        }
+    }
+
+    private func configuration() throws -> LiveConfiguration {
+        var analysis = AnalyzeJob(inputPath: play, trackPath: "")
+        analysis.modelPath = reading.landmarkModelPath
+        analysis.cascadePath = reading.cascade
+        analysis.expressionModel = reading.expressionModelChoice
+        reading.apply(to: &analysis.options.tracker)
+        if let calibration {
+            let path = CalibrationLibrary.path(forName: calibration)
+            analysis.profile = try NeutralProfile.read(path: path)
+            analysis.profilePath = path
+        }
+        var configuration = LiveConfiguration(input: .play(path: play, loop: loop), analysis: analysis)
+        configuration.look = look
+        configuration.sensor = sensor.map(SensorSource.init(argument:))
+        configuration.sensorOptions.bannerTimeoutSeconds = bannerTimeout
+        configuration.durationSeconds = duration
+        configuration.outputDirectory = out
+        return configuration
+    }
+}
+
+/// The once-a-second status: redrawn in place on a terminal, a line each otherwise.
+final class LiveStatusLine {
+    private let terminal = isatty(STDERR_FILENO) == 1
+    private var drew = false
+
+    func show(_ s: LiveStatus) {
+        var text = String(format: "%6.1f s  %5.1f fps  dropped %d (%.1f%%)", s.seconds, s.framesPerSecond, s.framesDropped, s.droppedPercent)
+        if let latency = s.latencyMs { text += String(format: "  latency %.0f ms", latency) }
+        text += s.heartRateBPM.map { String(format: "  %.0f BPM", $0) } ?? (s.sensorConnected ? "  -- BPM" : "")
+        if let phase = s.beatPhase, phase < 0.15 { text += " ♥" }
+        text += String(format: "  valence %+.2f arousal %+.2f  %@", s.valence, s.arousal, s.topCategory.rawValue)
+        if s.framesNotRecorded > 0 { text += "  not recorded \(s.framesNotRecorded)" }
+        FileHandle.standardError.write(Data((terminal ? "\r" + text + "\u{1B}[K" : text + "\n").utf8))
+        drew = true
+    }
+
+    func finish() {
+        if terminal && drew { FileHandle.standardError.write(Data("\n".utf8)) }
+    }
+}
