@@ -14,7 +14,7 @@ DEMO_LUT = neon-noir/midnight
 EMOTION_CLIP = footage/expressions/astronaut-expressions.mp4
 EMOTION_SESSION = footage/expressions/astronaut-expressions.session.csv
 
-.PHONY: deps models build demo test bench bench-analyze clean luts fuzz test-sanitize soak
+.PHONY: deps models build demo test bench bench-analyze bench-live clean luts fuzz test-sanitize soak
 
 deps:
 	@scripts/install-deps.sh
@@ -66,6 +66,9 @@ bench: build
 
 bench-analyze: build
 	scripts/bench-analyze.sh
+
+bench-live: build
+	scripts/bench-live.sh
 
 luts: deps
 	$(SWIFT) run -c $(CONFIG) neon-noir-gen shaders/luts/neon-noir

@@ -42,8 +42,19 @@ public final class SessionRecorder {
     /// A tuning choice: half a second of a take at most is lost to a kill.
     static let flushSeconds = 0.5
 
-    public init(path: String, source: String, startDate: Date, footageOffsetSeconds: Double = 0) throws {
+    private let source: String
+    private let startDate: Date
+    /// nil until known: rows wait in memory, and the header is written with the first flush after it is set.
+    private var footageOffsetSeconds: Double?
+    private var headerWritten = false
+
+    /// `footageOffsetSeconds` nil: set it with `setFootageOffset` once known
+    /// (a live take knows it when its first frame is captured).
+    public init(path: String, source: String, startDate: Date, footageOffsetSeconds: Double? = 0) throws {
         self.path = path
+        self.source = source
+        self.startDate = startDate
+        self.footageOffsetSeconds = footageOffsetSeconds
         // Per process, so two recorders aimed at one path cannot truncate each other's file.
         partialPath = AtomicFile.temporaryPath(for: path)
         guard FileManager.default.createFile(atPath: partialPath, contents: nil) else {
@@ -53,13 +64,19 @@ public final class SessionRecorder {
             throw EmpathyError.io(path: path, operation: "open the session file", errno: errno)
         }
         self.handle = handle
+    }
+
+    /// Session time at footage time 0, for a recorder made without it.
+    public func setFootageOffset(_ seconds: Double) { footageOffsetSeconds = seconds }
+
+    private func header(offset: Double) -> String {
         let formatter = ISO8601DateFormatter()
         formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
-        pending = """
+        return """
             \(SessionFormat.magic)
             # started_utc=\(formatter.string(from: startDate))
             # source=\(source)
-            # footage_offset_s=\(footageOffsetSeconds)
+            # footage_offset_s=\(offset)
             \(SessionFormat.header)
 
             """
@@ -111,6 +128,11 @@ public final class SessionRecorder {
 
     public func flush() throws {
         lastFlush = DispatchTime.now().uptimeNanoseconds
+        guard let offset = footageOffsetSeconds else { return }
+        if !headerWritten {
+            pending = header(offset: offset) + pending
+            headerWritten = true
+        }
         guard !pending.isEmpty else { return }
         do {
             try handle.write(contentsOf: Data(pending.utf8))
@@ -122,6 +144,7 @@ public final class SessionRecorder {
 
     /// Writes what is left and moves the session into place.
     public func finish() throws {
+        if footageOffsetSeconds == nil { footageOffsetSeconds = 0 }
         try flush()
         try? handle.synchronize()
         try? handle.close()

@@ -35,6 +35,7 @@ public final class LiveTrackWriter {
 
     /// Appends frame `row.frameIndex` (frames must come 0, 1, 2, …).
     public func append(_ row: EmotionTrackRow, landmarks: [SIMD2<Double>]?) throws {
+        if let failure { throw failure }
         pending[0] += EmotionTrackFile.encodeRow(row)
         pending[1] += EmotionTrackFile.encodeLandmarkRow(frameIndex: row.frameIndex, faceID: row.faceID,
                                                          points: row.faceFound ? landmarks : nil)
@@ -42,19 +43,33 @@ public final class LiveTrackWriter {
         if DispatchTime.now().uptimeNanoseconds - lastFlush >= 500_000_000 { try flush() }
     }
 
+    /// Bytes of whole rows on disk, per file; a failed write is cut back to them.
+    private var goodLength = [UInt64](repeating: 0, count: 2)
+    /// The first write failure (a full disk): later rows are dropped.
+    public private(set) var failure: Error?
+
     public func flush() throws {
         lastFlush = DispatchTime.now().uptimeNanoseconds
+        guard failure == nil else { return }
         for (index, part) in parts.enumerated() where !pending[index].isEmpty {
-            do { try part.handle.write(contentsOf: Data(pending[index].utf8)) } catch {
-                throw EmpathyError.io(path: part.final, operation: "write", errno: errno == 0 ? EIO : errno)
+            let bytes = Data(pending[index].utf8)
+            do {
+                try part.handle.write(contentsOf: bytes)
+                goodLength[index] += UInt64(bytes.count)
+            } catch {
+                let code = errno == 0 ? EIO : errno
+                try? part.handle.truncate(atOffset: goodLength[index])
+                failure = EmpathyError.io(path: part.final, operation: "write", errno: code)
+                throw failure!
             }
             pending[index] = ""
         }
     }
 
-    /// Writes what is left and moves both files into place.
+    /// Writes what is left and moves both files into place; after a write
+    /// failure, the rows written before it (whole rows only).
     public func finish() throws {
-        try flush()
+        try? flush()
         for part in parts {
             try? part.handle.close()
             guard rename(part.partial, part.final) == 0 else {

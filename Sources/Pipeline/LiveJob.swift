@@ -62,6 +62,29 @@ public struct LiveStatus: Sendable {
     public var topCategory = EmotionCategory.neutral
     /// Why recording stopped (a full disk), when it did; the live picture goes on.
     public var recordingStopped: String?
+    /// Over the whole take, at its end: capture → read back, and capture → on disk (recorded frames), ms.
+    public var renderLatencyMs = Spread()
+    public var diskLatencyMs = Spread()
+    /// Each sensor beat against the frame whose particles burst for it:
+    /// (burst frame's capture time − beat time) × fps. The beat lands on its
+    /// own frame when this is in [0, 1); `beatsMissed` had no burst within half an interval.
+    public var beatOffsetFrames = Spread()
+    public var beatsMissed = 0
+
+    /// A median and 95th percentile.
+    public struct Spread: Sendable {
+        public var count = 0
+        public var median = 0.0
+        public var p95 = 0.0
+        public init() {}
+        public init(_ values: [Double]) {
+            let sorted = values.sorted()
+            count = sorted.count
+            guard !sorted.isEmpty else { return }
+            median = sorted[sorted.count / 2]
+            p95 = sorted[min(sorted.count - 1, Int((0.95 * Double(sorted.count)).rounded(.down)))]
+        }
+    }
 
     public var droppedPercent: Double { framesOffered > 0 ? 100 * Double(framesDropped) / Double(framesOffered) : 0 }
 }
@@ -96,20 +119,22 @@ public final class LiveJob {
     }
 
     /// Runs the take until the source ends, `durationSeconds` pass or a stop
-    /// is requested (Ctrl-C); `status` is called about once a second.
+    /// is requested (Ctrl-C); `status` is called about once a second. What
+    /// fails before the first frame leaves nothing behind; what fails during
+    /// the take closes the recording (every written frame complete, the track
+    /// and session up to that frame) and is then reported.
     public func run(status: (LiveStatus) -> Void) throws -> LiveStatus {
-        let fps = info.framesPerSecond
         let clock = LiveClock()
-        let recording = try configuration.outputDirectory.map { try LiveRecording(directory: $0, stem: configuration.stem) }
+        let paths = try configuration.outputDirectory.map { try LiveRecording.Paths(directory: $0, stem: configuration.stem) }
         let heart = try configuration.sensor.map { try LiveHeartFeed(source: $0, options: configuration.sensorOptions, clock: clock,
-                                                                     sessionPath: recording?.sessionPath) }
+                                                                     sessionPath: paths?.session) }
+        defer { heart?.abandonUnlessFinished() }
         let analysis = try LiveAnalysis(job: configuration.analysis, clock: clock)
         let queue = BoundedQueue<CapturedFrame>(capacity: configuration.queueCapacity)
         let capture = LiveCapture(source: source, input: configuration.input, clock: clock, queue: queue,
                                   durationSeconds: configuration.durationSeconds)
-        let context = try RenderContext(platform: configuration.platform)
-        let timeline = LiveTimeline(framesPerSecond: fps)
-        let renderer = try LookRenderer(context: context, look: look, timeline: timeline,
+        let timeline = LiveTimeline(framesPerSecond: info.framesPerSecond)
+        let renderer = try LookRenderer(context: try RenderContext(platform: configuration.platform), look: look, timeline: timeline,
                                         shadersDirectory: try ResourceLocator.shadersDirectory())
         defer {
             capture.stop()
@@ -117,26 +142,58 @@ public final class LiveJob {
             heart?.stop()
         }
         try heart?.start()
+        let recording = try paths.map(LiveRecording.init)
         analysis.start()
-        capture.start()
+        // Frame n is due at origin + n / fps, on the take clock.
+        let origin = clock.seconds + 0.02
+        heart?.markTakeStart(at: origin)
+        capture.start(origin: origin)
         var report = LiveStatus()
-        var latencies: [Double] = []
+        do {
+            try take(from: queue, capture: capture, analysis: analysis, heart: heart, renderer: renderer, timeline: timeline,
+                     recording: recording, clock: clock, report: &report, status: status)
+        } catch {
+            heart?.stop()
+            try? recording?.finish(into: &report)
+            try? heart?.finish()
+            throw error
+        }
+        heart?.stop()
+        try recording?.finish(into: &report)
+        try heart?.finish()
+        if let failure = capture.failure { throw failure }
+        return report
+    }
+
+    /// The render thread: each frame from the queue fused, rendered, recorded.
+    private func take(from queue: BoundedQueue<CapturedFrame>, capture: LiveCapture, analysis: LiveAnalysis, heart: LiveHeartFeed?,
+                      renderer: LookRenderer, timeline: LiveTimeline, recording: LiveRecording?, clock: LiveClock,
+                      report: inout LiveStatus, status: (LiveStatus) -> Void) throws {
+        var latencies: [Double] = [], renderLatencies: [Double] = [], bursts: [Double] = []
+        var previousPhase: Double?
         var lastStatus = clock.seconds
         let baseline = HeartFusion.baseline(from: configuration.analysis.profile)
+        defer {
+            report.renderLatencyMs = LiveStatus.Spread(renderLatencies)
+            if let heart { (report.beatOffsetFrames, report.beatsMissed) = Self.beatOffsets(heart.beatTimes(), bursts: bursts, fps: info.framesPerSecond) }
+        }
         while let frame = queue.take() {
             let index = report.framesRendered
             analysis.offer(frame, index: index)
-            let face = analysis.latest
             let beat = heart?.reading(at: frame.captureSeconds)
-            let (row, points) = try Self.row(index: index, fps: fps, face: face, heart: beat, baseline: baseline)
+            let (row, points) = try Self.row(index: index, fps: info.framesPerSecond, face: analysis.latest, heart: beat, baseline: baseline)
             timeline.append(TrackTimeline.state(for: row, width: frame.image.width, height: frame.image.height, landmarks: points))
             let inputs = try renderer.prepare(frameIndex: index)
             let texture = try renderer.chain.draw(PassChain.bottomUp(frame.image), inputs: inputs)
             renderer.chain.finish()
             let rendered = try renderer.chain.readBackFrame(texture)
             latencies.append(1000 * (clock.seconds - frame.captureSeconds))
+            renderLatencies.append(latencies[latencies.count - 1])
+            if let phase = row.beatPhase, let previous = previousPhase, phase < previous - 0.5 { bursts.append(frame.captureSeconds) }
+            previousPhase = row.beatPhase
             report.framesRendered += 1
-            recording?.record(source: frame.image, rendered: rendered, row: row, landmarks: points, number: index + 1, into: &report)
+            recording?.record(source: frame.image, rendered: rendered, row: row, landmarks: points, number: index + 1,
+                              captureSeconds: frame.captureSeconds, clock: clock, into: &report)
             report.valence = row.valence
             report.arousal = row.fusedArousal ?? row.arousal
             report.topCategory = EmotionCategory.allCases[row.categories.indices.max { row.categories[$0] < row.categories[$1] } ?? 0]
@@ -150,16 +207,27 @@ public final class LiveJob {
             }
         }
         fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: &latencies)
-        heart?.stop()
-        try recording?.finish(into: &report)
-        try heart?.finish()
-        if let failure = capture.failure { throw failure }
-        return report
+    }
+
+    /// Matches each beat (take clock) with the nearest burst frame's capture
+    /// time; offsets in frames, and the beats with no burst within half an interval.
+    static func beatOffsets(_ beats: [Double], bursts: [Double], fps: Double) -> (LiveStatus.Spread, Int) {
+        guard let first = bursts.first, let last = bursts.last else { return (LiveStatus.Spread(), 0) }
+        var offsets: [Double] = [], missed = 0
+        for (k, beat) in beats.enumerated() where beat >= first - 0.5 && beat <= last + 0.5 {
+            let interval = k > 0 ? beat - beats[k - 1] : 0.8
+            guard let nearest = bursts.min(by: { abs($0 - beat) < abs($1 - beat) }), abs(nearest - beat) < interval / 2 else {
+                missed += 1
+                continue
+            }
+            offsets.append((nearest - beat) * fps)
+        }
+        return (LiveStatus.Spread(offsets), missed)
     }
 
     private func fill(_ report: inout LiveStatus, capture: LiveCapture, analysis: LiveAnalysis, clock: LiveClock,
                       latencies: inout [Double]) {
-        report.seconds = clock.seconds
+        report.seconds = clock.seconds - capture.originSeconds
         (report.framesOffered, report.framesDropped) = capture.counts
         report.framesAnalysed = analysis.count
         report.framesPerSecond = report.seconds > 0 ? Double(report.framesRendered) / report.seconds : 0
@@ -225,7 +293,10 @@ final class LiveCapture: @unchecked Sendable {
         return (now.offered, now.dropped)
     }
 
-    func start() {
+    private(set) var originSeconds = 0.0
+
+    func start(origin: Double) {
+        originSeconds = origin
         let thread = Thread { [self] in
             do { try run() } catch { failure = error }
             queue.close()
@@ -248,7 +319,7 @@ final class LiveCapture: @unchecked Sendable {
                 try source.seek(toFrameIndex: 0)
                 continue
             }
-            let due = Double(n) * interval
+            let due = originSeconds + Double(n) * interval
             n += 1
             let wait = due - clock.seconds
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }

@@ -36,6 +36,7 @@ final class LiveAnalysis: @unchecked Sendable {
     func offer(_ frame: CapturedFrame, index: Int) { inbox.put((frame, index)) }
 
     func start() {
+        started.set(true)
         let thread = Thread { [self] in
             var last: Double?
             while let (frame, index) = inbox.take() {
@@ -57,10 +58,12 @@ final class LiveAnalysis: @unchecked Sendable {
         thread.start()
     }
 
+    private let started = Locked(false)
     private let stopped = Locked(false)
 
+    /// Ends the thread (once; a no-op when it never started).
     func stop() {
-        guard !stopped.update({ let was = $0; $0 = true; return was }) else { return }
+        guard started.get(), !stopped.update({ let was = $0; $0 = true; return was }) else { return }
         inbox.close()
         done.wait()
     }
@@ -79,27 +82,36 @@ final class LiveHeartFeed: @unchecked Sendable {
     private let reader: SensorReader
     private let clock: LiveClock
     private let heart = Locked(LiveHeart())
-    private let recorder: SessionRecorder?
+    /// Used on the reader's thread, and once from the render thread (`markTakeStart`): behind a lock.
+    private let recorder: Locked<SessionRecorder?>
     private let recordFailure = Locked<Error?>(nil)
     private let firstConnection = DispatchSemaphore(value: 0)
     private let firstFailure = Locked<Error?>(nil)
     private let done = DispatchSemaphore(value: 0)
+    private let started = Locked(false)
     private let stopped = Locked(false)
 
     init(source: SensorSource, options: SensorReaderOptions, clock: LiveClock, sessionPath: String?) throws {
         let reader = SensorReader(source: source, options: options)
         self.reader = reader
         self.clock = clock
-        // Session time at the take's first frame: the reader's clock started first.
-        let offset = reader.hostTimeSeconds - clock.seconds
-        recorder = try sessionPath.map {
-            try SessionRecorder(path: $0, source: "\(source)", startDate: reader.startDate, footageOffsetSeconds: offset)
-        }
+        // The footage offset is set when the first frame is captured (`markTakeStart`).
+        recorder = Locked(try sessionPath.map {
+            try SessionRecorder(path: $0, source: "\(source)", startDate: reader.startDate, footageOffsetSeconds: nil)
+        })
+    }
+
+    /// The take's frame 0 is captured at `captureSeconds` (take clock): the
+    /// session records the reader's time then as its footage offset.
+    func markTakeStart(at captureSeconds: Double) {
+        let offset = captureSeconds + (reader.hostTimeSeconds - clock.seconds)
+        recorder.update { $0?.setFootageOffset(offset) }
     }
 
     /// Starts reading and waits for the first connection: a sensor that is
     /// missing or silent fails here, before the take.
     func start() throws {
+        started.set(true)
         let thread = Thread { [self] in
             var connected = false
             do {
@@ -110,7 +122,7 @@ final class LiveHeartFeed: @unchecked Sendable {
                         firstConnection.signal()
                     }
                     guard recordFailure.get() == nil else { return }
-                    do { try recorder?.record(event) } catch { recordFailure.set(error) }
+                    do { try recorder.update { try $0?.record(event) } } catch { recordFailure.set(error) }
                 }
             } catch {
                 firstFailure.set(error)
@@ -122,7 +134,7 @@ final class LiveHeartFeed: @unchecked Sendable {
         thread.start()
         firstConnection.wait()
         if let error = firstFailure.get() {
-            recorder?.abandon()
+            recorder.update { $0?.abandon() }
             throw error
         }
     }
@@ -140,19 +152,36 @@ final class LiveHeartFeed: @unchecked Sendable {
 
     var counts: SensorReaderCounts { reader.counts }
 
+    /// The beats so far (the last two minutes), on the take clock.
+    func beatTimes() -> [Double] {
+        let shift = reader.hostTimeSeconds - clock.seconds
+        return heart.get().beats.map { $0.timeSeconds - shift }
+    }
+
+    /// Ends the thread (once; a no-op when it never started).
     func stop() {
-        guard !stopped.update({ let was = $0; $0 = true; return was }) else { return }
+        guard started.get(), !stopped.update({ let was = $0; $0 = true; return was }) else { return }
         reader.stop()
         done.wait()
     }
 
+    private let closed = Locked(false)
+
     /// Closes the session file.
     func finish() throws {
+        closed.set(true)
         if let error = recordFailure.get() {
-            recorder?.abandon()
+            recorder.update { $0?.abandon() }
             throw error
         }
-        try recorder?.finish()
+        try recorder.update { try $0?.finish() }
+    }
+
+    /// Drops the session file when the take never got to `finish` (it failed before its first frame).
+    func abandonUnlessFinished() {
+        guard !closed.update({ let was = $0; $0 = true; return was }) else { return }
+        stop()
+        recorder.update { $0?.abandon() }
     }
 }
 
@@ -162,40 +191,54 @@ final class LiveHeartFeed: @unchecked Sendable {
 /// encoders have no room for is not recorded (counted); a failure (a full
 /// disk) stops the recording with one line while the live picture goes on.
 final class LiveRecording {
-    let directory: String
-    let sessionPath: String
+    /// A take's files, checked before the take: the folder made, and no take in it already.
+    struct Paths {
+        let directory: String
+        let stem: String
+        var track: String { directory + "/\(stem).track.csv" }
+        var session: String { directory + "/\(stem).session.csv" }
+
+        init(directory: String, stem: String) throws {
+            self.directory = directory
+            self.stem = stem
+            try AtomicFile.makeDirectories(directory)
+            for path in [track, session] where FileManager.default.fileExists(atPath: path) {
+                throw EmpathyError.invalidArgument("'\(directory)' already holds a take ('\(path)'); record into another folder with --out")
+            }
+            try AtomicFile.prepareOutput(session, what: "sensor session")
+            try AtomicFile.prepareOutput(track, what: "emotion track")
+        }
+    }
+
     private let source: SequenceWriter
     private let rendered: SequenceWriter
     private let track: LiveTrackWriter
     private var stopped: String?
 
-    init(directory: String, stem: String) throws {
-        self.directory = directory
-        try AtomicFile.makeDirectories(directory)
-        let trackPath = directory + "/\(stem).track.csv"
-        sessionPath = directory + "/\(stem).session.csv"
-        for path in [trackPath, sessionPath] where FileManager.default.fileExists(atPath: path) {
-            throw EmpathyError.invalidArgument("'\(directory)' already holds a take ('\(path)'); record into another folder with --out")
-        }
-        try AtomicFile.prepareOutput(sessionPath, what: "sensor session")
-        source = try SequenceWriter(directory: directory, naming: SequenceNaming(stem: stem + ".source", padding: 6))
-        rendered = try SequenceWriter(directory: directory, naming: SequenceNaming(stem: stem, padding: 6))
-        track = try LiveTrackWriter(trackPath: trackPath)
+    init(paths: Paths) throws {
+        source = try SequenceWriter(directory: paths.directory, naming: SequenceNaming(stem: paths.stem + ".source", padding: 6))
+        rendered = try SequenceWriter(directory: paths.directory, naming: SequenceNaming(stem: paths.stem, padding: 6))
+        track = try LiveTrackWriter(trackPath: paths.track)
     }
 
+    /// Capture → on disk, ms, of each recorded frame (filled by the encoder threads).
+    private let diskLatencies = Locked<[Double]>([])
+
     func record(source image: RGBAImage, rendered frame: EncodableFrame, row: EmotionTrackRow, landmarks: [SIMD2<Double>]?,
-                number: Int, into report: inout LiveStatus) {
+                number: Int, captureSeconds: Double, clock: LiveClock, into report: inout LiveStatus) {
         guard stopped == nil else {
             report.framesNotRecorded += 1
             return
         }
         do {
             try track.append(row, landmarks: landmarks)
-            let kept = try source.trySubmit(.rgba8(image), number: number) && rendered.trySubmit(frame, number: number)
+            let latencies = diskLatencies
+            let written: @Sendable () -> Void = { latencies.update { $0.append(1000 * (clock.seconds - captureSeconds)) } }
+            let kept = try source.trySubmit(.rgba8(image), number: number) && rendered.trySubmit(frame, number: number, written: written)
             if !kept { report.framesNotRecorded += 1 }
         } catch {
             stopped = "\(error)"
-            report.recordingStopped = "recording stopped: \(error); the live picture goes on"
+            report.recordingStopped = "the recording stopped at frame \(number): \(error); the frames, track and session before it are complete"
             report.framesNotRecorded += 1
         }
     }
@@ -204,8 +247,9 @@ final class LiveRecording {
         let (stats, renderedError) = rendered.finishCounting()
         let (_, sourceError) = source.finishCounting()
         report.framesRecorded = stats.framesWritten
+        report.diskLatencyMs = LiveStatus.Spread(diskLatencies.get())
         if let error = renderedError ?? sourceError, report.recordingStopped == nil {
-            report.recordingStopped = "recording stopped: \(error); the live picture goes on"
+            report.recordingStopped = "the recording lost frames: \(error); \(stats.framesWritten) rendered frames are complete"
         }
         try track.finish()
     }

@@ -59,11 +59,20 @@ struct Live: ParsableCommand {
             let line = LiveStatusLine()
             let report = try job.run { line.show($0) }
             line.finish()
-            if let stopped = report.recordingStopped { printError(EmpathyError.message(stopped)) }
             print(String(format: "live: %d frames in %.1f s (%.1f fps), %d of %d offered dropped (%.1f%%), %d analysed",
                          report.framesRendered, report.seconds, report.framesPerSecond, report.framesDropped,
                          report.framesOffered, report.droppedPercent, report.framesAnalysed)
                   + (out.map { ", \(report.framesRecorded) recorded to \($0)" } ?? ""))
+            func spread(_ s: LiveStatus.Spread, _ unit: String) -> String {
+                String(format: "median %.1f, 95th percentile %.1f %@ (%d)", s.median, s.p95, unit, s.count)
+            }
+            print("latency: capture to rendered " + spread(report.renderLatencyMs, "ms")
+                  + (out == nil ? "" : "; capture to on disk " + spread(report.diskLatencyMs, "ms")))
+            if sensor != nil {
+                print("beats: burst frame after the beat " + spread(report.beatOffsetFrames, "frames") + ", \(report.beatsMissed) missed")
+            }
+            // The take went on, but what was asked for is not all on disk: one line, exit 1.
+            if let stopped = report.recordingStopped { throw EmpathyError.message(stopped) }
         }
     }
 
@@ -100,6 +109,7 @@ final class LiveStatusLine {
         if let phase = s.beatPhase, phase < 0.15 { text += " ♥" }
         text += String(format: "  valence %+.2f arousal %+.2f  %@", s.valence, s.arousal, s.topCategory.rawValue)
         if s.framesNotRecorded > 0 { text += "  not recorded \(s.framesNotRecorded)" }
+        if s.recordingStopped != nil { text += "  RECORDING STOPPED" }
         FileHandle.standardError.write(Data((terminal ? "\r" + text + "\u{1B}[K" : text + "\n").utf8))
         drew = true
     }

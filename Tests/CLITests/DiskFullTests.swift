@@ -53,4 +53,29 @@ final class DiskFullTests: XCTestCase {
                            try Data(contentsOf: URL(fileURLWithPath: reference + "/astronaut/" + name)), name)
         }
     }
+
+    /// A live take recording onto a disk that fills: the take goes on to its
+    /// end (every frame offered is rendered or counted as dropped), one line
+    /// says where the recording stopped, exit 1, every frame on disk whole,
+    /// the track readable with whole rows, no temporary or lock file left.
+    func testALiveTakeGoesOnWhenItsDiskFills() throws {
+        let clip = EmpathyProcess.repositoryRoot.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
+        let out = mountPoint + "/take"
+        let run = try EmpathyProcess.run(["live", "--play", clip, "--out", out, "--expression-model", "none"])
+        XCTAssertEqual(run.status, 1, run.stderr)
+        let errors = run.errorLines.filter { $0.hasPrefix("empathy: error:") }
+        XCTAssertEqual(errors.count, 1, run.stderr)
+        XCTAssertTrue(errors.first?.contains("the recording stopped at frame") ?? false, run.stderr)
+        XCTAssertTrue(errors.first?.contains("ENOSPC") ?? false, run.stderr)
+        let summary = try XCTUnwrap(run.stdout.split(separator: "\n").first { $0.hasPrefix("live: ") }, run.stdout)
+        XCTAssertTrue(summary.contains("of 120 offered"), "the take played the whole clip: \(summary)")
+        let names = try FileManager.default.contentsOfDirectory(atPath: out)
+        XCTAssertEqual(names.filter { $0.hasPrefix(".") }, [], "no temporary or lock file left")
+        let frames = names.filter { $0.hasSuffix(".png") }
+        XCTAssertGreaterThan(frames.count, 0)
+        for name in frames { XCTAssertTrue(PNGCodec.isComplete(path: out + "/" + name), "\(name) is whole") }
+        let track = try String(contentsOfFile: out + "/take.track.csv", encoding: .utf8)
+        XCTAssertTrue(track.hasSuffix("\n"), "whole rows only")
+        XCTAssertGreaterThan(track.split(separator: "\n").count, 1)
+    }
 }
