@@ -74,14 +74,16 @@ final class SensorCommandTests: XCTestCase {
         var random = SplitMix64(state: 11)
         for trial in 0..<10 {
             let recorder = try startEmpathy(record)
-            // Long enough to connect and flush a row: 1.2–3 s.
-            usleep(useconds_t(1_200_000 + 1_800_000 * random.unit()))
+            // Once it records (rows reached its partial file), at a moment up to 1.5 s later.
+            XCTAssertTrue(waitUntilRecording(recorder, into: path), "trial \(trial) started recording")
+            usleep(useconds_t(1_500_000 * random.unit()))
             kill(recorder.processIdentifier, SIGKILL)
             recorder.waitUntilExit()
             XCTAssertEqual(recorder.terminationReason, .uncaughtSignal, "trial \(trial) was killed")
         }
         let last = try startEmpathy(record)
-        usleep(1_500_000)
+        XCTAssertTrue(waitUntilRecording(last, into: path))
+        usleep(500_000)
         last.interrupt()
         last.waitUntilExit()
         XCTAssertEqual(last.terminationStatus, 0)
@@ -108,6 +110,20 @@ final class SensorCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(
             atPath: sensor.directory.appendingPathComponent("take.interrupted-11.csv").path))
         XCTAssertGreaterThan(try beatRows(String(contentsOfFile: path, encoding: .utf8)).first?.time ?? 0, previousEnd)
+    }
+
+    /// Waits (up to 30 s, however loaded the machine) until `recorder` has
+    /// written rows to its partial file of `path`.
+    private func waitUntilRecording(_ recorder: Process, into path: String) -> Bool {
+        let url = URL(fileURLWithPath: path)
+        let partial = url.deletingLastPathComponent().appendingPathComponent(".\(url.lastPathComponent).\(recorder.processIdentifier).tmp")
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline && recorder.isRunning {
+            let size = (try? FileManager.default.attributesOfItem(atPath: partial.path)[.size] as? Int) ?? 0
+            if size > 0 { return true }
+            usleep(20_000)
+        }
+        return false
     }
 
     /// The `beat` rows of a session file as (device time, interval).
