@@ -46,6 +46,14 @@ struct FaceReadingOptions: ParsableArguments {
     var landmarkModelPath: String { landmarkModel ?? LandmarkPredictor.defaultModelPath }
     var expressionModelChoice: ExpressionModelChoice { ExpressionModelChoice(argument: expressionModel ?? "default") }
 
+    /// Sets an analysis's models and detector from these options.
+    func apply(to job: inout AnalyzeJob) {
+        job.modelPath = landmarkModelPath
+        job.cascadePath = cascade
+        job.expressionModel = expressionModelChoice
+        apply(to: &job.options.tracker)
+    }
+
     /// Copies the detector settings into a tracker's options.
     func apply(to tracker: inout TrackerOptions) {
         if let detector { tracker.detector = detector }
@@ -90,19 +98,20 @@ struct AnalysisOptionGroup: ParsableArguments {
                                   ("--sensor-offset", sensorOffset)])
     }
 
+    /// Reads the calibration profile `name` (none when nil) into `job`.
+    static func calibrate(_ job: inout AnalyzeJob, with name: String?) throws {
+        guard let name else { return }
+        let path = CalibrationLibrary.path(forName: name)
+        job.profile = try NeutralProfile.read(path: path)
+        job.profilePath = path
+    }
+
     /// An analysis of `input` into `trackPath` with these options (reads the calibration profile).
     func job(input: String, trackPath: String) throws -> AnalyzeJob {
         var job = AnalyzeJob(inputPath: input, trackPath: trackPath)
-        job.modelPath = reading.landmarkModelPath
-        job.cascadePath = reading.cascade
-        job.expressionModel = reading.expressionModelChoice
-        reading.apply(to: &job.options.tracker)
+        reading.apply(to: &job)
         job.options.performerID = face
-        if let calibration {
-            let path = CalibrationLibrary.path(forName: calibration)
-            job.profile = try NeutralProfile.read(path: path)
-            job.profilePath = path
-        }
+        try Self.calibrate(&job, with: calibration)
         job.sensorSessionPath = sensor
         job.sensorOffsetSeconds = sensorOffset
         return job

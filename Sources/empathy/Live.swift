@@ -1,7 +1,6 @@
 import ArgumentParser
 import Biometrics
 import EmpathyCore
-import FaceAnalysis
 import Foundation
 import Pipeline
 
@@ -78,15 +77,8 @@ struct Live: ParsableCommand {
 
     private func configuration() throws -> LiveConfiguration {
         var analysis = AnalyzeJob(inputPath: play, trackPath: "")
-        analysis.modelPath = reading.landmarkModelPath
-        analysis.cascadePath = reading.cascade
-        analysis.expressionModel = reading.expressionModelChoice
-        reading.apply(to: &analysis.options.tracker)
-        if let calibration {
-            let path = CalibrationLibrary.path(forName: calibration)
-            analysis.profile = try NeutralProfile.read(path: path)
-            analysis.profilePath = path
-        }
+        reading.apply(to: &analysis)
+        try AnalysisOptionGroup.calibrate(&analysis, with: calibration)
         var configuration = LiveConfiguration(input: .play(path: play, loop: loop), analysis: analysis)
         configuration.look = look
         configuration.sensor = sensor.map(SensorSource.init(argument:))
