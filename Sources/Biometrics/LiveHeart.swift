@@ -70,10 +70,13 @@ public struct LiveHeart: Sendable {
     public func heartRateBPM(at t: Double) -> Double? { HeartStatistics.heartRateBPM(beats, at: t) }
     public func rmssdMs(at t: Double) -> Double? { HeartStatistics.rmssdMs(beats, at: t) }
 
-    /// Beat phase predicted forward from the last beat (see `BeatPhase`).
+    /// Beat phase at `t`: between the last beat at or before `t` and the
+    /// one after it when that has already arrived (a frame handled a little
+    /// after it was captured), else predicted forward (see `BeatPhase`).
     public func beatPhase(at t: Double) -> Double? {
-        guard connected, let last = beats.last else { return nil }
-        return BeatPhase.phase(at: t, lastBeatSeconds: last.timeSeconds, nextBeatSeconds: nil,
+        guard connected, let i = beats.lastIndex(where: { $0.timeSeconds <= t }) else { return nil }
+        let next = i + 1 < beats.count ? beats[i + 1].timeSeconds : nil
+        return BeatPhase.phase(at: t, lastBeatSeconds: beats[i].timeSeconds, nextBeatSeconds: next,
                                expectedIntervalMs: heartRateBPM(at: t).map { 60000 / $0 })
     }
 }

@@ -170,7 +170,7 @@ public final class LiveJob {
                       renderer: LookRenderer, timeline: LiveTimeline, recording: LiveRecording?, clock: LiveClock,
                       report: inout LiveStatus, status: (LiveStatus) -> Void) throws {
         var latencies: [Double] = [], renderLatencies: [Double] = [], bursts: [Double] = []
-        var previousPhase: Double?
+        let particleRule = ParticleField(timeline: timeline)
         var lastStatus = clock.seconds
         let baseline = HeartFusion.baseline(from: configuration.analysis.profile)
         defer {
@@ -189,8 +189,8 @@ public final class LiveJob {
             let rendered = try renderer.chain.readBackFrame(texture)
             latencies.append(1000 * (clock.seconds - frame.captureSeconds))
             renderLatencies.append(latencies[latencies.count - 1])
-            if let phase = row.beatPhase, let previous = previousPhase, phase < previous - 0.5 { bursts.append(frame.captureSeconds) }
-            previousPhase = row.beatPhase
+            // A burst frame by the particles' own rule.
+            if !particleRule.beats(in: index..<(index + 1)).isEmpty { bursts.append(frame.captureSeconds) }
             report.framesRendered += 1
             recording?.record(source: frame.image, rendered: rendered, row: row, landmarks: points, number: index + 1,
                               captureSeconds: frame.captureSeconds, clock: clock, into: &report)

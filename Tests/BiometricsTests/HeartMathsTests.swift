@@ -164,6 +164,12 @@ final class LiveHeartTests: XCTestCase {
         let last = heart.beats.last?.timeSeconds ?? 0
         XCTAssertEqual(heart.heartRateBPM(at: last) ?? 0, 80, accuracy: 0.01)
         XCTAssertEqual(heart.beatPhase(at: last + 0.375) ?? -1, 0.5, accuracy: 0.02, "predicted half-way to the next beat")
+        // A frame captured before the last beat arrived is phased between the beats around it, so its
+        // burst is not lost: half-way between the last two beats, and just before the last one.
+        let previous = heart.beats[heart.beats.count - 2].timeSeconds
+        XCTAssertEqual(heart.beatPhase(at: (previous + last) / 2) ?? -1, 0.5, accuracy: 1e-9)
+        XCTAssertGreaterThan(heart.beatPhase(at: last - 0.001) ?? -1, 0.99)
+        XCTAssertEqual(heart.beatPhase(at: last) ?? -1, 0, accuracy: 1e-9, "the beat's own instant starts the next cycle")
         heart.consume(.disconnected(path: "p", reason: "gone", hostTimeSeconds: last + 1))
         XCTAssertNil(heart.beatPhase(at: last + 1.1), "no phase while disconnected")
     }
