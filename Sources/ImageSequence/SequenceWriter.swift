@@ -237,22 +237,12 @@ public final class SequenceWriter: @unchecked Sendable {
         try submit(.rgba8(image), number: number)
     }
 
-    /// Queues a frame of either precision (see `submit(_:number:)` above).
-    public func submit(_ frame: EncodableFrame, number: Int) throws {
+    /// Queues a frame of either precision (see `submit(_:number:)` above);
+    /// `written` is called once it is on disk.
+    public func submit(_ frame: EncodableFrame, number: Int, written: (@Sendable () -> Void)? = nil) throws {
         if let error = lock.withLock({ firstError }) { throw error }
         slots.wait()
-        try enqueue(frame, number: number)
-    }
-
-    /// Queues `frame` only if an encoder is free now, for a caller that must
-    /// not wait (a live take records what the disk keeps up with); false
-    /// when every encoder is busy. `written` is called once the frame is on
-    /// disk. Throws the first failure of an earlier frame.
-    public func trySubmit(_ frame: EncodableFrame, number: Int, written: (@Sendable () -> Void)? = nil) throws -> Bool {
-        if let error = lock.withLock({ firstError }) { throw error }
-        guard slots.wait(timeout: .now()) == .success else { return false }
         try enqueue(frame, number: number, written: written)
-        return true
     }
 
     /// Encodes `frame` on the pool; the caller holds a slot.

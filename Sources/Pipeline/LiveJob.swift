@@ -48,7 +48,7 @@ public struct LiveStatus: Sendable {
     /// Frames rendered (the take's frames), and of them written to disk.
     public var framesRendered = 0
     public var framesRecorded = 0
-    /// Rendered frames not recorded: every encoder busy, or recording stopped.
+    /// Rendered frames not recorded: the recording had stopped (a full disk).
     public var framesNotRecorded = 0
     public var framesAnalysed = 0
     public var framesPerSecond = 0.0
@@ -97,8 +97,8 @@ public struct LiveStatus: Sendable {
 /// thread: fuse, look, read back) → encoder pool; the analyser takes the
 /// newest rendered-to-be frame and publishes its reading, which the frames
 /// after it use until the next; the sensor reader feeds the heart. Disk is
-/// never on the capture path: frames the encoders cannot take are counted,
-/// not queued. A take's frame f renders from the state its track row f reads
+/// never on the capture path: a render slowed by the encoders drops frames
+/// at capture (counted) instead of queueing them. A take's frame f renders from the state its track row f reads
 /// back as, so `empathy render` of the recorded source frames with the
 /// recorded track and the same look gives the same frames.
 public final class LiveJob {

@@ -187,9 +187,10 @@ final class LiveHeartFeed: @unchecked Sendable {
 
 /// A live take written as it happens: the source frames and the rendered
 /// frames (`<stem>.source.000001.png`, `<stem>.000001.png`), the track and
-/// its landmark sidecar row by row, the session beside them. A frame the
-/// encoders have no room for is not recorded (counted); a failure (a full
-/// disk) stops the recording with one line while the live picture goes on.
+/// its landmark sidecar row by row, the session beside them. Every frame of
+/// the take is recorded, so the recorded source renders again in batch; a
+/// failure (a full disk) stops the recording with one line while the live
+/// picture goes on.
 final class LiveRecording {
     /// A take's files, checked before the take: the folder made, and no take in it already.
     struct Paths {
@@ -234,8 +235,10 @@ final class LiveRecording {
             try track.append(row, landmarks: landmarks)
             let latencies = diskLatencies
             let written: @Sendable () -> Void = { latencies.update { $0.append(1000 * (clock.seconds - captureSeconds)) } }
-            let kept = try source.trySubmit(.rgba8(image), number: number) && rendered.trySubmit(frame, number: number, written: written)
-            if !kept { report.framesNotRecorded += 1 }
+            // Waiting here slows the render, never the capture: when the disk cannot keep up, frames are
+            // dropped at capture (counted), and every frame of the take keeps its source frame for a re-render.
+            try source.submit(.rgba8(image), number: number)
+            try rendered.submit(frame, number: number, written: written)
         } catch {
             stopped = "\(error)"
             report.recordingStopped = "the recording stopped at frame \(number): \(error); the frames, track and session before it are complete"

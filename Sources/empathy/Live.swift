@@ -10,7 +10,8 @@ struct Live: ParsableCommand {
         discussion: """
             --play CLIP delivers a clip at its own rate as a camera would (--loop to repeat it). The face is \\
             analysed as often as the machine allows; every frame is rendered. Frames the render cannot keep \\
-            up with are dropped at capture and counted, never queued. A status line is printed once a second.
+            up with (the passes or the disk) are dropped at capture and counted, never queued. A status \
+            line is printed once a second.
             With --out DIR the take is recorded as it happens: DIR/take.000001.png … (rendered), \\
             DIR/take.source.000001.png … (the frames as captured), DIR/take.track.csv with its landmark \\
             sidecar, and DIR/take.session.csv with --sensor. 'empathy render DIR/take.source.%06d.png \\

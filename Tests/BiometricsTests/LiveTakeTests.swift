@@ -39,6 +39,8 @@ final class LiveTakeTests: XCTestCase {
         XCTAssertEqual(names.filter { $0.hasPrefix(".") }, [], "no partial or temporary file", file: file, line: line)
         let rendered = names.filter { $0.hasPrefix("take.") && $0.hasSuffix(".png") && !$0.contains("source") }
         XCTAssertEqual(rendered.count, s.recorded, file: file, line: line)
+        XCTAssertEqual(s.recorded, s.rendered, "every frame of the take is recorded", file: file, line: line)
+        XCTAssertEqual(names.filter { $0.hasPrefix("take.source.") }.count, s.rendered, "with its source frame", file: file, line: line)
         XCTAssertGreaterThan(s.recorded, 0, file: file, line: line)
         for name in names where name.hasSuffix(".png") {
             let bytes = try Data(contentsOf: folder.appendingPathComponent(name))
