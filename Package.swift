@@ -15,6 +15,12 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The live page's HTTP server (Hummingbird on SwiftNIO); the other three are in its graph
+        // and named only to import ServiceGroup, Logger and NIO's lock and errors directly.
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
     ],
     targets: [
         // MARK: C surfaces
@@ -78,6 +84,16 @@ let package = Package(
         .target(name: "Rendering", dependencies: ["EmpathyCore", "CEGL"]),
         .target(name: "Effects", dependencies: ["EmpathyCore", "Grading", "Rendering", "CEGL"]),
         .target(
+            name: "LiveServer",
+            dependencies: [
+                "EmpathyCore", "CVShim",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .target(
             name: "Pipeline",
             dependencies: ["EmpathyCore", "Footage", "ImageSequence", "FaceAnalysis", "Biometrics", "Fusion",
                            "Grading", "Rendering", "Effects"]),
@@ -87,7 +103,7 @@ let package = Package(
             name: "empathy",
             dependencies: [
                 "Pipeline", "EmpathyCore", "Grading", "ImageSequence", "Biometrics", "FaceAnalysis", "Fusion", "Effects",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LiveServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "neon-noir-gen",
@@ -111,7 +127,7 @@ let package = Package(
             dependencies: ["Rendering", "EmpathyCore"]),
         .testTarget(name: "ImageSequenceTests", dependencies: ["ImageSequence", "EmpathyCore", "TestSupport"]),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "EmpathyCore", "ImageSequence"]),
-        .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore", "TestSupport"]),
+        .testTarget(name: "BiometricsTests", dependencies: ["Biometrics", "EmpathyCore", "ImageSequence", "TestSupport"]),
         .testTarget(
             name: "FusionTests",
             dependencies: ["Fusion", "FaceAnalysis", "Biometrics", "Effects", "Rendering", "EmpathyCore", "empathy", "TestSupport"]),

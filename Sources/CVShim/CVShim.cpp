@@ -513,3 +513,29 @@ extern "C" void cvs_close(cvs_source *source) {
         // memory is lost rather than the process.
     }
 }
+
+extern "C" int cvs_encode_jpeg(const uint8_t *rgba, int32_t width, int32_t height, int32_t quality,
+                               uint8_t **out, size_t *out_len, char *err, size_t err_len) {
+    if (!rgba || !out || !out_len || width <= 0 || height <= 0 || quality < 1 || quality > 100) {
+        set_error(err, err_len, "cvs_encode_jpeg needs an image, a quality from 1 to 100 and places for the result");
+        return CVS_ERR_ARGUMENT;
+    }
+    return guarded("encode a JPEG", err, err_len, [&]() -> int {
+        const cv::Mat image(height, width, CV_8UC4, const_cast<uint8_t *>(rgba));
+        cv::Mat bgr;
+        cv::cvtColor(image, bgr, cv::COLOR_RGBA2BGR);
+        std::vector<uint8_t> bytes;
+        if (!cv::imencode(".jpg", bgr, bytes, {cv::IMWRITE_JPEG_QUALITY, quality})) {
+            set_error(err, err_len, "OpenCV's JPEG encoder refused the image");
+            return CVS_ERR_INTERNAL;
+        }
+        auto *copy = static_cast<uint8_t *>(std::malloc(bytes.size()));
+        if (!copy) throw std::bad_alloc();
+        std::memcpy(copy, bytes.data(), bytes.size());
+        *out = copy;
+        *out_len = bytes.size();
+        return CVS_OK;
+    });
+}
+
+extern "C" void cvs_free(void *memory) { std::free(memory); }

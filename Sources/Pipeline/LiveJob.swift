@@ -105,6 +105,9 @@ public final class LiveJob {
     public let configuration: LiveConfiguration
     public let look: Look
     private let source: any FrameSource
+    /// Called on the render thread with each rendered frame (rows top-down)
+    /// and the status so far: for a preview. Keep it short; it delays the take.
+    public var onFrame: ((RGBAImage, LiveStatus) -> Void)?
     public var info: ClipInfo { source.info }
 
     public init(configuration: LiveConfiguration) throws {
@@ -200,6 +203,7 @@ public final class LiveJob {
             report.heartRateBPM = row.heartRateBPM
             report.beatPhase = row.beatPhase
             report.sensorConnected = beat?.connected ?? false
+            if let onFrame, case let .rgba8(image) = rendered { onFrame(image, report) }
             if clock.seconds - lastStatus >= 1 {
                 fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: &latencies)
                 status(report)

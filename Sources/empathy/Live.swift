@@ -2,6 +2,7 @@ import ArgumentParser
 import Biometrics
 import EmpathyCore
 import Foundation
+import LiveServer
 import Pipeline
 
 struct Live: ParsableCommand {
@@ -41,12 +42,29 @@ struct Live: ParsableCommand {
     @Option(help: ArgumentHelp("Record the take into this folder as it happens.", valueName: "dir"))
     var out: String?
 
+    @Option(help: ArgumentHelp(
+        "Serve the live page (picture, BPM, emotion, fps) on HOST:PORT; PORT alone means 127.0.0.1 (loopback), 0 a free port.",
+        valueName: "host:port"))
+    var serve: String?
+
     @OptionGroup(title: "Face") var reading: FaceReadingOptions
 
     @Option(help: ArgumentHelp("Neutral-face profile: a name in calibration/, 'default', or a .json file.", valueName: "name"))
     var calibration: String?
 
+    /// `--serve` as host and port: `8080` → 127.0.0.1:8080.
+    var serveAddress: (host: String, port: Int)? {
+        guard let serve else { return nil }
+        let parts = serve.split(separator: ":", omittingEmptySubsequences: false)
+        let host = parts.count == 2 ? String(parts[0]) : "127.0.0.1"
+        guard parts.count <= 2, !host.isEmpty, let port = Int(parts.last ?? ""), (0...65535).contains(port) else { return nil }
+        return (host, port)
+    }
+
     func validate() throws {
+        if serve != nil && serveAddress == nil {
+            throw ValidationError("--serve takes HOST:PORT or PORT (0 to 65535), e.g. 127.0.0.1:8080")
+        }
         if let duration, !(duration > 0 && duration.isFinite) { throw ValidationError("--duration must be more than 0 seconds") }
         guard bannerTimeout > 0 && bannerTimeout <= 60 else { throw ValidationError("--banner-timeout must be between 0 and 60 seconds") }
     }
@@ -56,6 +74,20 @@ struct Live: ParsableCommand {
             let signals = stoppingBetweenFrames()
             defer { signals.forEach { $0.cancel() } }
             let job = try LiveJob(configuration: configuration())
+            let server = try serveAddress.map { address -> LiveServer in
+                let server = LiveServer(host: address.host, port: address.port)
+                let port = try server.start()
+                // Written at once (stdout is buffered when it is not a terminal): scripts wait for this line.
+                FileHandle.standardOutput.write(Data("live page: http://\(address.host):\(port)/\n".utf8))
+                return server
+            }
+            defer { server?.stop() }
+            if let server {
+                job.onFrame = { image, status in
+                    server.offerPicture(image)
+                    server.publishStatus(Self.json(status, sensor: sensor))
+                }
+            }
             let line = LiveStatusLine()
             let report = try job.run { line.show($0) }
             line.finish()
@@ -74,6 +106,16 @@ struct Live: ParsableCommand {
             // The take went on, but what was asked for is not all on disk: one line, exit 1.
             if let stopped = report.recordingStopped { throw EmpathyError.message(stopped) }
         }
+    }
+
+    /// The page's status event.
+    static func json(_ s: LiveStatus, sensor: String?) -> String {
+        func number(_ value: Double?) -> String { value.map { $0.isFinite ? String(format: "%.3f", $0) : "null" } ?? "null" }
+        let sensorText = sensor == nil ? "no sensor" : (s.sensorConnected ? "sensor connected" : "sensor not connected")
+        return "{\"bpm\":\(number(s.heartRateBPM)),\"beat\":\((s.beatPhase ?? 1) < 0.15),\"valence\":\(number(s.valence)),"
+            + "\"arousal\":\(number(s.arousal)),\"top\":\"\(s.topCategory.rawValue)\",\"fps\":\(number(s.framesPerSecond)),"
+            + "\"dropped\":\(s.framesDropped),\"droppedPercent\":\(number(s.droppedPercent)),\"latency\":\(number(s.latencyMs)),"
+            + "\"sensor\":\"\(sensorText)\"}"
     }
 
     private func configuration() throws -> LiveConfiguration {

@@ -111,6 +111,15 @@ int cvs_sequence_frame_path(const cvs_source *source, int64_t index, char *path,
 /// Releases the source. Accepts NULL. Never fails.
 void cvs_close(cvs_source *source);
 
+/// Encodes an RGBA8 image (rows top-down, 4 bytes per pixel, no padding) as
+/// a JPEG of `quality` 1-100 (OpenCV's encoder: libjpeg-turbo on Debian).
+/// On success `*out` holds `*out_len` bytes the caller frees with `cvs_free`.
+int cvs_encode_jpeg(const uint8_t *rgba, int32_t width, int32_t height, int32_t quality,
+                    uint8_t **out, size_t *out_len, char *err, size_t err_len);
+
+/// Frees memory the shim allocated for the caller.
+void cvs_free(void *memory);
+
 #ifdef __cplusplus
 }
 #endif
