@@ -263,6 +263,8 @@ final class HostileInputTests: XCTestCase {
             usage("live sensor missing", ["live", "--play", clip, "--duration", "1", "--sensor", path("ttyNOPE")], "ttyNOPE"),
             usage("live sensor missing, recording", ["live", "--play", clip, "--duration", "1", "--sensor", path("ttyNOPE"),
                                                      "--out", path("out")], "ttyNOPE"),
+            usage("live serve not an address", ["live", "--play", clip, "--duration", "1", "--serve", "nope"], "--serve"),
+            usage("live serve port too big", ["live", "--play", clip, "--duration", "1", "--serve", "127.0.0.1:70000"], "--serve"),
             usage("shaders check missing", ["shaders", "check", path("nope.fs")], "nope.fs"),
             usage("unknown command", ["sharpen", clip], "sharpen"),
         ]
