@@ -70,6 +70,10 @@ public struct LiveStatus: Sendable {
     /// own frame when this is in [0, 1); `beatsMissed` had no burst within half an interval.
     public var beatOffsetFrames = Spread()
     public var beatsMissed = 0
+    /// Times the sensor came back after an unplug.
+    public var sensorReconnects = 0
+    /// Why the face analysis stopped, if it did; the frames after it used its last reading.
+    public var analysisStopped: String?
 
     /// A median and 95th percentile.
     public struct Spread: Sendable {
@@ -98,9 +102,10 @@ public struct LiveStatus: Sendable {
 /// newest rendered-to-be frame and publishes its reading, which the frames
 /// after it use until the next; the sensor reader feeds the heart. Disk is
 /// never on the capture path: a render slowed by the encoders drops frames
-/// at capture (counted) instead of queueing them. A take's frame f renders from the state its track row f reads
-/// back as, so `empathy render` of the recorded source frames with the
-/// recorded track and the same look gives the same frames.
+/// at capture (counted) instead of queueing them. A take's frame f renders
+/// from the state its track row f reads back as, so `empathy render` of the
+/// recorded source frames with the recorded track and the same look gives
+/// the same frames.
 public final class LiveJob {
     public let configuration: LiveConfiguration
     public let look: Look
@@ -178,6 +183,8 @@ public final class LiveJob {
         let baseline = HeartFusion.baseline(from: configuration.analysis.profile)
         defer {
             report.renderLatencyMs = LiveStatus.Spread(renderLatencies)
+            report.analysisStopped = analysis.error
+            report.sensorReconnects = heart?.counts.reconnects ?? 0
             if let heart { (report.beatOffsetFrames, report.beatsMissed) = Self.beatOffsets(heart.beatTimes(), bursts: bursts, fps: info.framesPerSecond) }
         }
         while let frame = queue.take() {

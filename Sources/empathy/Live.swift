@@ -101,8 +101,10 @@ struct Live: ParsableCommand {
             print("latency: capture to rendered " + spread(report.renderLatencyMs, "ms")
                   + (out == nil ? "" : "; capture to on disk " + spread(report.diskLatencyMs, "ms")))
             if sensor != nil {
-                print("beats: burst frame after the beat " + spread(report.beatOffsetFrames, "frames") + ", \(report.beatsMissed) missed")
+                print("beats: burst frame after the beat " + spread(report.beatOffsetFrames, "frames") + ", \(report.beatsMissed) missed; "
+                      + "sensor reconnected \(report.sensorReconnects) time(s)")
             }
+            if let stopped = report.analysisStopped { print("face analysis stopped: \(stopped); later frames used its last reading") }
             // The take went on, but what was asked for is not all on disk: one line, exit 1.
             if let stopped = report.recordingStopped { throw EmpathyError.message(stopped) }
         }

@@ -118,6 +118,7 @@ final class LiveTakeTests: XCTestCase {
         let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         XCTAssertEqual(live.terminationStatus, 0, stderr)
         let s = try summary(stdout)
+        XCTAssertTrue(stdout.contains("sensor reconnected 1 time(s)"), stdout)
         XCTAssertEqual(s.offered, 30 * 24, "30 s of a 24 fps source")
         XCTAssertEqual(s.rendered + s.dropped, s.offered)
         try checkRecording(take, s)
