@@ -12,7 +12,8 @@ public enum JPEG {
             cvs_encode_jpeg(pixels.baseAddress, Int32(image.width), Int32(image.height), Int32(quality), &out, &count, &error, error.count)
         }
         guard status == CVS_OK, let out else {
-            throw EmpathyError.message("cannot encode the live picture as JPEG: \(String(cString: error))")
+            let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            throw EmpathyError.message("cannot encode the live picture as JPEG: \(message)")
         }
         defer { cvs_free(out) }
         return Array(UnsafeBufferPointer(start: out, count: count))
