@@ -25,10 +25,7 @@ public final class LiveTimeline: EmotionTimeline, @unchecked Sendable {
         ring = [EmotionState](repeating: EmotionState(), count: capacity)
     }
 
-    /// Frames appended so far.
-    public var count: Int { lock.withLock { appended } }
-
-    /// Appends the state of the next frame (`count`).
+    /// Appends the state of the next frame.
     public func append(_ state: EmotionState) {
         lock.withLock {
             ring[appended % capacity] = state

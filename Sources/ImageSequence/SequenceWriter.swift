@@ -242,11 +242,6 @@ public final class SequenceWriter: @unchecked Sendable {
     public func submit(_ frame: EncodableFrame, number: Int, written: (@Sendable () -> Void)? = nil) throws {
         if let error = lock.withLock({ firstError }) { throw error }
         slots.wait()
-        try enqueue(frame, number: number, written: written)
-    }
-
-    /// Encodes `frame` on the pool; the caller holds a slot.
-    private func enqueue(_ frame: EncodableFrame, number: Int, written: (@Sendable () -> Void)? = nil) throws {
         if let error = lock.withLock({ firstError }) {
             slots.signal()
             throw error

@@ -110,8 +110,8 @@ public final class LiveJob {
     public let configuration: LiveConfiguration
     public let look: Look
     private let source: any FrameSource
-    /// Called on the render thread with each rendered frame (rows top-down)
-    /// and the status so far: for a preview. Keep it short; it delays the take.
+    /// Called on the render thread with each rendered frame (its row order
+    /// as read back) and the status so far: for a preview. Keep it short; it delays the take.
     public var onFrame: ((RGBAImage, LiveStatus) -> Void)?
     public var info: ClipInfo { source.info }
 
@@ -137,7 +137,7 @@ public final class LiveJob {
         let heart = try configuration.sensor.map { try LiveHeartFeed(source: $0, options: configuration.sensorOptions, clock: clock,
                                                                      sessionPath: paths?.session) }
         defer { heart?.abandonUnlessFinished() }
-        let analysis = try LiveAnalysis(job: configuration.analysis, clock: clock)
+        let analysis = try LiveAnalysis(job: configuration.analysis)
         let queue = BoundedQueue<CapturedFrame>(capacity: configuration.queueCapacity)
         let capture = LiveCapture(source: source, input: configuration.input, clock: clock, queue: queue,
                                   durationSeconds: configuration.durationSeconds)
@@ -177,12 +177,14 @@ public final class LiveJob {
     private func take(from queue: BoundedQueue<CapturedFrame>, capture: LiveCapture, analysis: LiveAnalysis, heart: LiveHeartFeed?,
                       renderer: LookRenderer, timeline: LiveTimeline, recording: LiveRecording?, clock: LiveClock,
                       report: inout LiveStatus, status: (LiveStatus) -> Void) throws {
-        var latencies: [Double] = [], renderLatencies: [Double] = [], bursts: [Double] = []
+        // Capture → read back per frame; the status line takes the median since its last report.
+        var latencies: [Double] = [], bursts: [Double] = []
+        var sinceStatus = 0
         let particleRule = ParticleField(timeline: timeline)
         var lastStatus = clock.seconds
         let baseline = HeartFusion.baseline(from: configuration.analysis.profile)
         defer {
-            report.renderLatencyMs = LiveStatus.Spread(renderLatencies)
+            report.renderLatencyMs = LiveStatus.Spread(latencies)
             report.analysisStopped = analysis.error
             report.sensorReconnects = heart?.counts.reconnects ?? 0
             if let heart { (report.beatOffsetFrames, report.beatsMissed) = Self.beatOffsets(heart.beatTimes(), bursts: bursts, fps: info.framesPerSecond) }
@@ -198,7 +200,6 @@ public final class LiveJob {
             renderer.chain.finish()
             let rendered = try renderer.chain.readBackFrame(texture)
             latencies.append(1000 * (clock.seconds - frame.captureSeconds))
-            renderLatencies.append(latencies[latencies.count - 1])
             // A burst frame by the particles' own rule.
             if !particleRule.beats(in: index..<(index + 1)).isEmpty { bursts.append(frame.captureSeconds) }
             report.framesRendered += 1
@@ -206,18 +207,19 @@ public final class LiveJob {
                               captureSeconds: frame.captureSeconds, clock: clock, into: &report)
             report.valence = row.valence
             report.arousal = row.fusedArousal ?? row.arousal
-            report.topCategory = EmotionCategory.allCases[row.categories.indices.max { row.categories[$0] < row.categories[$1] } ?? 0]
+            report.topCategory = row.estimate.top
             report.heartRateBPM = row.heartRateBPM
             report.beatPhase = row.beatPhase
             report.sensorConnected = beat?.connected ?? false
             if let onFrame, case let .rgba8(image) = rendered { onFrame(image, report) }
             if clock.seconds - lastStatus >= 1 {
-                fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: &latencies)
+                fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: latencies[sinceStatus...])
+                sinceStatus = latencies.count
                 status(report)
                 lastStatus = clock.seconds
             }
         }
-        fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: &latencies)
+        fill(&report, capture: capture, analysis: analysis, clock: clock, latencies: latencies[sinceStatus...])
     }
 
     /// Matches each beat (take clock) with the nearest burst frame's capture
@@ -237,13 +239,12 @@ public final class LiveJob {
     }
 
     private func fill(_ report: inout LiveStatus, capture: LiveCapture, analysis: LiveAnalysis, clock: LiveClock,
-                      latencies: inout [Double]) {
+                      latencies: ArraySlice<Double>) {
         report.seconds = clock.seconds - capture.originSeconds
         (report.framesOffered, report.framesDropped) = capture.counts
         report.framesAnalysed = analysis.count
         report.framesPerSecond = report.seconds > 0 ? Double(report.framesRendered) / report.seconds : 0
-        report.latencyMs = latencies.isEmpty ? report.latencyMs : latencies.sorted()[latencies.count / 2]
-        latencies.removeAll(keepingCapacity: true)
+        if !latencies.isEmpty { report.latencyMs = LiveStatus.Spread(Array(latencies)).median }
     }
 
     /// Frame `index`'s track row (as the file reads it back) and landmarks:
@@ -288,7 +289,6 @@ final class LiveCapture: @unchecked Sendable {
     private let queue: BoundedQueue<CapturedFrame>
     private let durationSeconds: Double?
     private let state = Locked((offered: 0, dropped: 0, stopped: false))
-    private let done = DispatchSemaphore(value: 0)
     private(set) var failure: Error?
 
     init(source: any FrameSource, input: LiveInput, clock: LiveClock, queue: BoundedQueue<CapturedFrame>, durationSeconds: Double?) {
@@ -311,7 +311,6 @@ final class LiveCapture: @unchecked Sendable {
         let thread = Thread { [self] in
             do { try run() } catch { failure = error }
             queue.close()
-            done.signal()
         }
         thread.name = "live-capture"
         thread.start()

@@ -16,16 +16,14 @@ final class LiveAnalysis: @unchecked Sendable {
     }
 
     private let analyzer: FaceAnalyzer
-    private let clock: LiveClock
     private let inbox = LatestValue<(frame: CapturedFrame, index: Int)>()
     private let newest = Locked<Reading?>(nil)
     private let analysed = Locked(0)
     private let done = DispatchSemaphore(value: 0)
     private let failure = Locked<String?>(nil)
 
-    init(job: AnalyzeJob, clock: LiveClock) throws {
+    init(job: AnalyzeJob) throws {
         analyzer = try job.makeAnalyzer(stillImage: false).0
-        self.clock = clock
     }
 
     var latest: Reading? { newest.get() }
