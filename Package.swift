@@ -102,7 +102,7 @@ let package = Package(
         .executableTarget(
             name: "empathy",
             dependencies: [
-                "Pipeline", "EmpathyCore", "Grading", "ImageSequence", "Biometrics", "FaceAnalysis", "Fusion", "Effects",
+                "Pipeline", "EmpathyCore", "Footage", "Grading", "ImageSequence", "Biometrics", "FaceAnalysis", "Fusion", "Effects",
                 "LiveServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(

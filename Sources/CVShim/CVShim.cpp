@@ -13,6 +13,7 @@
 #include "CVShim.h"
 
 #include <opencv2/core.hpp>
+#include <opencv2/core/utils/logger.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
@@ -245,6 +246,35 @@ int open_video(cvs_source *s, const std::string &path, char *err, size_t err_len
     return CVS_OK;
 }
 
+int open_camera(cvs_source *s, const std::string &device, int32_t width, int32_t height, double fps,
+                int32_t timeout_seconds, char *err, size_t err_len) {
+    // Read by the V4L2 backend when it opens; the environment's own value wins.
+    setenv("OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT", std::to_string(std::max(1, timeout_seconds)).c_str(), 0);
+    s->path = device;
+    // The V4L2 backend warns on stderr when a device is not a camera; the caller reports that in one line.
+    cv::utils::logging::setLogLevel(cv::utils::logging::LOG_LEVEL_ERROR);
+    if (!s->capture.open(device, cv::CAP_V4L2)) {
+        set_error(err, err_len, "is not a camera V4L2 can open (busy in another program, or not a capture device); list cameras with 'v4l2-ctl --list-devices'");
+        return CVS_ERR_OPEN;
+    }
+    if (width > 0) s->capture.set(cv::CAP_PROP_FRAME_WIDTH, width);
+    if (height > 0) s->capture.set(cv::CAP_PROP_FRAME_HEIGHT, height);
+    if (fps > 0) s->capture.set(cv::CAP_PROP_FPS, fps);
+    if (!s->capture.read(s->bgr) || s->bgr.empty()) {
+        set_error(err, err_len, "opened but delivered no frame within %d s; check that no other program holds it and that it streams ('v4l2-ctl --stream-mmap --stream-count=1')",
+                  std::max(1, timeout_seconds));
+        return CVS_ERR_OPEN;
+    }
+    const double rate = s->capture.get(cv::CAP_PROP_FPS);
+    s->info.kind = CVS_KIND_CAMERA;
+    s->info.width = s->bgr.cols;
+    s->info.height = s->bgr.rows;
+    s->info.frames_per_second = std::isfinite(rate) && rate > 0 ? rate : (fps > 0 ? fps : 30);
+    s->info.frame_count = -1;
+    s->pending = true;  // the check's frame is the first one read
+    return CVS_OK;
+}
+
 /// Converts a decoded BGR frame into the caller's RGBA buffer.
 int deliver(cvs_source *s, const cv::Mat &bgr, uint8_t *rgba, char *err, size_t err_len) {
     if (bgr.cols != s->info.width || bgr.rows != s->info.height) {
@@ -399,6 +429,22 @@ extern "C" int cvs_open(const char *path, cvs_source **out, char *err, size_t er
     });
 }
 
+extern "C" int cvs_open_camera(const char *device, int32_t width, int32_t height, double fps, int32_t timeout_seconds,
+                               cvs_source **out, char *err, size_t err_len) {
+    if (out == nullptr || device == nullptr) {
+        set_error(err, err_len, "cvs_open_camera needs a device and an output handle");
+        return CVS_ERR_ARGUMENT;
+    }
+    *out = nullptr;
+    return guarded("open the camera", err, err_len, [&]() -> int {
+        std::unique_ptr<cvs_source> s(new cvs_source());
+        const int status = open_camera(s.get(), device, width, height, fps, timeout_seconds, err, err_len);
+        if (status != CVS_OK) return status;
+        *out = s.release();
+        return CVS_OK;
+    });
+}
+
 extern "C" int cvs_get_info(const cvs_source *source, cvs_info *info, char *err, size_t err_len) {
     if (source == nullptr || info == nullptr) {
         set_error(err, err_len, "cvs_get_info needs a source and an output");
@@ -424,7 +470,8 @@ extern "C" int cvs_read_rgba(cvs_source *s, uint8_t *rgba, size_t rgba_len,
         const int64_t count = s->info.frame_count;
         // The clip ends where its count says, even if a container whose
         // count is an estimate (duration x rate) holds a stray frame more.
-        if (s->next_index >= count) return CVS_END;
+        // A camera (count -1) has no end.
+        if (count >= 0 && s->next_index >= count) return CVS_END;
         int status = CVS_OK;
         switch (s->info.kind) {
         case CVS_KIND_VIDEO: {
@@ -473,6 +520,17 @@ extern "C" int cvs_read_rgba(cvs_source *s, uint8_t *rgba, size_t rgba_len,
         case CVS_KIND_STILL:
             status = deliver(s, s->still_bgr, rgba, err, err_len);
             break;
+        case CVS_KIND_CAMERA: {
+            const bool fresh = s->pending ? true : s->capture.read(s->bgr);
+            s->pending = false;
+            if (!fresh || s->bgr.empty()) {
+                set_error(err, err_len, "stopped delivering frames after frame %lld (unplugged, or no frame for the V4L2 timeout)",
+                          (long long)s->next_index);
+                return CVS_ERR_DECODE;
+            }
+            status = deliver(s, s->bgr, rgba, err, err_len);
+            break;
+        }
         }
         if (status != CVS_OK) return status;
         if (frame_index != nullptr) *frame_index = s->next_index;
@@ -484,6 +542,10 @@ extern "C" int cvs_read_rgba(cvs_source *s, uint8_t *rgba, size_t rgba_len,
 extern "C" int cvs_seek(cvs_source *s, int64_t index, char *err, size_t err_len) {
     if (s == nullptr) {
         set_error(err, err_len, "cvs_seek needs a source");
+        return CVS_ERR_ARGUMENT;
+    }
+    if (s->info.kind == CVS_KIND_CAMERA) {
+        set_error(err, err_len, "a camera cannot seek");
         return CVS_ERR_ARGUMENT;
     }
     if (index < 0 || index > s->info.frame_count) {

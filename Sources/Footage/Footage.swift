@@ -16,6 +16,8 @@ public enum ClipKind: Sendable {
     case imageSequence
     /// One image file, read as a clip of one frame.
     case still
+    /// A live camera (V4L2): frames as they come, no end.
+    case camera
 }
 
 /// A clip's properties, fixed when it opens.
@@ -232,12 +234,12 @@ public final class VideoSource: @unchecked Sendable {
         close(fd)
     }
 
-    private static func text(_ buffer: [CChar]) -> String {
+    static func text(_ buffer: [CChar]) -> String {
         let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func error(status: Int32, message: String, path: String) -> EmpathyError {
+    static func error(status: Int32, message: String, path: String) -> EmpathyError {
         let reason = message.isEmpty ? "OpenCV reported error \(status)" : message
         switch Int(status) {
         case CVS_ERR_ARGUMENT: return .invalidArgument("'\(path)': \(reason)")

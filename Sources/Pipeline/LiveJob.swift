@@ -14,6 +14,9 @@ public enum LiveInput: Sendable, Equatable {
     /// ready at n / fps whether or not the take is ready for it. `loop`
     /// starts it again at the end; without it the take ends with the clip.
     case play(path: String, loop: Bool)
+    /// A V4L2 camera (`/dev/videoN`), asked for a size and rate (nil: its
+    /// current mode): frames are taken as the camera delivers them.
+    case camera(device: String, width: Int?, height: Int?, framesPerSecond: Double?)
 }
 
 public struct LiveConfiguration: Sendable {
@@ -120,6 +123,8 @@ public final class LiveJob {
         look = try Look.load(try LookLibrary.resolve(configuration.look))
         switch configuration.input {
         case let .play(path, _): source = try FrameSources.open(path)
+        case let .camera(device, width, height, fps):
+            source = try CameraSource(device: device, width: width, height: height, framesPerSecond: fps)
         }
         guard source.info.framesPerSecond.isFinite, source.info.framesPerSecond > 0 else {
             throw EmpathyError.invalidArgument("'\(source.info.path)' has no frame rate; a live source needs one")
@@ -285,6 +290,8 @@ struct CapturedFrame: @unchecked Sendable {
 final class LiveCapture: @unchecked Sendable {
     private let source: any FrameSource
     private let loop: Bool
+    /// A clip is paced to its rate here; a camera paces itself.
+    private let paced: Bool
     private let clock: LiveClock
     private let queue: BoundedQueue<CapturedFrame>
     private let durationSeconds: Double?
@@ -293,7 +300,10 @@ final class LiveCapture: @unchecked Sendable {
 
     init(source: any FrameSource, input: LiveInput, clock: LiveClock, queue: BoundedQueue<CapturedFrame>, durationSeconds: Double?) {
         self.source = source
-        switch input { case let .play(_, loop): self.loop = loop }
+        switch input {
+        case let .play(_, loop): (self.loop, paced) = (loop, true)
+        case .camera: (loop, paced) = (false, false)
+        }
         self.clock = clock
         self.queue = queue
         self.durationSeconds = durationSeconds
@@ -323,13 +333,13 @@ final class LiveCapture: @unchecked Sendable {
         var image = RGBAImage(width: source.info.width, height: source.info.height)
         var n = 0
         while !state.get().stopped && StopRequest.requested == nil {
-            if let durationSeconds, Double(n) * interval >= durationSeconds { break }
+            if let durationSeconds, (paced ? Double(n) * interval : clock.seconds - originSeconds) >= durationSeconds { break }
             guard try source.read(into: &image) else {
                 guard loop, source.nextFrameIndex > 0 else { break }
                 try source.seek(toFrameIndex: 0)
                 continue
             }
-            let due = originSeconds + Double(n) * interval
+            let due = paced ? originSeconds + Double(n) * interval : clock.seconds
             n += 1
             let wait = due - clock.seconds
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }

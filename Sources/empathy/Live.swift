@@ -1,6 +1,7 @@
 import ArgumentParser
 import Biometrics
 import EmpathyCore
+import Footage
 import Foundation
 import LiveServer
 import Pipeline
@@ -9,7 +10,9 @@ struct Live: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Render a performance live: frames, face and heart in, the look applied to every frame as it comes.",
         discussion: """
-            --play CLIP delivers a clip at its own rate as a camera would (--loop to repeat it). The face is \\
+            The frames come from a V4L2 camera (--camera 0 or --camera /dev/video0, with --size and --fps to ask \
+            for a mode) or from --play CLIP, which delivers a clip at its own rate as a camera would (--loop to \
+            repeat it). A camera that stops delivering for 2 s ends the take cleanly. The face is \\
             analysed as often as the machine allows; every frame is rendered. Frames the render cannot keep \\
             up with (the passes or the disk) are dropped at capture and counted, never queued. A status \
             line is printed once a second.
@@ -20,8 +23,17 @@ struct Live: ParsableCommand {
             gives the live frames. Ctrl-C or --duration ends the take; everything written is complete.
             """)
 
+    @Option(help: ArgumentHelp("A V4L2 camera: N for /dev/videoN, or a device path.", valueName: "N|device"))
+    var camera: String?
+
+    @Option(help: ArgumentHelp("With --camera: the frame size to ask for (the camera may choose another).", valueName: "WxH"))
+    var size: String?
+
+    @Option(help: ArgumentHelp("With --camera: the frame rate to ask for.", valueName: "fps"))
+    var fps: Double?
+
     @Option(help: ArgumentHelp("A clip to deliver at its own rate, as a camera would.", valueName: "clip"))
-    var play: String
+    var play: String?
 
     @Flag(help: "Start the clip again at its end (with --play); without it the take ends with the clip.")
     var loop = false
@@ -61,7 +73,22 @@ struct Live: ParsableCommand {
         return (host, port)
     }
 
+    /// `--size 1280x720` as width and height.
+    var sizeValue: (width: Int, height: Int)? {
+        guard let parts = size?.lowercased().split(separator: "x"), parts.count == 2,
+              let width = Int(parts[0]), let height = Int(parts[1]), (1...16384).contains(width), (1...16384).contains(height)
+        else { return nil }
+        return (width, height)
+    }
+
     func validate() throws {
+        guard (camera == nil) != (play == nil) else {
+            throw ValidationError("name one source: --camera N|/dev/videoN for a camera, or --play CLIP for a clip played as one")
+        }
+        if camera == nil && (size != nil || fps != nil) { throw ValidationError("--size and --fps ask a camera for a mode; use them with --camera") }
+        if play == nil && loop { throw ValidationError("--loop repeats a clip; use it with --play") }
+        if size != nil && sizeValue == nil { throw ValidationError("--size takes WIDTHxHEIGHT, e.g. 1280x720") }
+        if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be more than 0 (and at most 1000)") }
         if serve != nil && serveAddress == nil {
             throw ValidationError("--serve takes HOST:PORT or PORT (0 to 65535), e.g. 127.0.0.1:8080")
         }
@@ -121,10 +148,13 @@ struct Live: ParsableCommand {
     }
 
     private func configuration() throws -> LiveConfiguration {
-        var analysis = AnalyzeJob(inputPath: play, trackPath: "")
+        let input: LiveInput = camera.map {
+            .camera(device: CameraSource.devicePath($0), width: sizeValue?.width, height: sizeValue?.height, framesPerSecond: fps)
+        } ?? .play(path: play ?? "", loop: loop)
+        var analysis = AnalyzeJob(inputPath: play ?? camera ?? "", trackPath: "")
         reading.apply(to: &analysis)
         try AnalysisOptionGroup.calibrate(&analysis, with: calibration)
-        var configuration = LiveConfiguration(input: .play(path: play, loop: loop), analysis: analysis)
+        var configuration = LiveConfiguration(input: input, analysis: analysis)
         configuration.look = look
         configuration.sensor = sensor.map(SensorSource.init(argument:))
         configuration.sensorOptions.bannerTimeoutSeconds = bannerTimeout

@@ -49,6 +49,8 @@ typedef enum {
     CVS_KIND_IMAGE_SEQUENCE = 1,
     /// One image file (cv::imread), read as a clip of one frame.
     CVS_KIND_STILL = 2,
+    /// A V4L2 camera (cv::VideoCapture's V4L2 backend): no end, no seeking.
+    CVS_KIND_CAMERA = 3,
 } cvs_kind;
 
 /// A clip's properties, fixed when the source opens.
@@ -60,6 +62,7 @@ typedef struct {
     double frames_per_second;
     /// Frames the clip promises (container's count, or duration x rate when
     /// the container has no count). For sequences: last - first + 1.
+    /// Cameras: -1 (no end).
     int64_t frame_count;
     /// Sequences: the number of the first file (e.g. 1001 for shot.1001.png).
     int64_t first_file_number;
@@ -76,6 +79,15 @@ int cvs_is_sequence_pattern(const char *path);
 /// opens as a video. On success `*out` receives a handle to free with
 /// cvs_close.
 int cvs_open(const char *path, cvs_source **out, char *err, size_t err_len);
+
+/// Opens the V4L2 camera `device` (`/dev/videoN`), asking for `width` x
+/// `height` at `fps` (0 for each: the camera's current mode; the camera may
+/// choose another, which `cvs_get_info` then reports), and reads one frame
+/// to check that it delivers. A camera that delivers nothing for
+/// `timeout_seconds` fails the read (OpenCV's V4L2 select() timeout, set
+/// through OPENCV_VIDEOIO_V4L_SELECT_TIMEOUT unless the environment sets it).
+int cvs_open_camera(const char *device, int32_t width, int32_t height, double fps, int32_t timeout_seconds,
+                    cvs_source **out, char *err, size_t err_len);
 
 /// Copies the clip's properties into `*info`.
 int cvs_get_info(const cvs_source *source, cvs_info *info, char *err, size_t err_len);
