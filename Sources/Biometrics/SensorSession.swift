@@ -165,43 +165,17 @@ public final class SessionRecorder {
     /// beside `path` (a file `SensorSession.load` reads); one with no rows
     /// is removed. Returns the kept files.
     public static func keepInterruptedTakes(for path: String) throws -> [String] {
-        let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path, target = url.lastPathComponent
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
-        var kept: [String] = []
-        for name in names.sorted() {
-            guard let (file, pid) = AtomicFile.parseTemporaryName(name), file == target, AtomicFile.isGone(pid) else { continue }
-            let partial = folder + "/" + name
-            guard let rows = try? completeRows(of: partial), rows > 0 else {
-                AtomicFile.removeRegularFile(partial)
-                continue
-            }
-            let destination = freeInterruptedName(for: path)
-            guard rename(partial, destination) == 0 else {
-                throw EmpathyError.io(path: partial, operation: "keep the interrupted recording as '\(destination)'", errno: errno)
-            }
-            kept.append(destination)
+        try AtomicFile.staleTemporaries(for: path).compactMap { partial in
+            let destination = AtomicFile.freeInterruptedName(for: path)
+            return try AtomicFile.keepCompleteLines(of: partial, as: destination, hasRows: hasRows) ? destination : nil
         }
-        return kept
     }
 
-    /// Cuts `partial` after its last newline; returns its rows below the header.
-    private static func completeRows(of partial: String) throws -> Int {
-        let bytes = try UserFile.bytes(partial, what: "interrupted recording")
-        guard let end = bytes.lastIndex(of: UInt8(ascii: "\n")) else { return 0 }
-        guard truncate(partial, off_t(end + 1)) == 0 else {
-            throw EmpathyError.io(path: partial, operation: "cut the interrupted recording", errno: errno)
-        }
-        let lines = bytes[...end].split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        guard let header = lines.firstIndex(where: { String(decoding: $0, as: UTF8.self) == SessionFormat.header }) else { return 0 }
-        return lines.count - 2 - header  // the split leaves an empty piece after the last newline
-    }
-
-    private static func freeInterruptedName(for path: String) -> String {
-        let stem = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
-        var n = 1
-        while FileManager.default.fileExists(atPath: "\(stem).interrupted-\(n).csv") { n += 1 }
-        return "\(stem).interrupted-\(n).csv"
+    /// Whether whole lines of a session hold a row below the header.
+    static func hasRows(_ lines: ArraySlice<UInt8>) -> Bool {
+        let rows = lines.split(separator: UInt8(ascii: "\n"))
+        guard let header = rows.firstIndex(where: { String(decoding: $0, as: UTF8.self) == SessionFormat.header }) else { return false }
+        return header + 1 < rows.endIndex
     }
 }
 

@@ -39,13 +39,52 @@ public enum AtomicFile {
     /// Removes the temporary files of `path` left by processes that no longer
     /// run (a `kill -9`, a power cut); another live run's are kept.
     public static func removeStaleTemporaries(for path: String) {
+        staleTemporaries(for: path).forEach(removeRegularFile)
+    }
+
+    /// The temporary files of `path` left by processes that no longer run, sorted.
+    public static func staleTemporaries(for path: String) -> [String] {
         let url = URL(fileURLWithPath: path)
-        let folder = url.deletingLastPathComponent().path, target = url.lastPathComponent
-        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return }
-        for name in names {
-            guard let (file, pid) = parseTemporaryName(name), file == target, isGone(pid) else { continue }
-            removeRegularFile(folder + "/" + name)
+        let target = url.lastPathComponent
+        return staleTemporaries(in: url.deletingLastPathComponent().path) { $0 == target }
+    }
+
+    /// The temporary files in `folder` of the files `isTarget` names, left by processes that no longer run, sorted.
+    public static func staleTemporaries(in folder: String, of isTarget: (String) -> Bool) -> [String] {
+        guard let names = try? FileManager.default.contentsOfDirectory(atPath: folder) else { return [] }
+        return names.sorted().compactMap { name in
+            guard let (file, pid) = parseTemporaryName(name), isTarget(file), isGone(pid) else { return nil }
+            return folder + "/" + name
         }
+    }
+
+    /// Keeps a killed writer's rows: `partial` (a file written line by line)
+    /// is cut after its last newline and moved to `destination`, unless
+    /// `hasRows` finds nothing worth keeping in what is left, when it is removed.
+    /// True when it was kept.
+    public static func keepCompleteLines(of partial: String, as destination: String,
+                                         hasRows: (ArraySlice<UInt8>) -> Bool) throws -> Bool {
+        let bytes = try UserFile.bytes(partial, what: "interrupted recording")
+        guard let end = bytes.lastIndex(of: UInt8(ascii: "\n")), hasRows(bytes[...end]) else {
+            removeRegularFile(partial)
+            return false
+        }
+        guard truncate(partial, off_t(end + 1)) == 0 else {
+            throw EmpathyError.io(path: partial, operation: "cut the interrupted recording", errno: errno)
+        }
+        guard rename(partial, destination) == 0 else {
+            throw EmpathyError.io(path: partial, operation: "keep the interrupted recording as '\(destination)'", errno: errno)
+        }
+        return true
+    }
+
+    /// `<stem>.interrupted-<n>.csv` beside `path` (`<stem>.csv`), the first `n`
+    /// for which no file of `paths(candidate)` exists yet.
+    public static func freeInterruptedName(for path: String, alongside paths: (String) -> [String] = { [$0] }) -> String {
+        let stem = path.hasSuffix(".csv") ? String(path.dropLast(4)) : path
+        var n = 1
+        while paths("\(stem).interrupted-\(n).csv").contains(where: FileManager.default.fileExists(atPath:)) { n += 1 }
+        return "\(stem).interrupted-\(n).csv"
     }
 
     /// Unlinks `path` if it is a plain file (never a link's target or a folder).

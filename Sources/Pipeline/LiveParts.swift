@@ -197,15 +197,50 @@ final class LiveRecording {
         var track: String { directory + "/\(stem).track.csv" }
         var session: String { directory + "/\(stem).session.csv" }
 
+        /// The take's first rendered frame: present when the folder holds a take.
+        var firstFrame: String { directory + "/" + SequenceNaming(stem: stem, padding: 6).fileName(number: 1) }
+
         init(directory: String, stem: String) throws {
             self.directory = directory
             self.stem = stem
             try AtomicFile.makeDirectories(directory)
-            for path in [track, session] where FileManager.default.fileExists(atPath: path) {
+            let kept = try Self.keepInterrupted(track: track, session: session)
+            // The killed take's frames in flight: never complete, never renamed into place.
+            AtomicFile.staleTemporaries(in: directory) { $0.hasPrefix(stem + ".") && $0.hasSuffix(".png") }.forEach(AtomicFile.removeRegularFile)
+            if let first = kept.first {
+                throw EmpathyError.invalidArgument(
+                    "'\(directory)' holds a take that was killed before it closed; its frames are complete and its rows were kept as '\(first)'\(kept.count > 1 ? " and \(kept.count - 1) more" : ""); record into another folder with --out")
+            }
+            for path in [track, session, firstFrame] where FileManager.default.fileExists(atPath: path) {
                 throw EmpathyError.invalidArgument("'\(directory)' already holds a take ('\(path)'); record into another folder with --out")
             }
             try AtomicFile.prepareOutput(session, what: "sensor session")
             try AtomicFile.prepareOutput(track, what: "emotion track")
+        }
+
+        /// A take killed outright (`kill -9`, a power cut) leaves its track,
+        /// landmark sidecar and session as partial files, flushed every half
+        /// second. Each is kept, cut after its last whole row, as
+        /// `<stem>.track.interrupted-<n>.csv` (its sidecar beside it, as
+        /// `render --track` looks for it) and `<stem>.session.interrupted-<n>.csv`.
+        static func keepInterrupted(track: String, session: String) throws -> [String] {
+            var kept = try SessionRecorder.keepInterruptedTakes(for: session)
+            let sidecar = EmotionTrackFile.landmarksPath(forTrack:)
+            let sidecarPartials = AtomicFile.staleTemporaries(for: sidecar(track))
+            for partial in AtomicFile.staleTemporaries(for: track) {
+                let destination = AtomicFile.freeInterruptedName(for: track, alongside: { [$0, sidecar($0)] })
+                let pid = AtomicFile.parseTemporaryName(URL(fileURLWithPath: partial).lastPathComponent)?.pid
+                let partialSidecar = sidecarPartials.first { AtomicFile.parseTemporaryName(URL(fileURLWithPath: $0).lastPathComponent)?.pid == pid }
+                // A header and at least one row.
+                let hasRows: (ArraySlice<UInt8>) -> Bool = { $0.split(separator: UInt8(ascii: "\n")).count >= 2 }
+                if try AtomicFile.keepCompleteLines(of: partial, as: destination, hasRows: hasRows) {
+                    kept.append(destination)
+                    if let partialSidecar { _ = try AtomicFile.keepCompleteLines(of: partialSidecar, as: sidecar(destination), hasRows: { _ in true }) }
+                } else if let partialSidecar {
+                    AtomicFile.removeRegularFile(partialSidecar)
+                }
+            }
+            return kept
         }
     }
 

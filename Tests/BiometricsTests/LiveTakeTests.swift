@@ -135,4 +135,53 @@ final class LiveTakeTests: XCTestCase {
         XCTAssertEqual(events.filter { $0 == "disconnected" }.count, 1)
         XCTAssertNoThrow(try SensorSession.load(path: take.appendingPathComponent("take.session.csv").path))
     }
+
+    /// A take killed outright (`kill -9`) cannot close its files. The next
+    /// take into the same folder keeps the dead take's rows (track with its
+    /// landmark sidecar, session) under `interrupted` names that load, leaves
+    /// no partial file, and refuses to record over the take with one line.
+    func testKilledTakeIsKeptNotRecordedOver() throws {
+        let sensor = try SimulatedSensor()
+        let board = try sensor.start(["--bpm", "80", "--duration-s", "600", "--realtime", "--seed", "3"])
+        defer { if board.isRunning { board.terminate() } }
+        let take = tmp.appendingPathComponent("take")
+        let live = Process()
+        live.executableURL = EmpathyCommand.executable
+        live.arguments = ["live", "--play", clip, "--loop", "--duration", "60", "--sensor", sensor.linkPath,
+                          "--out", take.path, "--expression-model", "none"]
+        live.standardOutput = FileHandle.nullDevice
+        live.standardError = FileHandle.nullDevice
+        try live.run()
+        // Killed once a second of frames is on disk (rows are flushed every half second).
+        let deadline = Date().addingTimeInterval(60)
+        while live.isRunning && Date() < deadline
+            && !FileManager.default.fileExists(atPath: take.appendingPathComponent("take.000040.png").path) { usleep(50_000) }
+        XCTAssertTrue(live.isRunning, "the take was still running when killed")
+        kill(live.processIdentifier, SIGKILL)
+        live.waitUntilExit()
+
+        let again = try runCommand(EmpathyCommand.executable.path,
+                                   ["live", "--play", clip, "--duration", "1", "--out", take.path, "--expression-model", "none"],
+                                   timeoutSeconds: 60)
+        XCTAssertNotEqual(again.status, 0)
+        let lines = again.standardError.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, again.standardError)
+        XCTAssertTrue(again.standardError.contains("killed before it closed"), again.standardError)
+
+        let names = try FileManager.default.contentsOfDirectory(atPath: take.path)
+        // A sequence's lock file outlives a killed run by design (unlocked, reused by the next writer).
+        XCTAssertEqual(names.filter { $0.hasPrefix(".") && !$0.hasSuffix(".lock") }, [], "no partial or temporary file left")
+        let track = take.appendingPathComponent("take.track.interrupted-1.csv").path
+        let rows = try trackRows(track)
+        XCTAssertGreaterThanOrEqual(rows.count, 20, "the rows flushed before the kill are kept")
+        XCTAssertEqual(Set(rows.map(\.count)).count, 1, "every kept row is whole")
+        let sidecar = take.appendingPathComponent("take.track.interrupted-1.landmarks.csv").path
+        XCTAssertTrue(FileManager.default.fileExists(atPath: sidecar), "the landmark sidecar is kept beside its track")
+        XCTAssertNoThrow(try SensorSession.load(path: take.appendingPathComponent("take.session.interrupted-1.csv").path))
+        XCTAssertFalse(names.contains("take.track.csv"))
+        for name in names where name.hasSuffix(".png") {
+            let bytes = try Data(contentsOf: take.appendingPathComponent(name))
+            XCTAssertEqual(Array(bytes.suffix(8)), [0x49, 0x45, 0x4E, 0x44, 0xAE, 0x42, 0x60, 0x82], "\(name) is complete")
+        }
+    }
 }
