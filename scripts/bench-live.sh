@@ -38,7 +38,7 @@ for run in $(seq "$RUNS"); do
     --duration-s $((SECONDS_EACH + 30)) --realtime --seed "$run" >/dev/null 2>&1 &
   sim=$!
   for _ in $(seq 100); do [ -e "$OUT/tty" ] && break; sleep 0.1; done
-  log=$("$EMPATHY" live --play "$CLIP" --loop --duration "$SECONDS_EACH" --look "$LOOK" --sensor "$OUT/tty" \
+  log=$("$EMPATHY" live ${LIVE_ARGS:-} --play "$CLIP" --loop --duration "$SECONDS_EACH" --look "$LOOK" --sensor "$OUT/tty" \
     --out "$OUT/take" 2>/dev/null)
   kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true
   read -r f d r50 r95 k50 k95 b50 b95 < <(/usr/bin/python3 - "$log" <<'PY'

@@ -11,6 +11,9 @@ public struct LiveHeart: Sendable {
     public private(set) var connected = false
     public private(set) var firmware: String?
     public var historySeconds = 120.0
+    /// How long after it happened each beat arrived (its line's arrival −
+    /// its host time), seconds: the sensor's share of beat-to-frame latency. The last 2048 or more.
+    public private(set) var beatDelaysSeconds: [Double] = []
 
     public static let maximumDriftRate = 0.006
 
@@ -57,6 +60,8 @@ public struct LiveHeart: Sendable {
             let interval = ibi > 0 ? Double(ibi) : nil
             let verdict = filter.judge(interval)
             beats.append(FilteredBeat(timeSeconds: time, normalIntervalMs: verdict == .accepted ? interval : nil, verdict: verdict))
+            beatDelaysSeconds.append(arrival - time)
+            if beatDelaysSeconds.count > 4096 { beatDelaysSeconds.removeFirst(2048) }
             if let first = beats.first, time - first.timeSeconds > historySeconds { beats.removeFirst() }
         case let .quality(device, contact, amplitude):
             _ = hostTime(device: device, arrival: arrival)

@@ -34,6 +34,10 @@ public struct LiveConfiguration: Sendable {
     public var platform: RenderContext.Platform = .automatic
     /// Frames waiting between capture and render; a full queue drops at capture.
     public var queueCapacity = 2
+    /// The most face analyses a second; the frames between use the newest
+    /// reading. Expressions change over a few hundred milliseconds, and each
+    /// analysis costs CPU the passes and encoders need (about 7 ms a frame here).
+    public var analysisPerSecond = 15.0
 
     public init(input: LiveInput, analysis: AnalyzeJob) {
         self.input = input
@@ -73,6 +77,11 @@ public struct LiveStatus: Sendable {
     /// own frame when this is in [0, 1); `beatsMissed` had no burst within half an interval.
     public var beatOffsetFrames = Spread()
     public var beatsMissed = 0
+    /// How long after it happened each beat reached the take (the sensor's
+    /// detection, the serial line and the reader), ms. A beat that arrives
+    /// after its frame was rendered cannot burst on that frame; the
+    /// prediction covers it.
+    public var beatArrivalMs = Spread()
     /// Times the sensor came back after an unplug.
     public var sensorReconnects = 0
     /// Why the face analysis stopped, if it did; the frames after it used its last reading.
@@ -142,7 +151,7 @@ public final class LiveJob {
         let heart = try configuration.sensor.map { try LiveHeartFeed(source: $0, options: configuration.sensorOptions, clock: clock,
                                                                      sessionPath: paths?.session) }
         defer { heart?.abandonUnlessFinished() }
-        let analysis = try LiveAnalysis(job: configuration.analysis)
+        let analysis = try LiveAnalysis(job: configuration.analysis, perSecond: configuration.analysisPerSecond)
         let queue = BoundedQueue<CapturedFrame>(capacity: configuration.queueCapacity)
         let capture = LiveCapture(source: source, input: configuration.input, clock: clock, queue: queue,
                                   durationSeconds: configuration.durationSeconds)
@@ -192,6 +201,7 @@ public final class LiveJob {
             report.renderLatencyMs = LiveStatus.Spread(latencies)
             report.analysisStopped = analysis.error
             report.sensorReconnects = heart?.counts.reconnects ?? 0
+            report.beatArrivalMs = LiveStatus.Spread(heart?.beatDelaysMs() ?? [])
             if let heart { (report.beatOffsetFrames, report.beatsMissed) = Self.beatOffsets(heart.beatTimes(), bursts: bursts, fps: info.framesPerSecond) }
         }
         while let frame = queue.take() {

@@ -22,8 +22,12 @@ final class LiveAnalysis: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
     private let failure = Locked<String?>(nil)
 
-    init(job: AnalyzeJob) throws {
+    /// At most this many analyses a second (by capture time).
+    private let perSecond: Double
+
+    init(job: AnalyzeJob, perSecond: Double) throws {
         analyzer = try job.makeAnalyzer(stillImage: false).0
+        self.perSecond = perSecond
     }
 
     var latest: Reading? { newest.get() }
@@ -38,6 +42,8 @@ final class LiveAnalysis: @unchecked Sendable {
         let thread = Thread { [self] in
             var last: Double?
             while let (frame, index) = inbox.take() {
+                // Too soon after the last analysis: wait for a later frame (the newest one is kept).
+                if let last, frame.captureSeconds - last < 1 / perSecond - 1e-3 { continue }
                 do {
                     let interval = last.map { frame.captureSeconds - $0 } ?? 0
                     let result = try analyzer.analyze(frame: frame.image, frameIndex: index, timeSeconds: frame.captureSeconds,
@@ -150,6 +156,9 @@ final class LiveHeartFeed: @unchecked Sendable {
 
     var counts: SensorReaderCounts { reader.counts }
 
+    /// How long after it happened each beat reached the take, ms.
+    func beatDelaysMs() -> [Double] { heart.get().beatDelaysSeconds.map { $0 * 1000 } }
+
     /// The beats so far (the last two minutes), on the take clock.
     func beatTimes() -> [Double] {
         let shift = reader.hostTimeSeconds - clock.seconds
@@ -250,7 +259,12 @@ final class LiveRecording {
     private var stopped: String?
 
     init(paths: Paths) throws {
-        source = try SequenceWriter(directory: paths.directory, naming: SequenceNaming(stem: paths.stem + ".source", padding: 6))
+        // Captured frames take the Up filter: 20 % less time than the default (Average) on camera frames at 720p,
+        // and smaller (png-tune). The rendered frames keep the default, so they equal a batch render byte for byte.
+        var sourceOptions = PNGOptions.default
+        sourceOptions.filter = .up
+        source = try SequenceWriter(directory: paths.directory, naming: SequenceNaming(stem: paths.stem + ".source", padding: 6),
+                                    options: sourceOptions)
         rendered = try SequenceWriter(directory: paths.directory, naming: SequenceNaming(stem: paths.stem, padding: 6))
         track = try LiveTrackWriter(trackPath: paths.track)
     }

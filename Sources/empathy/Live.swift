@@ -61,6 +61,10 @@ struct Live: ParsableCommand {
 
     @OptionGroup(title: "Face") var reading: FaceReadingOptions
 
+    @Option(help: ArgumentHelp("The most face analyses a second (default 15); the frames between use the newest reading.",
+                               valueName: "per-second"))
+    var analysisRate = 15.0
+
     @Option(help: ArgumentHelp("Neutral-face profile: a name in calibration/, 'default', or a .json file.", valueName: "name"))
     var calibration: String?
 
@@ -88,6 +92,7 @@ struct Live: ParsableCommand {
         if camera == nil && (size != nil || fps != nil) { throw ValidationError("--size and --fps ask a camera for a mode; use them with --camera") }
         if play == nil && loop { throw ValidationError("--loop repeats a clip; use it with --play") }
         if size != nil && sizeValue == nil { throw ValidationError("--size takes WIDTHxHEIGHT, e.g. 1280x720") }
+        guard analysisRate > 0 && analysisRate <= 1000 else { throw ValidationError("--analysis-rate must be more than 0 (and at most 1000)") }
         if let fps, !(fps > 0 && fps <= 1000) { throw ValidationError("--fps must be more than 0 (and at most 1000)") }
         if serve != nil && serveAddress == nil {
             throw ValidationError("--serve takes HOST:PORT or PORT (0 to 65535), e.g. 127.0.0.1:8080")
@@ -129,6 +134,7 @@ struct Live: ParsableCommand {
                   + (out == nil ? "" : "; capture to on disk " + spread(report.diskLatencyMs, "ms")))
             if sensor != nil {
                 print("beats: burst frame after the beat " + spread(report.beatOffsetFrames, "frames") + ", \(report.beatsMissed) missed; "
+                      + "a beat reached the take " + spread(report.beatArrivalMs, "ms") + " after it happened; "
                       + "sensor reconnected \(report.sensorReconnects) time(s)")
             }
             if let stopped = report.analysisStopped { print("face analysis stopped: \(stopped); later frames used its last reading") }
@@ -156,6 +162,7 @@ struct Live: ParsableCommand {
         try AnalysisOptionGroup.calibrate(&analysis, with: calibration)
         var configuration = LiveConfiguration(input: input, analysis: analysis)
         configuration.look = look
+        configuration.analysisPerSecond = analysisRate
         configuration.sensor = sensor.map(SensorSource.init(argument:))
         configuration.sensorOptions.bannerTimeoutSeconds = bannerTimeout
         configuration.durationSeconds = duration

@@ -83,6 +83,21 @@ final class LiveTakeTests: XCTestCase {
         XCTAssertEqual(compared, s.recorded)
     }
 
+    /// `--analysis-rate` caps the face analyses by capture time: 5 a second
+    /// over the clip's 5 s is at most 26, while every frame is still rendered.
+    func testAnalysisRateCapsTheFaceAnalyses() throws {
+        let run = try runCommand(EmpathyCommand.executable.path,
+                                 ["live", "--play", clip, "--analysis-rate", "5", "--expression-model", "none"], timeoutSeconds: 120)
+        XCTAssertEqual(run.status, 0, run.standardError)
+        let line = try XCTUnwrap(run.standardOutput.split(separator: "\n").first { $0.hasPrefix("live: ") }, run.standardOutput)
+        let analysed = try XCTUnwrap(line.split(separator: ",").first { $0.hasSuffix("analysed") }?.split(separator: " ").first.flatMap { Int($0) },
+                                     String(line))
+        let rendered = try XCTUnwrap(line.split(separator: " ").dropFirst().first.flatMap { Int($0) }, String(line))
+        XCTAssertLessThanOrEqual(analysed, 26, String(line))
+        XCTAssertGreaterThanOrEqual(analysed, 10, "the analyses go on at their rate: \(line)")
+        XCTAssertGreaterThan(rendered, 3 * analysed, "frames between analyses are rendered with the newest reading")
+    }
+
     /// Thirty seconds of a looping clip with the simulated board as the
     /// sensor, unplugged after ten seconds and plugged in again: the take
     /// goes on, drops are counted honestly, the recording is whole, and the
@@ -119,6 +134,7 @@ final class LiveTakeTests: XCTestCase {
         XCTAssertEqual(live.terminationStatus, 0, stderr)
         let s = try summary(stdout)
         XCTAssertTrue(stdout.contains("sensor reconnected 1 time(s)"), stdout)
+        XCTAssertTrue(stdout.contains("a beat reached the take median"), "the sensor's share of beat latency is reported: \(stdout)")
         XCTAssertEqual(s.offered, 30 * 24, "30 s of a 24 fps source")
         XCTAssertEqual(s.rendered + s.dropped, s.offered)
         try checkRecording(take, s)
