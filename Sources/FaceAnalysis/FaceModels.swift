@@ -207,8 +207,7 @@ public final class LandmarkPredictor: @unchecked Sendable {
 }
 
 func faceShimError(_ status: Int32, _ buffer: [CChar], path: String?, what: String) -> EmpathyError {
-    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-    var text = String(decoding: bytes, as: UTF8.self)
+    var text = String(cBuffer: buffer)
     if text.isEmpty { text = "\(what) failed with status \(status)" }
     if let path { return .badFile(path: path, line: nil, message: text) }
     return .message(text)

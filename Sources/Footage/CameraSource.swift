@@ -32,7 +32,7 @@ public final class CameraSource: FrameSource, @unchecked Sendable {
                             &errorText, errorText.count)
         }
         guard Int(status) == CVS_OK, let opened else {
-            throw VideoSource.error(status: status, message: VideoSource.text(errorText), path: device)
+            throw VideoSource.error(status: status, message: String(cBuffer: errorText), path: device)
         }
         var raw = cvs_info()
         _ = cvs_get_info(opened, &raw, &errorText, errorText.count)
@@ -57,7 +57,7 @@ public final class CameraSource: FrameSource, @unchecked Sendable {
                 let status = cvs_read_rgba(handle, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), raw.count, &index,
                                            &errorText, errorText.count)
                 guard Int(status) == CVS_OK else {
-                    throw VideoSource.error(status: status, message: VideoSource.text(errorText), path: info.path)
+                    throw VideoSource.error(status: status, message: String(cBuffer: errorText), path: info.path)
                 }
                 delivered += 1
             }

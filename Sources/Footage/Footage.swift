@@ -93,13 +93,13 @@ public final class VideoSource: @unchecked Sendable {
             cvs_open(cPath, &opened, &errorText, errorText.count)
         }
         guard Int(status) == CVS_OK, let opened else {
-            throw Self.error(status: status, message: Self.text(errorText), path: path)
+            throw Self.error(status: status, message: String(cBuffer: errorText), path: path)
         }
         var raw = cvs_info()
         let infoStatus = cvs_get_info(opened, &raw, &errorText, errorText.count)
         guard Int(infoStatus) == CVS_OK else {
             cvs_close(opened)
-            throw Self.error(status: infoStatus, message: Self.text(errorText), path: path)
+            throw Self.error(status: infoStatus, message: String(cBuffer: errorText), path: path)
         }
         let kind: ClipKind
         switch raw.kind {
@@ -132,7 +132,7 @@ public final class VideoSource: @unchecked Sendable {
     public func framePath(atIndex index: Int) -> String? {
         var path = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
         let status = lock.withLock { cvs_sequence_frame_path(handle, Int64(index), &path, path.count) }
-        return status == 0 ? String(decoding: path.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) : nil
+        return status == 0 ? String(cBuffer: path) : nil
     }
 
     /// Makes the next read return frame `index` (0-based). `index` may equal
@@ -148,7 +148,7 @@ public final class VideoSource: @unchecked Sendable {
             let status = cvs_seek(handle, Int64(index), &errorText, errorText.count)
             nextIndex = Int(cvs_next_frame_index(handle))
             guard Int(status) == CVS_OK else {
-                throw Self.error(status: status, message: Self.text(errorText), path: info.path)
+                throw Self.error(status: status, message: String(cBuffer: errorText), path: info.path)
             }
         }
     }
@@ -197,7 +197,7 @@ public final class VideoSource: @unchecked Sendable {
             switch Int(status) {
             case CVS_OK: return true
             case CVS_END: return false
-            default: throw Self.error(status: status, message: Self.text(errorText), path: info.path)
+            default: throw Self.error(status: status, message: String(cBuffer: errorText), path: info.path)
             }
         }
     }
@@ -232,11 +232,6 @@ public final class VideoSource: @unchecked Sendable {
             throw EmpathyError.io(path: path, operation: "read clip", errno: errno)
         }
         close(fd)
-    }
-
-    static func text(_ buffer: [CChar]) -> String {
-        let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
-        return String(decoding: bytes, as: UTF8.self)
     }
 
     static func error(status: Int32, message: String, path: String) -> EmpathyError {

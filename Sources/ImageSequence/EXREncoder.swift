@@ -38,7 +38,7 @@ public struct EXREncoder: FrameEncoder {
                                image.rowOrder == .bottomUp ? 1 : 0, nil, &error, error.count)
         }
         guard status == EX_OK else {
-            let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let message = String(cBuffer: error)
             throw EmpathyError.message("cannot write OpenEXR frame '\(path)': \(message.isEmpty ? "status \(status)" : message)")
         }
         var info = stat()

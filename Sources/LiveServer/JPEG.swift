@@ -12,7 +12,7 @@ public enum JPEG {
             cvs_encode_jpeg(pixels.baseAddress, Int32(image.width), Int32(image.height), Int32(quality), &out, &count, &error, error.count)
         }
         guard status == CVS_OK, let out else {
-            let message = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            let message = String(cBuffer: error)
             throw EmpathyError.message("cannot encode the live picture as JPEG: \(message)")
         }
         defer { cvs_free(out) }

@@ -1,18 +1,17 @@
 import EmpathyCore
 import Foundation
-import NIOCore
 
 /// The preview thread: encodes the newest offered frame to JPEG and hands it
 /// to the page's picture stream, at most `maximumRate` frames a second.
-/// Frames offered while one is encoded replace each other; none queue.
+/// Frames offered while one is encoded replace each other (`LatestValue`);
+/// none queue. The thread starts with the first frame.
 final class PicturePreview: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var waiting: RGBAImage?
-    private var closed = false
+    private let newest = LatestValue<RGBAImage>()
     private let publish: @Sendable ([UInt8]) -> Void
     private let interval: Double
     private let done = DispatchSemaphore(value: 0)
-    private var running = false
+    /// (started, closed)
+    private let state = Locked((started: false, closed: false))
 
     init(maximumRate: Double, publish: @escaping @Sendable ([UInt8]) -> Void) {
         interval = 1 / maximumRate
@@ -20,27 +19,22 @@ final class PicturePreview: @unchecked Sendable {
     }
 
     func offer(_ image: RGBAImage) {
-        condition.lock()
-        defer { condition.unlock() }
-        if !running && !closed {
-            running = true
+        let start = state.update { s -> Bool in
+            guard !s.started && !s.closed else { return false }
+            s.started = true
+            return true
+        }
+        if start {
             let thread = Thread { [self] in loop() }
             thread.name = "live-preview"
             thread.start()
         }
-        waiting = image
-        condition.signal()
+        newest.put(image)
     }
 
     private func loop() {
         var last = 0.0
-        while true {
-            condition.lock()
-            while waiting == nil && !closed { condition.wait() }
-            if closed { condition.unlock(); break }
-            let image = waiting!
-            waiting = nil
-            condition.unlock()
+        while let image = newest.take() {
             let now = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
             if now - last < interval { Thread.sleep(forTimeInterval: interval - (now - last)) }
             last = Double(DispatchTime.now().uptimeNanoseconds) / 1e9
@@ -50,11 +44,11 @@ final class PicturePreview: @unchecked Sendable {
     }
 
     func close() {
-        condition.lock()
-        let wasRunning = running
-        closed = true
-        condition.broadcast()
-        condition.unlock()
+        let wasRunning = state.update { s -> Bool in
+            s.closed = true
+            return s.started
+        }
+        newest.close()
         if wasRunning { done.wait() }
     }
 }
