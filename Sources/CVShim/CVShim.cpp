@@ -19,7 +19,11 @@
 #include <opencv2/videoio.hpp>
 
 #include <dirent.h>
+#include <fcntl.h>
+#include <linux/videodev2.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cmath>
@@ -601,3 +605,88 @@ extern "C" int cvs_encode_jpeg(const uint8_t *rgba, int32_t width, int32_t heigh
 }
 
 extern "C" void cvs_free(void *memory) { std::free(memory); }
+
+struct cvs_v4l2_output {
+    int fd = -1;
+    int32_t width = 0, height = 0;
+    std::vector<uint8_t> rgb;
+};
+
+extern "C" int cvs_v4l2_output_open(const char *device, int32_t width, int32_t height, cvs_v4l2_output **out,
+                                    char *err, size_t err_len) {
+    if (!device || !out || width <= 0 || height <= 0) {
+        set_error(err, err_len, "cvs_v4l2_output_open needs a device, a size and an output handle");
+        return CVS_ERR_ARGUMENT;
+    }
+    *out = nullptr;
+    return guarded("open the video output", err, err_len, [&]() -> int {
+        const int fd = ::open(device, O_RDWR | O_NONBLOCK | O_CLOEXEC);
+        if (fd < 0) {
+            set_error(err, err_len, "cannot be opened (%s); load v4l2loopback ('modprobe v4l2loopback') and name its /dev/videoN",
+                      std::strerror(errno));
+            return CVS_ERR_OPEN;
+        }
+        v4l2_capability caps{};
+        const uint32_t device_caps = ioctl(fd, VIDIOC_QUERYCAP, &caps) == 0
+            ? ((caps.capabilities & V4L2_CAP_DEVICE_CAPS) ? caps.device_caps : caps.capabilities) : 0;
+        if (!(device_caps & V4L2_CAP_VIDEO_OUTPUT)) {
+            ::close(fd);
+            set_error(err, err_len, "is not a V4L2 video output; name a v4l2loopback device ('v4l2-ctl --list-devices')");
+            return CVS_ERR_OPEN;
+        }
+        v4l2_format format{};
+        format.type = V4L2_BUF_TYPE_VIDEO_OUTPUT;
+        format.fmt.pix.width = (uint32_t)width;
+        format.fmt.pix.height = (uint32_t)height;
+        format.fmt.pix.pixelformat = V4L2_PIX_FMT_RGB24;
+        format.fmt.pix.field = V4L2_FIELD_NONE;
+        format.fmt.pix.bytesperline = (uint32_t)width * 3;
+        format.fmt.pix.sizeimage = (uint32_t)width * (uint32_t)height * 3;
+        format.fmt.pix.colorspace = V4L2_COLORSPACE_SRGB;
+        if (ioctl(fd, VIDIOC_S_FMT, &format) != 0 || format.fmt.pix.pixelformat != V4L2_PIX_FMT_RGB24
+            || format.fmt.pix.width != (uint32_t)width || format.fmt.pix.height != (uint32_t)height) {
+            ::close(fd);
+            set_error(err, err_len, "does not take %dx%d RGB24 frames; is another program writing to it?", width, height);
+            return CVS_ERR_OPEN;
+        }
+        auto output = std::make_unique<cvs_v4l2_output>();
+        output->fd = fd;
+        output->width = width;
+        output->height = height;
+        output->rgb.resize((size_t)width * (size_t)height * 3);
+        *out = output.release();
+        return CVS_OK;
+    });
+}
+
+extern "C" int cvs_v4l2_output_write(cvs_v4l2_output *o, const uint8_t *rgba, int32_t bottom_up, char *err, size_t err_len) {
+    if (!o || !rgba) {
+        set_error(err, err_len, "cvs_v4l2_output_write needs an output and a frame");
+        return CVS_ERR_ARGUMENT;
+    }
+    return guarded("write a frame to the video output", err, err_len, [&]() -> int {
+        const size_t row = (size_t)o->width * 4, out_row = (size_t)o->width * 3;
+        for (int32_t y = 0; y < o->height; ++y) {
+            const uint8_t *from = rgba + (size_t)(bottom_up ? o->height - 1 - y : y) * row;
+            uint8_t *to = o->rgb.data() + (size_t)y * out_row;
+            for (int32_t x = 0; x < o->width; ++x) {
+                to[3 * x] = from[4 * x];
+                to[3 * x + 1] = from[4 * x + 1];
+                to[3 * x + 2] = from[4 * x + 2];
+            }
+        }
+        const ssize_t written = ::write(o->fd, o->rgb.data(), o->rgb.size());
+        if (written < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return CVS_END;
+        if (written != (ssize_t)o->rgb.size()) {
+            set_error(err, err_len, "stopped taking frames (%s)", written < 0 ? std::strerror(errno) : "short write");
+            return CVS_ERR_DECODE;
+        }
+        return CVS_OK;
+    });
+}
+
+extern "C" void cvs_v4l2_output_close(cvs_v4l2_output *o) {
+    if (!o) return;
+    if (o->fd >= 0) ::close(o->fd);
+    delete o;
+}

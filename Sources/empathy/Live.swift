@@ -59,6 +59,11 @@ struct Live: ParsableCommand {
         valueName: "host:port"))
     var serve: String?
 
+    @Option(name: .customLong("v4l2-out"), help: ArgumentHelp(
+        "Also write the live picture to a V4L2 output (a v4l2loopback device) that OBS, VLC or a browser open as a camera.",
+        valueName: "device"))
+    var v4l2Out: String?
+
     @OptionGroup(title: "Face") var reading: FaceReadingOptions
 
     @Option(help: ArgumentHelp("The most face analyses a second (default 15); the frames between use the newest reading.",
@@ -114,10 +119,13 @@ struct Live: ParsableCommand {
                 return server
             }
             defer { server?.stop() }
-            if let server {
+            let loopback = try v4l2Out.map { try LoopbackOutput(device: CameraSource.devicePath($0), width: job.info.width, height: job.info.height) }
+            defer { loopback?.close() }
+            if server != nil || loopback != nil {
                 job.onFrame = { image, status in
-                    server.offerPicture(image)
-                    server.publishStatus(Self.json(status, sensor: sensor))
+                    server?.offerPicture(image)
+                    server?.publishStatus(Self.json(status, sensor: sensor))
+                    loopback?.offer(image)
                 }
             }
             let line = LiveStatusLine()
@@ -137,6 +145,7 @@ struct Live: ParsableCommand {
                       + "a beat reached the take " + spread(report.beatArrivalMs, "ms") + " after it happened; "
                       + "sensor reconnected \(report.sensorReconnects) time(s)")
             }
+            if let stopped = loopback?.failure { print("video output stopped: \(stopped); the take went on") }
             if let stopped = report.analysisStopped { print("face analysis stopped: \(stopped); later frames used its last reading") }
             // The take went on, but what was asked for is not all on disk: one line, exit 1.
             if let stopped = report.recordingStopped { throw EmpathyError.message(stopped) }

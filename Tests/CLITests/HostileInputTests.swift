@@ -264,6 +264,9 @@ final class HostileInputTests: XCTestCase {
             usage("live loop on a camera", ["live", "--camera", "0", "--loop", "--duration", "1"], "--loop"),
             usage("live size malformed", ["live", "--camera", "0", "--size", "1280by720", "--duration", "1"], "--size"),
             usage("live fps without camera", ["live", "--play", clip, "--fps", "30", "--duration", "1"], "--fps"),
+            // No v4l2loopback module on the test machines: the checks made before a frame is written.
+            usage("live v4l2-out missing", ["live", "--play", clip, "--duration", "1", "--v4l2-out", "/dev/video98"], "/dev/video98"),
+            usage("live v4l2-out not an output", ["live", "--play", clip, "--duration", "1", "--v4l2-out", "/dev/null"], "/dev/null"),
             usage("live out is a file", ["live", "--play", clip, "--duration", "1", "--out", path("plain-file")], "plain-file"),
             usage("live unknown look", ["live", "--play", clip, "--duration", "1", "--look", "nope"], "nope"),
             usage("live sensor not a serial port", ["live", "--play", clip, "--duration", "1", "--sensor", "/dev/null",

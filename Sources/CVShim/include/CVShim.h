@@ -129,6 +129,25 @@ void cvs_close(cvs_source *source);
 int cvs_encode_jpeg(const uint8_t *rgba, int32_t width, int32_t height, int32_t quality,
                     uint8_t **out, size_t *out_len, char *err, size_t err_len);
 
+/// A V4L2 video output device (a v4l2loopback device that OBS, VLC or a
+/// browser then reads as a camera). Plain V4L2 ioctls, no OpenCV; it lives
+/// here because this is the project's C surface for video devices.
+typedef struct cvs_v4l2_output cvs_v4l2_output;
+
+/// Opens `device` as a video output of `width` x `height` packed RGB24
+/// frames. Fails with CVS_ERR_OPEN (and a message without the path) when
+/// the device cannot be opened or is not a video output.
+int cvs_v4l2_output_open(const char *device, int32_t width, int32_t height, cvs_v4l2_output **out,
+                         char *err, size_t err_len);
+
+/// Writes one RGBA8 frame (width * height * 4 bytes; rows bottom-up when
+/// `bottom_up` is 1) as RGB24. A device with no room (no reader keeping up)
+/// drops the frame and returns CVS_END; a failed write is CVS_ERR_DECODE.
+int cvs_v4l2_output_write(cvs_v4l2_output *output, const uint8_t *rgba, int32_t bottom_up, char *err, size_t err_len);
+
+/// Closes the device. Accepts NULL.
+void cvs_v4l2_output_close(cvs_v4l2_output *output);
+
 /// Frees memory the shim allocated for the caller.
 void cvs_free(void *memory);
 
