@@ -6,8 +6,8 @@ import Foundation
 ///
 /// Accepted keys: `DESCRIPTION`, `CREDIT`, `ISFVSN`, `VSN`, `CATEGORIES`,
 /// `INPUTS`, `PASSES`, `IMPORTED` (rejected: images from files are not
-/// supported), `RESET_INTERVAL` (an Empathy extension, see
-/// `feedbackResetFrames`). Unknown keys are kept out of the way, as ISF hosts do.
+/// supported), `RESET_INTERVAL` and `IDENTITY_WHEN_ZERO` (Empathy
+/// extensions, see `feedbackResetFrames` and `identityWhenZero`). Unknown keys are kept out of the way, as ISF hosts do.
 public struct ISFHeader: Sendable, Equatable {
     public enum InputType: String, Sendable, CaseIterable {
         case image, float, bool, long, color, point2D, event
@@ -41,6 +41,14 @@ public struct ISFHeader: Sendable, Equatable {
     /// this many frames before it (and any frame range renders the same bytes
     /// however it is chunked). 0 when the shader has no persistent buffer.
     public var feedbackResetFrames: Int
+    /// Float inputs that, all at 0, make the shader the identity: every
+    /// output pixel, persistent buffer included, equals `inputImage` at the
+    /// same pixel. The renderer then copies instead of running the shader
+    /// (on a software rasterizer every branch of a shader runs, so an early
+    /// return costs as much as the work it skips). The shader author states
+    /// it; `ISFPassTests` checks it for the shipped shaders. Single-pass
+    /// shaders only. Empty when not given.
+    public var identityWhenZero: [String] = []
 
     public var hasInputImage: Bool { inputs.contains { $0.name == "inputImage" && $0.type == .image } }
     public var persistentTargets: [String] { passes.filter(\.persistent).compactMap(\.target) }
@@ -211,8 +219,18 @@ public struct ISFHeader: Sendable, Equatable {
             else { throw fail("RESET_INTERVAL must be a whole number of frames from 1 to 240") }
             resetFrames = passes.contains(where: \.persistent) ? number.intValue : 0
         }
+        var identity: [String] = []
+        if let raw = root["IDENTITY_WHEN_ZERO"] {
+            guard let names = raw as? [String], !names.isEmpty,
+                  names.allSatisfy({ name in inputs.contains { $0.name == name && $0.type == .float } })
+            else { throw fail("IDENTITY_WHEN_ZERO must list float inputs of this shader, e.g. [\"strength\"]") }
+            guard passes.count == 1, inputs.contains(where: { $0.name == "inputImage" && $0.type == .image }) else {
+                throw fail("IDENTITY_WHEN_ZERO needs a single-pass shader with an inputImage")
+            }
+            identity = names
+        }
         return ISFHeader(description: description, categories: categories, inputs: inputs, passes: passes,
-                         feedbackResetFrames: resetFrames)
+                         feedbackResetFrames: resetFrames, identityWhenZero: identity)
     }
 }
 

@@ -143,6 +143,7 @@ public final class ISFPass: EffectPass {
         var vertexArray = vertexArray
         glDeleteVertexArrays(1, &vertexArray)
         glDeleteProgram(program)
+        if copyProgram != 0 { glDeleteProgram(copyProgram) }
     }
 
     public func setParameter(_ name: String, _ value: Float) throws {
@@ -174,12 +175,24 @@ public final class ISFPass: EffectPass {
         for (_, pair) in buffers { pair.read.clear(); pair.write.clear() }
     }
 
+    /// Copy instead of running the shader when its inputs make it the
+    /// identity (`ISFHeader.identityWhenZero`). Off only to test that the copy is exact.
+    public var copiesWhenIdentity = true
+
+    /// This frame's inputs make the shader the identity.
+    var isIdentityNow: Bool {
+        copiesWhenIdentity && !shader.header.identityWhenZero.isEmpty && shader.header.identityWhenZero.allSatisfy { name in
+            (values[name] ?? shader.header.input(named: name)?.defaultValue)?.first == 0
+        }
+    }
+
     public func render(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
         try context.makeCurrent()
         if output?.width != width || output?.height != height || (folded != nil && folded?.output == nil) {
             try allocate(width: width, height: height)
         }
         if feedbackResetFrames > 0, frame.frameIndex % feedbackResetFrames == 0 { resetFeedback() }
+        if isIdentityNow { return try renderIdentity(input: input, source: source, frame: frame, width: width, height: height) }
         glUseProgram(program)
         for input in shader.header.inputs where input.type != .image {
             guard let location = inputLocations[input.name], location >= 0, let value = values[input.name] else { continue }
@@ -241,6 +254,43 @@ public final class ISFPass: EffectPass {
         }
         try GL.check("drawing '\(shader.path)' on a \(width)x\(height) frame")
         return drawn
+    }
+
+    /// The shader's result when it is the identity, without running it: the
+    /// input copied into the persistent buffer (next frame's feedback reads
+    /// it, as it would read the shader's output), then the folded pass drawn
+    /// on its own. Exact: a nearest-sampled copy is what the shader writes.
+    private func renderIdentity(input: GLuint, source: GLuint, frame: FrameInputs, width: Int, height: Int) throws -> GLuint {
+        var result = input
+        if let target = shader.header.passes.first?.target, let pair = buffers[target] {
+            try copy(input, into: pair.write, width: width, height: height)
+            buffers[target] = (pair.write, pair.read)
+            result = pair.write.texture
+        }
+        if let folded { return try folded.pass.render(input: result, source: source, frame: frame, width: width, height: height) }
+        return result
+    }
+
+    private var copyProgram: GLuint = 0
+
+    /// Copies `texture` into `target`: a memory copy between 8-bit textures,
+    /// a nearest-sampled draw otherwise (the upload is 8-bit, a float chain's buffers are not).
+    private func copy(_ texture: GLuint, into target: RenderTarget, width: Int, height: Int) throws {
+        if !format.isFloat {
+            glCopyImageSubData(texture, GLenum(GL_TEXTURE_2D), 0, 0, 0, 0, target.texture, GLenum(GL_TEXTURE_2D), 0, 0, 0, 0,
+                               GLsizei(width), GLsizei(height), 1)
+        } else {
+            if copyProgram == 0 { copyProgram = try GL.linkCopyProgram(context, flipRows: false) }
+            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), target.framebuffer)
+            glViewport(0, 0, GLsizei(width), GLsizei(height))
+            glUseProgram(copyProgram)
+            glActiveTexture(GLenum(GL_TEXTURE0))
+            glBindTexture(GLenum(GL_TEXTURE_2D), texture)
+            glUniform1i(glGetUniformLocation(copyProgram, "inputImage"), 0)
+            glBindVertexArray(vertexArray)
+            glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+        }
+        try GL.check("copying the input of '\(shader.path)', which is the identity at these inputs")
     }
 
     private func allocate(width: Int, height: Int) throws {

@@ -52,7 +52,11 @@ public struct Look: Sendable {
     ///   (the rise over that window; bursts on sudden rises);
     ///   c_f = curve(x_f), piecewise linear through `curve`'s points, flat beyond the ends;
     ///   y_0 = c_0, y_f = y_(f−1) + (c_f − y_(f−1)) · (1 − e^(−Δt/τ)), Δt = 1/fps,
-    ///   τ = attackMs when c_f > y_(f−1), else releaseMs (0 follows at once).
+    ///   τ = attackMs when c_f > y_(f−1), else releaseMs (0 follows at once);
+    ///   then y_f = c_f once |c_f − y_f| < `settleDistance`: a filter that would
+    ///   approach its rest value for ever reaches it, a few τ after the last
+    ///   change (ln 4096 ≈ 8.3 τ for a full step), so a pass that is the identity
+    ///   at rest (`ISFHeader.identityWhenZero`) is skipped once the emotion is calm.
     /// Past the first segment the filters start again a warm-up before each
     /// segment (see `LookAutomation`), so a frame's value is computed the same
     /// way in any chunk and costs the same at frame 150,000 as at frame 10.
@@ -63,6 +67,10 @@ public struct Look: Sendable {
         public var curve: [SIMD2<Float>] = []
         public var attackMs: Double = 0
         public var releaseMs: Double = 0
+
+        /// Closer than this to its target, a smoothed value takes the target
+        /// (1/4096: below a code value of a 12-bit output on a unit range).
+        public static let settleDistance: Float = 1.0 / 4096
 
         public static func == (a: Mapping, b: Mapping) -> Bool {
             a.constant == b.constant && a.weights.map(\.0) == b.weights.map(\.0) && a.weights.map(\.1) == b.weights.map(\.1)
@@ -354,7 +362,8 @@ public final class LookAutomation {
                 let c = m.shape(x)
                 let y = parameters[p][k].y
                 let tau = (c > y ? m.attackMs : m.releaseMs) / 1000
-                parameters[p][k].y = f == runStart || tau <= 0 ? c : y + (c - y) * Float(1 - exp(-dt / tau))
+                let smoothed = f == runStart || tau <= 0 ? c : y + (c - y) * Float(1 - exp(-dt / tau))
+                parameters[p][k].y = abs(c - smoothed) < Look.Mapping.settleDistance ? c : smoothed
             }
         }
         nextFrame += 1

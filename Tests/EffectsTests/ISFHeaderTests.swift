@@ -15,6 +15,9 @@ final class ISFHeaderTests: XCTestCase {
             (#"{"PASSES":[{"TARGET":"buf","PERSISTENT":true},{}],"RESET_INTERVAL":5}"#, { $0.feedbackResetFrames == 5 }),
             (#"{"PASSES":[{"TARGET":"a"},{"TARGET":"b"}]}"#, { $0.passes[1].target == nil }),
             (#"{"DESCRIPTION":"x","UNKNOWN_KEY":1}"#, { $0.description == "x" }),
+            (#"{"INPUTS":[{"NAME":"inputImage","TYPE":"image"},{"NAME":"amount","TYPE":"float"}],"IDENTITY_WHEN_ZERO":["amount"]}"#,
+             { $0.identityWhenZero == ["amount"] }),
+            (#"{"INPUTS":[{"NAME":"inputImage","TYPE":"image"}]}"#, { $0.identityWhenZero.isEmpty }),
         ]
         for (json, check) in accepted {
             let header = try ISFHeader.parse(json: json, path: "t.fs")
@@ -37,6 +40,11 @@ final class ISFHeaderTests: XCTestCase {
             (#"{"PASSES":[{"TARGET":"a","PERSISTENT":true,"FLOAT":true}]}"#, "cannot be FLOAT"),
             (#"{"IMPORTED":{"x":{"PATH":"a.png"}}}"#, "IMPORTED"),
             (#"{"PASSES":[{"TARGET":"a","PERSISTENT":true},{}],"RESET_INTERVAL":0}"#, "RESET_INTERVAL"),
+            (#"{"INPUTS":[{"NAME":"inputImage","TYPE":"image"}],"IDENTITY_WHEN_ZERO":["nope"]}"#, "IDENTITY_WHEN_ZERO"),
+            (#"{"INPUTS":[{"NAME":"inputImage","TYPE":"image"},{"NAME":"on","TYPE":"bool"}],"IDENTITY_WHEN_ZERO":["on"]}"#, "float inputs"),
+            (#"{"INPUTS":[{"NAME":"inputImage","TYPE":"image"},{"NAME":"a","TYPE":"float"}],"IDENTITY_WHEN_ZERO":[]}"#, "IDENTITY_WHEN_ZERO"),
+            (#"{"INPUTS":[{"NAME":"inputImage","TYPE":"image"},{"NAME":"a","TYPE":"float"}],"PASSES":[{"TARGET":"b"},{}],"IDENTITY_WHEN_ZERO":["a"]}"#,
+             "single-pass"),
         ]
         for (json, expected) in rejected {
             XCTAssertThrowsError(try ISFHeader.parse(json: json, path: "shaders/t.fs"), json) { error in

@@ -85,6 +85,30 @@ final class LookTests: XCTestCase {
         XCTAssertLessThan(values[59], values[40])
     }
 
+    /// A release settles: within 1/4096 of its target the value takes the
+    /// target exactly (so a pass that is the identity at rest is skipped),
+    /// and not before. τ = 100 ms at 30 fps: e^(−f/3) < 1/4096 from f = 25.
+    func testReleaseSettlesExactlyOnItsRestValue() throws {
+        let look = try parse(#"""
+            {"name":"x","passes":[{"pass":"glitch","parameters":{"strength":{"from":"arousal","releaseMs":100}}}]}
+            """#)
+        struct Pulse: EmotionTimeline {
+            let frameCount: Int? = 80
+            let framesPerSecond = 30.0
+            func state(at frameIndex: Int) -> EmotionState {
+                var s = EmotionState()
+                s.arousal = frameIndex < 10 ? 1 : 0
+                return s
+            }
+        }
+        let automation = LookAutomation(look: look, timeline: Pulse())
+        let values = (0..<80).map { automation.values(at: $0)[0][0].value }
+        let firstZero = try XCTUnwrap(values.firstIndex(of: 0), "the release reaches 0")
+        XCTAssertEqual(firstZero, 9 + 25, "exactly where e^(−Δt/τ·n) falls below 1/4096")
+        XCTAssertGreaterThan(values[firstZero - 1], 0)
+        XCTAssertTrue(values[firstZero...].allSatisfy { $0 == 0 }, "and stays there")
+    }
+
     /// Frame by frame, jumps ahead and back give what stepping in order
     /// gives, for smoothing and rise windows alike (a chunk or a seek in a
     /// live take reads the same values).

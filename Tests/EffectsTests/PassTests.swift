@@ -99,6 +99,57 @@ final class PassTests: XCTestCase {
         XCTAssertEqual(still.pixels, TestFrames.synthetic().pixels, "glitch at strength 0 must leave the picture alone")
     }
 
+    /// `IDENTITY_WHEN_ZERO`: at strength and burst 0 the glitch is copied,
+    /// not drawn, and the copy is exact — for the picture and for the
+    /// persistent buffer the next frames' smear reads. Calm frames then
+    /// active ones (the smear reads a calm frame's buffer), alone and with
+    /// the grade folded in, give the same bytes with the copy as with the
+    /// shader. Every frame is compared; the two chains share nothing.
+    func testGlitchAtRestIsCopiedExactly() throws {
+        let context = try RenderContext()
+        func chain(copying: Bool, grade: Bool) throws -> (PassChain, ISFPass) {
+            let glitch = try ISFPass(context: context, url: TestFrames.shaders.appendingPathComponent("passes/glitch.frag"))
+            glitch.copiesWhenIdentity = copying
+            try glitch.setParameter("blockPixels", 8)
+            try glitch.setParameter("smear", 0.9)
+            let passes: [any EffectPass] = grade ? [glitch, try emotionGrade(context)] : [glitch]
+            return (try PassChain(context: context, passes: passes), glitch)
+        }
+        for grade in [false, true] {
+            let (copying, a) = try chain(copying: true, grade: grade)
+            let (drawing, b) = try chain(copying: false, grade: grade)
+            XCTAssertEqual(a.shader.header.identityWhenZero, ["strength", "burst"])
+            // Frames 1-3 at rest (0 is a feedback reset), 4-6 active: their smear reads the rest frames' buffer.
+            for f in 1...6 {
+                let strength: Float = f <= 3 ? 0 : 0.9
+                for pass in [a, b] {
+                    try pass.setParameter("strength", strength)
+                    try pass.setParameter("burst", 0)
+                }
+                XCTAssertEqual(a.isIdentityNow, f <= 3)
+                XCTAssertFalse(b.isIdentityNow)
+                let frame = shifted(TestFrames.synthetic(), by: 7 * f)  // each frame differs, so a stale buffer would show
+                let copied = try copying.render(frame, inputs: inputs(f, angryState()))
+                let drawn = try drawing.render(frame, inputs: inputs(f, angryState()))
+                let worst = worstDifference(copied, drawn)
+                XCTAssertEqual(worst.delta, 0, "grade \(grade), frame \(f): the copy differs from the shader by \(worst.delta) at (\(worst.x), \(worst.y))")
+            }
+        }
+    }
+
+    /// `image` rolled right by `dx` pixels.
+    private func shifted(_ image: RGBAImage, by dx: Int) -> RGBAImage {
+        var out = image
+        for y in 0..<image.height {
+            for x in 0..<image.width {
+                let from = (y * image.width + (x - dx % image.width + image.width) % image.width) * 4
+                let to = (y * image.width + x) * 4
+                for c in 0..<4 { out.pixels[to + c] = image.pixels[from + c] }
+            }
+        }
+        return out
+    }
+
     /// The GPU grade against the CPU reference: the looks' blend (without
     /// the baked parameters) applied with LUT3D.apply, then intensity,
     /// saturation and contrast per pixel — which the pass bakes into its

@@ -4,6 +4,7 @@
     "ISFVSN": "2",
     "CATEGORIES": ["Stylize", "Glitch"],
     "RESET_INTERVAL": 12,
+    "IDENTITY_WHEN_ZERO": ["strength", "burst"],
     "INPUTS": [
         { "NAME": "inputImage", "TYPE": "image" },
         { "NAME": "strength", "TYPE": "float", "DEFAULT": 0.5, "MIN": 0.0, "MAX": 1.0 },
@@ -53,7 +54,9 @@ void main() {
     float gain = clamp(strength * 0.5 + burst, 0.0, 1.0);
     if (gain == 0.0) {
         // Calm: every term below is the identity (no shift, split, scanline
-        // or smear). The condition is uniform, so the whole draw is a copy.
+        // or smear). The header says so (IDENTITY_WHEN_ZERO): the renderer
+        // copies instead of drawing, because a software rasterizer runs every
+        // branch of a shader and this return would skip nothing.
         fragColor = IMG_THIS_PIXEL(inputImage);
         return;
     }
@@ -74,8 +77,8 @@ void main() {
     // Scanlines: every other line darkened by up to 15 %.
     float scan = 1.0 - 0.15 * gain * float(int(pixel.y) & 1);
     vec3 rgb = vec3(red, middle.g, blue) * scan;
-    // The condition is the same over a whole block, so llvmpipe skips the
-    // fetch for blocks that take the new picture.
+    // The condition is the same over a whole block (a GPU skips the fetch
+    // for blocks that take the new picture; llvmpipe fetches anyway).
     if (random(FRAMEINDEX, blockId, 1) < gain) {
         vec2 motion = (vec2(random(FRAMEINDEX, blockId, 2), random(FRAMEINDEX, blockId, 3)) - 0.5) * blockPixels * 0.25;
         vec4 last = IMG_NORM_PIXEL(lastFrame, (pixel - motion) / RENDERSIZE);
