@@ -281,14 +281,7 @@ public final class ISFPass: EffectPass {
                                GLsizei(width), GLsizei(height), 1)
         } else {
             if copyProgram == 0 { copyProgram = try GL.linkCopyProgram(context, flipRows: false) }
-            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), target.framebuffer)
-            glViewport(0, 0, GLsizei(width), GLsizei(height))
-            glUseProgram(copyProgram)
-            glActiveTexture(GLenum(GL_TEXTURE0))
-            glBindTexture(GLenum(GL_TEXTURE_2D), texture)
-            glUniform1i(glGetUniformLocation(copyProgram, "inputImage"), 0)
-            glBindVertexArray(vertexArray)
-            glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+            GL.drawCopy(copyProgram, from: texture, into: target.framebuffer, width: width, height: height, vertexArray: vertexArray)
         }
         try GL.check("copying the input of '\(shader.path)', which is the identity at these inputs")
     }

@@ -233,14 +233,7 @@ public final class ParticlePass: EffectPass {
                 output = try RenderTarget(width: width, height: height, format: format)
             }
             guard let output else { return input }
-            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), output.framebuffer)
-            glViewport(0, 0, GLsizei(width), GLsizei(height))
-            glUseProgram(copyProgram)
-            glActiveTexture(GLenum(GL_TEXTURE0))
-            glBindTexture(GLenum(GL_TEXTURE_2D), input)
-            glUniform1i(glGetUniformLocation(copyProgram, "inputImage"), 0)
-            glBindVertexArray(vertexArray)
-            glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+            GL.drawCopy(copyProgram, from: input, into: output.framebuffer, width: width, height: height, vertexArray: vertexArray)
             result = output.texture
         }
 

@@ -148,12 +148,7 @@ public final class PassChain {
         var source = uploadTexture
         outputRowOrder = pointwiseOnly ? frame.rowOrder : .bottomUp
         if frame.rowOrder == .topDown, !pointwiseOnly, let flipped {
-            glBindFramebuffer(GLenum(GL_FRAMEBUFFER), flipped.framebuffer)
-            glViewport(0, 0, GLsizei(width), GLsizei(height))
-            glUseProgram(flipProgram)
-            glUniform1i(glGetUniformLocation(flipProgram, "inputImage"), 0)
-            glBindVertexArray(vertexArray)
-            glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+            GL.drawCopy(flipProgram, from: uploadTexture, into: flipped.framebuffer, width: width, height: height, vertexArray: vertexArray)
             source = flipped.texture
         }
         if timesStages { note(0, "upload") }

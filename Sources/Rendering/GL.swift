@@ -43,6 +43,20 @@ public enum GL {
                 """, fragmentPath: flipRows ? "built-in flip shader" : "built-in copy shader")
     }
 
+    /// Draws `texture` through a program from `linkCopyProgram` into
+    /// `framebuffer`: one full-screen triangle, the texture on unit 0.
+    public static func drawCopy(_ program: GLuint, from texture: GLuint, into framebuffer: GLuint, width: Int, height: Int,
+                                vertexArray: GLuint) {
+        glBindFramebuffer(GLenum(GL_FRAMEBUFFER), framebuffer)
+        glViewport(0, 0, GLsizei(width), GLsizei(height))
+        glUseProgram(program)
+        glActiveTexture(GLenum(GL_TEXTURE0))
+        glBindTexture(GLenum(GL_TEXTURE_2D), texture)
+        glUniform1i(glGetUniformLocation(program, "inputImage"), 0)
+        glBindVertexArray(vertexArray)
+        glDrawArrays(GLenum(GL_TRIANGLES), 0, 3)
+    }
+
     public static func setSampling(_ target: GLenum, linear: Bool) {
         let filter = GLint(linear ? GL_LINEAR : GL_NEAREST)
         glTexParameteri(target, GLenum(GL_TEXTURE_MIN_FILTER), filter)
