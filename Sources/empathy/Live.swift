@@ -12,15 +12,18 @@ struct Live: ParsableCommand {
         discussion: """
             The frames come from a V4L2 camera (--camera 0 or --camera /dev/video0, with --size and --fps to ask \
             for a mode) or from --play CLIP, which delivers a clip at its own rate as a camera would (--loop to \
-            repeat it). A camera that stops delivering for 2 s ends the take cleanly. The face is \\
-            analysed as often as the machine allows; every frame is rendered. Frames the render cannot keep \\
+            repeat it). A camera that stops delivering for 2 s ends the take cleanly. The face is \
+            analysed at most 15 times a second (--analysis-rate); every frame is rendered. Frames the render cannot keep \
             up with (the passes or the disk) are dropped at capture and counted, never queued. A status \
             line is printed once a second.
-            With --out DIR the take is recorded as it happens: DIR/take.000001.png … (rendered), \\
-            DIR/take.source.000001.png … (the frames as captured), DIR/take.track.csv with its landmark \\
-            sidecar, and DIR/take.session.csv with --sensor. 'empathy render DIR/take.source.%06d.png \\
-            --track DIR/take.track.csv --look LOOK' renders the take again in batch; with the same look it \\
-            gives the live frames. Ctrl-C or --duration ends the take; everything written is complete.
+            With --out DIR the take is recorded as it happens: DIR/take.000001.png … (rendered), \
+            DIR/take.source.000001.png … (the frames as captured), DIR/take.track.csv with its landmark \
+            sidecar, and DIR/take.session.csv with --sensor. 'empathy render DIR/take.source.%06d.png \
+            --track DIR/take.track.csv --look LOOK' renders the take again in batch; with the same look it \
+            gives the live frames. Ctrl-C or --duration ends the take; everything written is complete. A take \
+            killed outright is kept by the next take into its folder (take.track.interrupted-1.csv, …).
+            --serve shows the take in a browser; --v4l2-out writes it to a v4l2loopback device that OBS, VLC \
+            or a video call open as a camera.
             """)
 
     @Option(help: ArgumentHelp("A V4L2 camera: N for /dev/videoN, or a device path.", valueName: "N|device"))
