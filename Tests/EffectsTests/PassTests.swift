@@ -137,6 +137,33 @@ final class PassTests: XCTestCase {
         }
     }
 
+    /// The same in a floating-point chain (the copy is then a draw: the
+    /// 8-bit upload goes into a half-float buffer): equal floats, frame by frame.
+    func testGlitchAtRestIsCopiedExactlyInFloat() throws {
+        let context = try RenderContext()
+        func chain(copying: Bool) throws -> (PassChain, ISFPass) {
+            let shader = try ISFShader.load(TestFrames.shaders.appendingPathComponent("passes/glitch.frag"))
+            let glitch = try ISFPass(context: context, shader: shader, format: .rgba16f)
+            glitch.copiesWhenIdentity = copying
+            try glitch.setParameter("blockPixels", 8)
+            try glitch.setParameter("smear", 0.9)
+            return (try PassChain(context: context, passes: [glitch], floatOutput: true), glitch)
+        }
+        let (copying, a) = try chain(copying: true)
+        let (drawing, b) = try chain(copying: false)
+        for f in 1...6 {
+            for pass in [a, b] { try pass.setParameter("strength", f <= 3 ? 0 : 0.9) }
+            XCTAssertEqual(a.isIdentityNow, f <= 3)
+            let frame = shifted(TestFrames.synthetic(), by: 7 * f)
+            var copied = FloatImage.uninitialized(width: 1, height: 1, rowOrder: .bottomUp)
+            var drawn = copied
+            try copying.readBack(try copying.draw(frame, inputs: inputs(f, angryState())), into: &copied)
+            try drawing.readBack(try drawing.draw(frame, inputs: inputs(f, angryState())), into: &drawn)
+            XCTAssertEqual(copied.pixels.count, frame.width * frame.height * 4)
+            XCTAssertTrue(copied.pixels == drawn.pixels, "frame \(f): the float copy differs from the shader")
+        }
+    }
+
     /// `image` rolled right by `dx` pixels.
     private func shifted(_ image: RGBAImage, by dx: Int) -> RGBAImage {
         var out = image
