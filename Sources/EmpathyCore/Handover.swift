@@ -45,3 +45,49 @@ public final class Locked<Value>: @unchecked Sendable {
     @discardableResult
     public func update<T>(_ body: (inout Value) throws -> T) rethrows -> T { try lock.withLock { try body(&value) } }
 }
+
+/// A thread of its own that works on the newest value offered: values
+/// offered while it is busy replace each other, none queue. The thread
+/// starts with the first value; `stop` lets it finish the value in hand and
+/// ends it (once; a no-op when it never started). For a consumer that should
+/// always work on the latest and never hold up the producer (face analysis,
+/// the live page's pictures, a video output).
+public final class NewestValueWorker<Element>: @unchecked Sendable {
+    private let inbox = LatestValue<Element>()
+    private let done = DispatchSemaphore(value: 0)
+    private let state = Locked((started: false, stopped: false))
+    private let name: String
+    private let body: (Element) -> Void
+
+    /// `body` runs on the thread named `name`, once per value it takes.
+    public init(name: String, _ body: @escaping (Element) -> Void) {
+        self.name = name
+        self.body = body
+    }
+
+    public func offer(_ value: Element) {
+        let start = state.update { s -> Bool in
+            guard !s.started && !s.stopped else { return false }
+            s.started = true
+            return true
+        }
+        if start {
+            let thread = Thread { [self] in
+                while let value = inbox.take() { body(value) }
+                done.signal()
+            }
+            thread.name = name
+            thread.start()
+        }
+        inbox.put(value)
+    }
+
+    public func stop() {
+        let wasRunning = state.update { s -> Bool in
+            defer { s.stopped = true }
+            return s.started && !s.stopped
+        }
+        inbox.close()
+        if wasRunning { done.wait() }
+    }
+}

@@ -10,10 +10,9 @@ import Foundation
 public final class LoopbackOutput: @unchecked Sendable {
     public let device: String
     private let handle: OpaquePointer
-    private let newest = LatestValue<RGBAImage>()
-    private let done = DispatchSemaphore(value: 0)
     private let failed = Locked<String?>(nil)
     private let size: (width: Int, height: Int)
+    private var worker: NewestValueWorker<RGBAImage>!
 
     /// Opens `device` for `width` x `height` RGB24 frames: one line naming it when it is missing or not an output.
     public init(device: String, width: Int, height: Int) throws {
@@ -26,32 +25,26 @@ public final class LoopbackOutput: @unchecked Sendable {
             throw EmpathyError.badFile(path: device, line: nil, message: String(cBuffer: error))
         }
         handle = opened
-        let thread = Thread { [self] in loop() }
-        thread.name = "live-v4l2-out"
-        thread.start()
+        worker = NewestValueWorker(name: "live-v4l2-out") { [unowned self] image in write(image) }
     }
 
     /// Why the output stopped, if it did.
     public var failure: String? { failed.get() }
 
-    public func offer(_ image: RGBAImage) { newest.put(image) }
+    public func offer(_ image: RGBAImage) { worker.offer(image) }
 
-    private func loop() {
-        while let image = newest.take() {
-            guard failed.get() == nil, image.width == size.width, image.height == size.height else { continue }
-            var error = [CChar](repeating: 0, count: 256)
-            let status = image.pixels.withUnsafeBufferPointer {
-                cvs_v4l2_output_write(handle, $0.baseAddress, image.rowOrder == .bottomUp ? 1 : 0, &error, error.count)
-            }
-            if Int(status) < 0 { failed.set("'\(device)' \(String(cBuffer: error))") }
+    private func write(_ image: RGBAImage) {
+        guard failed.get() == nil, image.width == size.width, image.height == size.height else { return }
+        var error = [CChar](repeating: 0, count: 256)
+        let status = image.pixels.withUnsafeBufferPointer {
+            cvs_v4l2_output_write(handle, $0.baseAddress, image.rowOrder == .bottomUp ? 1 : 0, &error, error.count)
         }
-        done.signal()
+        if Int(status) < 0 { failed.set("'\(device)' \(String(cBuffer: error))") }
     }
 
     /// Ends the thread and closes the device.
     public func close() {
-        newest.close()
-        done.wait()
+        worker.stop()
         cvs_v4l2_output_close(handle)
     }
 }

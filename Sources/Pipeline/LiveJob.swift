@@ -165,7 +165,6 @@ public final class LiveJob {
         }
         try heart?.start()
         let recording = try paths.map(LiveRecording.init)
-        analysis.start()
         // Frame n is due at origin + n / fps, on the take clock.
         let origin = clock.seconds + 0.02
         heart?.markTakeStart(at: origin)

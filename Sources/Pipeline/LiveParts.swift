@@ -15,19 +15,30 @@ final class LiveAnalysis: @unchecked Sendable {
         var landmarks: [SIMD2<Double>]?
     }
 
-    private let analyzer: FaceAnalyzer
-    private let inbox = LatestValue<(frame: CapturedFrame, index: Int)>()
     private let newest = Locked<Reading?>(nil)
     private let analysed = Locked(0)
-    private let done = DispatchSemaphore(value: 0)
     private let failure = Locked<String?>(nil)
+    private var worker: NewestValueWorker<(frame: CapturedFrame, index: Int)>!
 
-    /// At most this many analyses a second (by capture time).
-    private let perSecond: Double
-
+    /// At most `perSecond` analyses a second (by capture time).
     init(job: AnalyzeJob, perSecond: Double) throws {
-        analyzer = try job.makeAnalyzer(stillImage: false).0
-        self.perSecond = perSecond
+        let analyzer = try job.makeAnalyzer(stillImage: false).0
+        var last: Double?  // capture time of the last analysis; the worker's thread only
+        worker = NewestValueWorker(name: "live-analysis") { [unowned self] frame, index in
+            // Stopped by a failure; or too soon after the last analysis: wait for a later frame (the newest one is kept).
+            guard failure.get() == nil else { return }
+            if let last, frame.captureSeconds - last < 1 / perSecond - 1e-3 { return }
+            do {
+                let interval = last.map { frame.captureSeconds - $0 } ?? 0
+                let result = try analyzer.analyze(frame: frame.image, frameIndex: index, timeSeconds: frame.captureSeconds,
+                                                  intervalSeconds: max(interval, 0))
+                newest.set(Reading(frameIndex: index, reading: result.reading, landmarks: result.landmarks))
+                analysed.update { $0 += 1 }
+                last = frame.captureSeconds
+            } catch {
+                failure.set("\(error)")
+            }
+        }
     }
 
     var latest: Reading? { newest.get() }
@@ -35,42 +46,11 @@ final class LiveAnalysis: @unchecked Sendable {
     /// Why analysis stopped, if it did (the take goes on with the last reading).
     var error: String? { failure.get() }
 
-    func offer(_ frame: CapturedFrame, index: Int) { inbox.put((frame, index)) }
-
-    func start() {
-        started.set(true)
-        let thread = Thread { [self] in
-            var last: Double?
-            while let (frame, index) = inbox.take() {
-                // Too soon after the last analysis: wait for a later frame (the newest one is kept).
-                if let last, frame.captureSeconds - last < 1 / perSecond - 1e-3 { continue }
-                do {
-                    let interval = last.map { frame.captureSeconds - $0 } ?? 0
-                    let result = try analyzer.analyze(frame: frame.image, frameIndex: index, timeSeconds: frame.captureSeconds,
-                                                      intervalSeconds: max(interval, 0))
-                    newest.set(Reading(frameIndex: index, reading: result.reading, landmarks: result.landmarks))
-                    analysed.update { $0 += 1 }
-                    last = frame.captureSeconds
-                } catch {
-                    failure.set("\(error)")
-                    break
-                }
-            }
-            done.signal()
-        }
-        thread.name = "live-analysis"
-        thread.start()
-    }
-
-    private let started = Locked(false)
-    private let stopped = Locked(false)
+    /// Hands the analysis thread a frame (started with the first).
+    func offer(_ frame: CapturedFrame, index: Int) { worker.offer((frame, index)) }
 
     /// Ends the thread (once; a no-op when it never started).
-    func stop() {
-        guard started.get(), !stopped.update({ let was = $0; $0 = true; return was }) else { return }
-        inbox.close()
-        done.wait()
-    }
+    func stop() { worker.stop() }
 }
 
 /// The sensor thread of a live take: the reader (reconnecting after an
