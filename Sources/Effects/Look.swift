@@ -44,12 +44,28 @@ public struct Look: Sendable {
             case .category(let category): return state.score(category)
             }
         }
+
+        /// Whether the field measures something at this frame: the face's
+        /// fields need a face, the heart's a heart rate; `faceFound` always.
+        /// Elsewhere a field reads its neutral default, so a step into or out
+        /// of it is the face entering the picture or the sensor connecting,
+        /// not the emotion changing (see `Mapping.riseMs`).
+        public func isPresent(in state: EmotionState) -> Bool {
+            switch self {
+            case .valence, .arousal, .category: return state.faceBox != nil
+            case .heartRate, .beatPhase, .beatPulse, .stress: return state.heartRateBPM != nil
+            case .faceFound: return true
+            }
+        }
     }
 
     /// How one parameter follows the emotion, per frame f:
     ///   x_f = constant + Σ weight_i · source_i(f);
     ///   with `riseMs` > 0: x_f = max(0, x_f − x_(f−n)), n = round(riseMs · fps / 1000) frames
-    ///   (the rise over that window; bursts on sudden rises);
+    ///   (the rise over that window; bursts on sudden rises), and 0 where a
+    ///   source read at f or at f−n is not present there (`Source.isPresent`:
+    ///   the face found, a heart rate read), so a face found or a sensor
+    ///   plugged in mid-take sets off no burst;
     ///   c_f = curve(x_f), piecewise linear through `curve`'s points, flat beyond the ends;
     ///   y_0 = c_0, y_f = y_(f−1) + (c_f − y_(f−1)) · (1 − e^(−Δt/τ)), Δt = 1/fps,
     ///   τ = attackMs when c_f > y_(f−1), else releaseMs (0 follows at once);
@@ -289,7 +305,8 @@ public final class LookAutomation {
     private struct Parameter {
         let name: String
         let mapping: Look.Mapping
-        /// n for `riseMs` (0 without), and x of the last n frames, circular.
+        /// n for `riseMs` (0 without), and x of the last n frames, circular
+        /// (NaN where a source was not present).
         let riseFrames: Int
         var history: [Float]
         var first: Float = 0
@@ -353,11 +370,13 @@ public final class LookAutomation {
                 var x = m.weights.reduce(m.constant) { $0 + $1.1 * $1.0.value(in: state) }
                 let n = parameters[p][k].riseFrames
                 if n > 0 {
-                    if f == runStart { parameters[p][k].first = x }
+                    let present = m.weights.allSatisfy { $0.0.isPresent(in: state) }
+                    let recorded = present ? x : .nan
+                    if f == runStart { parameters[p][k].first = recorded }
                     // x_(f−n), or the run's first x before n frames; read before this frame overwrites the slot.
                     let past = f - runStart >= n ? parameters[p][k].history[f % n] : parameters[p][k].first
-                    parameters[p][k].history[f % n] = x
-                    x = max(0, x - past)
+                    parameters[p][k].history[f % n] = recorded
+                    x = present && !past.isNaN ? max(0, x - past) : 0
                 }
                 let c = m.shape(x)
                 let y = parameters[p][k].y

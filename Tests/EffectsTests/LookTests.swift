@@ -109,6 +109,39 @@ final class LookTests: XCTestCase {
         XCTAssertTrue(values[firstZero...].allSatisfy { $0 == 0 }, "and stays there")
     }
 
+    /// A rise is measured only where its fields are present at both ends of
+    /// the window: the face found at frame 10 (arousal 0 → 0.6) and a heart
+    /// rate from frame 40 set off nothing; the face's arousal rising at frame
+    /// 60 does, on that frame; the face lost at frame 80 (arousal 0.9 → 0,
+    /// a fall) and found again at 90 at the same arousal set off nothing.
+    func testRisesAreMeasuredOnlyWhereTheirFieldsArePresent() throws {
+        let look = try parse(#"""
+            {"name":"x","passes":[{"pass":"glitch","parameters":{
+                "burst":{"from":"arousal","riseMs":100},
+                "smear":{"from":"heartRate","riseMs":100}}}]}
+            """#)
+        struct Take: EmotionTimeline {
+            let frameCount: Int? = 120
+            let framesPerSecond = 30.0
+            func state(at f: Int) -> EmotionState {
+                var s = EmotionState()
+                let face = (10..<80).contains(f) || f >= 90
+                if face {
+                    s.faceBox = (0.4, 0.3, 0.2, 0.3)
+                    s.arousal = (60..<80).contains(f) || f >= 90 ? 0.9 : 0.6
+                }
+                if f >= 40 { s.heartRateBPM = 70 }
+                return s
+            }
+        }
+        let automation = LookAutomation(look: look, timeline: Take())
+        let values = (0..<120).map { automation.values(at: $0)[0].map(\.value) }
+        let burst = values.map { $0[0] }, smear = values.map { $0[1] }
+        XCTAssertEqual(burst.indices.filter { burst[$0] > 0 }, Array(60..<63), "the rise of 0.3, for the 3-frame window only")
+        XCTAssertEqual(burst[60], 0.3, accuracy: 1e-6)
+        XCTAssertTrue(smear.allSatisfy { $0 == 0 }, "a sensor connecting is not a rise")
+    }
+
     /// Frame by frame, jumps ahead and back give what stepping in order
     /// gives, for smoothing and rise windows alike (a chunk or a seek in a
     /// live take reads the same values).
