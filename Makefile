@@ -35,7 +35,7 @@ build: deps models
 demo: build
 	@test -f $(DEMO_CLIP) || footage/make-demo.sh
 	$(BIN) grade $(DEMO_CLIP) --lut $(DEMO_LUT) --out $(DEMO_OUT)/graded
-	$(BIN) render $(EMOTION_CLIP) --sensor $(EMOTION_SESSION) --look neon-noir --out $(DEMO_OUT)/rendered --preview
+	$(BIN) render $(EMOTION_CLIP) --sensor $(EMOTION_SESSION) --look neon-noir --out $(DEMO_OUT)/rendered --preview sheet,mp4
 	@echo "Graded sequence:   $(CURDIR)/$(DEMO_OUT)/graded/astronaut/"
 	@echo "Emotion render:    $(CURDIR)/$(DEMO_OUT)/rendered/ (astronaut-expressions.0001.png …, contact sheet astronaut-expressions.preview.png)"
 	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut-expressions.track.csv (plot: astronaut-expressions.track.plot.png)"

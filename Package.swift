@@ -143,7 +143,7 @@ let package = Package(
             dependencies: ["Effects", "Pipeline", "Rendering", "Grading", "Footage", "ImageSequence", "EmpathyCore"],
             exclude: ["Goldens"]),
         .testTarget(name: "ReviewTests", dependencies: ["Review", "Fusion", "EmpathyCore", "TestSupport", "empathy"]),
-        .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence", "TestSupport"]),
+        .testTarget(name: "CLITests", dependencies: ["empathy", "EmpathyCore", "Grading", "ImageSequence", "Pipeline", "TestSupport"]),
     ],
     cxxLanguageStandard: .cxx17
 )

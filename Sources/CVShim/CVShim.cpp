@@ -32,6 +32,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <algorithm>
+#include <memory>
 #include <vector>
 #include <exception>
 #include <limits>
@@ -605,6 +606,55 @@ extern "C" int cvs_encode_jpeg(const uint8_t *rgba, int32_t width, int32_t heigh
 }
 
 extern "C" void cvs_free(void *memory) { std::free(memory); }
+
+struct cvs_movie_writer {
+    cv::VideoWriter writer;
+    int32_t width = 0, height = 0;
+    cv::Mat bgr;
+};
+
+extern "C" int cvs_movie_open(const char *path, int32_t width, int32_t height, double fps, cvs_movie_writer **out,
+                              char *err, size_t err_len) {
+    if (!path || !out || width <= 0 || height <= 0 || width % 2 || height % 2 || !(fps > 0 && fps <= 1000)) {
+        set_error(err, err_len, "cvs_movie_open needs a path, an even width and height and a frame rate above 0");
+        return CVS_ERR_ARGUMENT;
+    }
+    *out = nullptr;
+    return guarded("open the movie", err, err_len, [&]() -> int {
+        auto movie = std::make_unique<cvs_movie_writer>();
+        movie->width = width;
+        movie->height = height;
+        if (!movie->writer.open(path, cv::CAP_FFMPEG, cv::VideoWriter::fourcc('a', 'v', 'c', '1'), fps,
+                                cv::Size(width, height), true)) {
+            set_error(err, err_len, "cannot be written as H.264 MP4 (no H.264 encoder in FFmpeg, or the folder is not writable)");
+            return CVS_ERR_OPEN;
+        }
+        *out = movie.release();
+        return CVS_OK;
+    });
+}
+
+extern "C" int cvs_movie_write(cvs_movie_writer *movie, const uint8_t *rgba, char *err, size_t err_len) {
+    if (!movie || !rgba) {
+        set_error(err, err_len, "cvs_movie_write needs a movie and a frame");
+        return CVS_ERR_ARGUMENT;
+    }
+    return guarded("write a movie frame", err, err_len, [&]() -> int {
+        const cv::Mat image(movie->height, movie->width, CV_8UC4, const_cast<uint8_t *>(rgba));
+        cv::cvtColor(image, movie->bgr, cv::COLOR_RGBA2BGR);
+        movie->writer.write(movie->bgr);
+        return CVS_OK;
+    });
+}
+
+extern "C" void cvs_movie_close(cvs_movie_writer *movie) {
+    if (!movie) return;
+    try {
+        movie->writer.release();
+    } catch (...) {
+    }
+    delete movie;
+}
 
 struct cvs_v4l2_output {
     int fd = -1;

@@ -70,3 +70,31 @@ public struct RGBAImage: Sendable, Equatable {
         return RGBAImage(width: width, height: height, pixels: out, rowOrder: .topDown)
     }
 }
+
+extension RGBAImage {
+    /// The image shrunk by a whole `factor` (1 returns it as it is): each
+    /// pixel the rounded mean of a factor × factor box (opaque; the last
+    /// width % factor columns and height % factor rows are dropped).
+    public func boxDownscaled(by factor: Int) -> RGBAImage {
+        guard factor > 1 else { return self }
+        let w = width / factor, h = height / factor, n = factor * factor
+        var out = RGBAImage(width: w, height: h, rowOrder: rowOrder)
+        for y in 0..<h {
+            for x in 0..<w {
+                var sum = SIMD3<Int>(repeating: 0)
+                for dy in 0..<factor {
+                    for dx in 0..<factor {
+                        let o = offset(x: x * factor + dx, y: y * factor + dy)
+                        sum &+= SIMD3(Int(pixels[o]), Int(pixels[o + 1]), Int(pixels[o + 2]))
+                    }
+                }
+                let d = out.offset(x: x, y: y)
+                out.pixels[d] = UInt8((sum.x + n / 2) / n)
+                out.pixels[d + 1] = UInt8((sum.y + n / 2) / n)
+                out.pixels[d + 2] = UInt8((sum.z + n / 2) / n)
+                out.pixels[d + 3] = 255
+            }
+        }
+        return out
+    }
+}

@@ -25,20 +25,11 @@ public enum ContactSheet {
                     "is \(frame.width)×\(frame.height), the other frames \(probe.width)×\(probe.height)")
             }
             let ox = (index % cols) * tileW, oy = (index / cols) * tileH
+            let tile = frame.boxDownscaled(by: factor)
             for y in 0..<tileH {
                 for x in 0..<tileW {
-                    var sum = SIMD3<Int>(repeating: 0)
-                    for dy in 0..<factor {
-                        for dx in 0..<factor {
-                            let o = frame.offset(x: x * factor + dx, y: y * factor + dy)
-                            sum &+= SIMD3(Int(frame.pixels[o]), Int(frame.pixels[o + 1]), Int(frame.pixels[o + 2]))
-                        }
-                    }
-                    let n = factor * factor
-                    let d = sheet.offset(x: ox + x, y: oy + y)
-                    sheet.pixels[d] = UInt8((sum.x + n / 2) / n)
-                    sheet.pixels[d + 1] = UInt8((sum.y + n / 2) / n)
-                    sheet.pixels[d + 2] = UInt8((sum.z + n / 2) / n)
+                    let o = tile.offset(x: x, y: y), d = sheet.offset(x: ox + x, y: oy + y)
+                    sheet.pixels[d..<(d + 3)] = tile.pixels[o..<(o + 3)]
                 }
             }
             if index < labels.count { BitmapText.draw(labels[index], into: &sheet, x: ox + 6, y: oy + 6, scale: 1) }

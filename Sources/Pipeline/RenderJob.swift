@@ -44,6 +44,9 @@ public struct RenderConfiguration: Sendable {
     /// Also write a contact sheet of every Nth rendered frame
     /// (`<out>/<stem>.preview.png`; 8-bit PNG beauty frames only).
     public var previewEvery: Int?
+    /// Also write an H.264 MP4 of the rendered frames (`<out>/<stem>.preview.mp4`;
+    /// 8-bit PNG beauty frames only).
+    public var previewMovie = false
     public var platform: RenderContext.Platform = .automatic
     /// Wait for the GL after each pass to time it (slower; for benchmarks).
     public var timesPasses = false
@@ -74,6 +77,8 @@ public struct RenderSummary: Sendable {
     public var lookPath: String
     /// The contact sheet, when one was asked for and written.
     public var previewPath: String?
+    /// The MP4 preview, when one was asked for and written.
+    public var previewMoviePath: String?
 }
 
 /// Renders a clip through a look's pass chain with a per-frame emotion
@@ -251,10 +256,49 @@ public final class RenderJob {
         summary.report.renderSeconds = summary.passSeconds + summary.readbackSeconds
         summary.report.wallSeconds = Date().timeIntervalSince(started)
         progress.finish()
+        if summary.report.failure == nil {
+            try manifest(renderer: context.renderer).write(to: RenderManifest.path(inDirectory: configuration.outputDirectory, stem: stem))
+        }
         if let every = configuration.previewEvery, summary.report.failure == nil, let range {
             summary.previewPath = try writePreview(range: range, every: every, naming: naming)
         }
+        if configuration.previewMovie, summary.report.failure == nil, let range {
+            summary.previewMoviePath = try writePreviewMovie(range: range, naming: naming)
+        }
         return summary
+    }
+
+    /// What made these frames, with absolute paths (the page that reads it may be opened from anywhere).
+    private func manifest(renderer: String) -> RenderManifest {
+        func absolute(_ path: String) -> String { URL(fileURLWithPath: path).standardizedFileURL.path }
+        var track: String?, session: String?, offset: Double?
+        switch configuration.track {
+        case let .file(path): track = absolute(path)
+        case let .analyse(job):
+            track = absolute(job.trackPath)
+            session = job.sensorSessionPath.map(absolute)
+            offset = job.sensorOffsetSeconds
+        case .timeline: break
+        }
+        return RenderManifest(
+            clip: absolute(configuration.input), look: look.name, lookPath: absolute(look.path),
+            passes: look.passes.map(\.kind.name), luts: RenderManifest.luts(of: look), track: track, session: session,
+            sessionOffsetSeconds: offset, framesPerSecond: info.framesPerSecond, stem: GradeJob.stem(of: configuration.input),
+            startNumber: configuration.startNumber, padding: configuration.padding, format: configuration.format.fileExtension,
+            renderer: renderer)
+    }
+
+    /// An MP4 of the frames of `range`, read back from the written frames
+    /// (`<out>/<stem>.preview.mp4`).
+    private func writePreviewMovie(range: ClosedRange<Int>, naming: SequenceNaming) throws -> String {
+        guard configuration.format == .png, configuration.layers.contains(.beauty) else {
+            throw EmpathyError.invalidArgument("an MP4 preview reads 8-bit PNG beauty frames; render --format png with the beauty layer")
+        }
+        let directory = URL(fileURLWithPath: configuration.outputDirectory)
+        let paths = range.map { directory.appendingPathComponent(naming.fileName(number: configuration.startNumber + $0 - 1)).path }
+        let movie = directory.appendingPathComponent("\(GradeJob.stem(of: configuration.input)).preview.mp4").path
+        try PreviewMovie.write(framePaths: paths, framesPerSecond: info.framesPerSecond, to: movie)
+        return movie
     }
 
     /// A contact sheet of every `every`th frame of `range`, read back from

@@ -51,14 +51,23 @@ struct Render: ParsableCommand {
                                valueName: "beauty,matte"))
     var layers = "beauty"
 
-    @Flag(help: "Also write a contact sheet of every Nth rendered frame (OUT/<clip>.preview.png).")
-    var preview = false
+    @Option(help: ArgumentHelp(
+        "Also write previews, comma-separated: sheet (a contact sheet of every Nth frame, OUT/<clip>.preview.png) and mp4 (an H.264 movie of the frames, OUT/<clip>.preview.mp4).",
+        valueName: "sheet,mp4"))
+    var preview: String?
 
     @Option(help: ArgumentHelp("Frames between contact-sheet tiles.", valueName: "n"))
     var previewEvery = 12
 
     /// Without --track: what the clip is analysed with, as 'empathy analyze' takes it.
     @OptionGroup(title: "Analysis (without --track)") var analysis: AnalysisOptionGroup
+
+    /// The --preview list, or nil when it names something else.
+    var previewKinds: Set<String>? {
+        guard let preview else { return [] }
+        let names = preview.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        return !names.isEmpty && names.allSatisfy(["sheet", "mp4"].contains) ? Set(names) : nil
+    }
 
     /// The --layers list, or nil when it names something else.
     var layerSet: Set<RenderLayer>? {
@@ -71,10 +80,13 @@ struct Render: ParsableCommand {
         guard layerSet != nil else {
             throw ValidationError("--layers '\(layers)' must list beauty and/or matte, e.g. 'beauty,matte'")
         }
-        if preview && !(layerSet ?? []).contains(.beauty) {
+        guard let kinds = previewKinds else {
+            throw ValidationError("--preview '\(preview ?? "")' must list sheet and/or mp4, e.g. 'sheet,mp4'")
+        }
+        if !kinds.isEmpty && !(layerSet ?? []).contains(.beauty) {
             throw ValidationError("--preview needs the beauty layer in --layers")
         }
-        if preview && format != .png { throw ValidationError("--preview reads 8-bit PNG frames; leave out --format or --preview") }
+        if !kinds.isEmpty && format != .png { throw ValidationError("--preview reads 8-bit PNG frames; leave out --format or --preview") }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
         if linear && format != .exr { throw ValidationError("--linear needs --format exr") }
         guard frameTimeout.isFinite, frameTimeout >= 1 else { throw ValidationError("--frame-timeout must be at least 1 second, got \(frameTimeout)") }
@@ -100,7 +112,9 @@ struct Render: ParsableCommand {
             config.format = format
             config.linear = linear
             config.frameTimeoutSeconds = frameTimeout
-            config.previewEvery = preview ? previewEvery : nil
+            let kinds = previewKinds ?? []
+            config.previewEvery = kinds.contains("sheet") ? previewEvery : nil
+            config.previewMovie = kinds.contains("mp4")
             sequence.apply(to: &config)
             let job = try RenderJob(configuration: config)
             if case .analyse = config.track, !sequence.quiet {
@@ -113,6 +127,7 @@ struct Render: ParsableCommand {
                 throw ExitCode.failure
             }
             if let sheet = summary.previewPath { print("  preview: \(sheet)") }
+            if let movie = summary.previewMoviePath { print("  preview: \(movie)") }
         }
     }
 

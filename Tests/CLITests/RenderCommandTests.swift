@@ -1,6 +1,7 @@
 import EmpathyCore
 import Foundation
 import ImageSequence
+import Pipeline
 import TestSupport
 import XCTest
 
@@ -25,10 +26,12 @@ final class RenderCommandTests: XCTestCase {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []).filter { $0.hasSuffix(".png") }.sorted()
     }
 
+    /// Also the MP4 preview, read by ffprobe (an independent reader): H.264,
+    /// every frame; and the manifest naming what made the frames.
     func testRenderWithoutATrackAnalysesFirstThenWritesFramesAndAPreview() throws {
         let out = tmp.appendingPathComponent("r")
         let run = try EmpathyProcess.run(["render", demoClip, "--sensor", demoSession, "--frames", "1-5",
-                                          "--out", out.path, "--preview", "--preview-every", "2", "--quiet"])
+                                          "--out", out.path, "--preview", "sheet,mp4", "--preview-every", "2", "--quiet"])
         XCTAssertEqual(run.status, 0, run.stderr)
         let track = out.appendingPathComponent("astronaut.track.csv").path
         XCTAssertTrue(FileManager.default.fileExists(atPath: track), "the analysis's track is kept beside the frames")
@@ -42,6 +45,17 @@ final class RenderCommandTests: XCTestCase {
         let preview = try PNGCodec.read(path: out.appendingPathComponent("astronaut.preview.png").path)
         XCTAssertEqual(preview.width, 3 * 320, "frames 1, 3, 5 side by side")
         XCTAssertTrue(run.stdout.contains("Rendered 5 frames"), run.stdout)
+        let movie = out.appendingPathComponent("astronaut.preview.mp4").path
+        let probe = try runCommand("/usr/bin/ffprobe", ["-v", "error", "-count_frames", "-select_streams", "v:0", "-show_entries",
+                                                        "stream=codec_name,width,height,nb_read_frames", "-of", "csv=p=0", movie])
+        XCTAssertEqual(probe.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines), "h264,640,360,5", probe.standardError)
+        XCTAssertTrue(run.stdout.contains(movie), run.stdout)
+        let manifest = try RenderManifest.read(path: out.appendingPathComponent("astronaut.render.json").path)
+        XCTAssertEqual(manifest.clip, demoClip)
+        XCTAssertEqual(manifest.track, track)
+        XCTAssertEqual(manifest.session, demoSession)
+        XCTAssertEqual(manifest.look, "neon-noir")
+        XCTAssertEqual(manifest.luts, ["neon-noir/midnight", "neon-noir/melancholy", "neon-noir/rage", "neon-noir/sodium"])
 
         // Re-rendering with the track now on disk skips every complete frame.
         let again = try EmpathyProcess.run(["render", demoClip, "--track", track, "--frames", "1-5",

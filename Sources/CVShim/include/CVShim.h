@@ -148,6 +148,24 @@ int cvs_v4l2_output_write(cvs_v4l2_output *output, const uint8_t *rgba, int32_t 
 /// Closes the device. Accepts NULL.
 void cvs_v4l2_output_close(cvs_v4l2_output *output);
 
+/// An H.264 MP4 being written (OpenCV's VideoWriter on its FFmpeg backend,
+/// fourcc 'avc1': libx264 in Debian's libavcodec). For previews: any browser
+/// or player shows it.
+typedef struct cvs_movie_writer cvs_movie_writer;
+
+/// Opens `path` for `width` x `height` frames at `fps`. Both sizes must be
+/// even (H.264 in 4:2:0 halves the chroma; OpenCV would silently drop the
+/// odd row or column), else CVS_ERR_ARGUMENT. CVS_ERR_OPEN when no H.264
+/// encoder is available or the file cannot be created.
+int cvs_movie_open(const char *path, int32_t width, int32_t height, double fps, cvs_movie_writer **out,
+                   char *err, size_t err_len);
+
+/// Appends one RGBA8 frame of the opened size (rows top-down).
+int cvs_movie_write(cvs_movie_writer *movie, const uint8_t *rgba, char *err, size_t err_len);
+
+/// Finishes the file (flushes the encoder, writes the index). Accepts NULL.
+void cvs_movie_close(cvs_movie_writer *movie);
+
 /// Frees memory the shim allocated for the caller.
 void cvs_free(void *memory);
 
