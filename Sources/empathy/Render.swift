@@ -59,6 +59,9 @@ struct Render: ParsableCommand {
     @Option(help: ArgumentHelp("Frames between contact-sheet tiles.", valueName: "n"))
     var previewEvery = 12
 
+    @Flag(help: "Also write the review page (OUT/review/index.html; see 'empathy review').")
+    var review = false
+
     /// Without --track: what the clip is analysed with, as 'empathy analyze' takes it.
     @OptionGroup(title: "Analysis (without --track)") var analysis: AnalysisOptionGroup
 
@@ -87,6 +90,9 @@ struct Render: ParsableCommand {
             throw ValidationError("--preview needs the beauty layer in --layers")
         }
         if !kinds.isEmpty && format != .png { throw ValidationError("--preview reads 8-bit PNG frames; leave out --format or --preview") }
+        if review && (format != .png || !(layerSet ?? []).contains(.beauty)) {
+            throw ValidationError("--review reads 8-bit PNG beauty frames; leave out --format, or --review")
+        }
         guard previewEvery >= 1 else { throw ValidationError("--preview-every must be 1 or more, got \(previewEvery)") }
         if linear && format != .exr { throw ValidationError("--linear needs --format exr") }
         guard frameTimeout.isFinite, frameTimeout >= 1 else { throw ValidationError("--frame-timeout must be at least 1 second, got \(frameTimeout)") }
@@ -128,6 +134,7 @@ struct Render: ParsableCommand {
             }
             if let sheet = summary.previewPath { print("  preview: \(sheet)") }
             if let movie = summary.previewMoviePath { print("  preview: \(movie)") }
+            if review { try ReviewOutput.run(ReviewJob(shotDirectory: outputDirectory), quiet: sequence.quiet) }
         }
     }
 

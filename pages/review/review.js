@@ -89,7 +89,7 @@
   function chart(id, labels, columns, colors, extra) {
     const g = new Dygraph(document.getElementById(id), rows(columns), Object.assign({
       labels: ['time'].concat(labels), colors, strokeWidth: 1.4, connectSeparatedPoints: false,
-      axes: { x: axisX }, legend: 'follow', labelsSeparateLines: true, gridLineColor: '#2a2d33',
+      axes: { x: axisX }, legend: 'always', labelsSeparateLines: false, gridLineColor: '#2a2d33',
       axisLineColor: '#555', axisLabelFontSize: 11, xRangePad: 0, drawGapEdgePoints: true,
       clickCallback: (e, t) => seek(frameAt(t)),
       zoomCallback: (lo, hi) => { charts.forEach((c) => c !== g && c.updateOptions({ dateWindow: [lo, hi] })); placeMarkers(); },
@@ -235,7 +235,14 @@
   buildMarkers();
   placeMarkers();
   applyWipe();
-  window.addEventListener('resize', () => { placeMarkers(); });
+  // The picture takes at most about half the window's height, so the curves show under it.
+  function fitScreen() {
+    if (!render.videoWidth) return;
+    const width = Math.min(800, 0.5 * window.innerHeight * render.videoWidth / render.videoHeight);
+    document.getElementById('screen').style.maxWidth = `${Math.round(width)}px`;
+  }
+  render.addEventListener('loadedmetadata', fitScreen);
+  window.addEventListener('resize', () => { fitScreen(); placeMarkers(); });
   render.addEventListener('loadeddata', () => { api.ready = true; }, { once: true });
   render.addEventListener('error', () => note(`the render movie ${D.videos.render} cannot be played`));
   if (D.videos.source) source.src = D.videos.source; else source.style.display = 'none';

@@ -24,7 +24,8 @@ Steps, reported as one JSON object on stdout:
             seeked, {frame, shown: review.currentFrame(), name}
   keys      ArrowRight twice, then ArrowLeft once (Input.dispatchKeyEvent),
             the frame before, after the two rights, after the left
-  screenshot  Page.captureScreenshot (png) written to --screenshot
+  screenshot  the page scrolled to its top, Page.captureScreenshot (png)
+            written to --screenshot
   errors    every Runtime.exceptionThrown, console error/assert and
             Log.entryAdded error seen during the run, as strings
 
@@ -441,7 +442,8 @@ def run(args, b, report, start):
     else:
         keys["error"] = "window.review.currentFrame is not a function"
 
-    # 5. screenshot
+    # 5. screenshot, of the page's top (the clicks scrolled it)
+    b.evaluate("window.scrollTo(0, 0)")
     shot = {"path": os.path.abspath(args.screenshot), "bytes": 0}
     report["screenshot"] = shot
     data = base64.b64decode(b.call("Page.captureScreenshot",
