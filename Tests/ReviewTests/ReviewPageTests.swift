@@ -104,7 +104,7 @@ final class ReviewPageTests: XCTestCase {
 
     /// Frames alone (no manifest, no track): the page is built, with the notes
     /// saying what is missing; a track of other frames and a session that
-    /// does not overlap are notes too.
+    /// does not overlap are notes too; a garbled manifest is one line.
     func testThePageBuildsFromWhatExists() throws {
         let shot = try renderShot()
         let track = shot.appendingPathComponent("astronaut-expressions.track.csv")
@@ -122,6 +122,15 @@ final class ReviewPageTests: XCTestCase {
         XCTAssertEqual(mismatched.status, 0, mismatched.standardError)
         XCTAssertTrue(mismatched.standardError.contains("covers 0 of the 96 rendered frames"), mismatched.standardError)
         XCTAssertTrue(mismatched.standardError.contains("does not overlap the footage"), mismatched.standardError)
+
+        let manifest = shot.appendingPathComponent("astronaut-expressions.render.json")
+        let good = try Data(contentsOf: manifest)
+        try Data("{\"clip\": 3}".utf8).write(to: manifest)
+        let garbled = try EmpathyCommand.run(["review", shot.path, "--quiet"])
+        XCTAssertEqual(garbled.status, 1)
+        XCTAssertEqual(garbled.errorLines.count, 1, garbled.standardError)
+        XCTAssertTrue(garbled.standardError.contains("astronaut-expressions.render.json"), garbled.standardError)
+        try good.write(to: manifest)
 
         for name in ["astronaut-expressions.render.json", "astronaut-expressions.track.csv"] {
             try FileManager.default.removeItem(at: shot.appendingPathComponent(name))
