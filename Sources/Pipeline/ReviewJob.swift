@@ -86,7 +86,7 @@ public struct ReviewJob {
                 notes.append("the source clip \(clip) is not there; the wipe is off")
             }
         }
-        let track = try loadTrack(manifest, firstIndex: firstIndex, count: count, notes: &notes)
+        let track = try loadTrack(manifest, stem: shot.stem, firstIndex: firstIndex, count: count, notes: &notes)
         let session = try loadSession(manifest, rows: track.compactMap { $0 }, notes: &notes)
         let nominal = Timecode.nominalRate(fps)
         guard let start = Timecode(parsing: startTimecode, framesPerSecond: nominal) else {
@@ -109,8 +109,9 @@ public struct ReviewJob {
     }
 
     /// Track rows by movie frame; nil where the track has none.
-    private func loadTrack(_ manifest: RenderManifest?, firstIndex: Int, count: Int, notes: inout [String]) throws -> [EmotionTrackRow?] {
-        let guess = URL(fileURLWithPath: shotDirectory).appendingPathComponent("\(manifest?.stem ?? "clip").track.csv").path
+    private func loadTrack(_ manifest: RenderManifest?, stem: String, firstIndex: Int, count: Int,
+                           notes: inout [String]) throws -> [EmotionTrackRow?] {
+        let guess = URL(fileURLWithPath: shotDirectory).appendingPathComponent("\(stem).track.csv").path
         guard let path = trackPath ?? manifest?.track ?? (FileManager.default.fileExists(atPath: guess) ? guess : nil) else {
             notes.append("no emotion track: the curves and markers are left out (give --track)")
             return [EmotionTrackRow?](repeating: nil, count: count)

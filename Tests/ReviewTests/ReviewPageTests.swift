@@ -132,9 +132,15 @@ final class ReviewPageTests: XCTestCase {
         XCTAssertTrue(garbled.standardError.contains("astronaut-expressions.render.json"), garbled.standardError)
         try good.write(to: manifest)
 
-        for name in ["astronaut-expressions.render.json", "astronaut-expressions.track.csv"] {
-            try FileManager.default.removeItem(at: shot.appendingPathComponent(name))
-        }
+        // Without the manifest the track beside the frames is found by its name.
+        try FileManager.default.removeItem(at: manifest)
+        let unnamed = try EmpathyCommand.run(["review", shot.path])
+        XCTAssertEqual(unnamed.status, 0, unnamed.standardError)
+        XCTAssertTrue(unnamed.standardError.contains("render.json"), unnamed.standardError)
+        XCTAssertFalse(unnamed.standardError.contains("no emotion track"), unnamed.standardError)
+        XCTAssertTrue(unnamed.standardOutput.contains("markers)") && !unnamed.standardOutput.contains(" 0 markers"), unnamed.standardOutput)
+
+        try FileManager.default.removeItem(at: track)
         let bare = try EmpathyCommand.run(["review", shot.path])
         XCTAssertEqual(bare.status, 0, bare.standardError)
         XCTAssertTrue(bare.standardError.contains("no emotion track"), bare.standardError)
