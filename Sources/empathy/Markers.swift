@@ -21,13 +21,7 @@ struct Markers: ParsableCommand {
     @Argument(help: ArgumentHelp("The emotion track (empathy analyze --out).", valueName: "track.csv"))
     var track: String
 
-    @Option(help: ArgumentHelp("The sensor session the track was analysed with: its unplugged spans become sensor gaps.",
-                               valueName: "session.csv"))
-    var session: String?
-
-    @Option(help: ArgumentHelp("Session time, in seconds, at the clip's first frame (default: the offset stored in the session).",
-                               valueName: "seconds"))
-    var sensorOffset: Double?
+    @OptionGroup var timing: MarkerTimingOptions
 
     @Option(help: ArgumentHelp("Write the markers as OpenTimelineIO.", valueName: "file.otio"))
     var otio: String?
@@ -35,17 +29,12 @@ struct Markers: ParsableCommand {
     @Option(help: ArgumentHelp("Write the markers as a CMX 3600 EDL with Resolve marker lines.", valueName: "file.edl"))
     var edl: String?
 
-    @Option(help: ArgumentHelp("Timecode of the clip's first frame, non-drop-frame.", valueName: "HH:MM:SS:FF"))
-    var startTimecode = "00:00:00:00"
-
     @Option(help: ArgumentHelp("Frame rate (default: the track's, from its time column).", valueName: "fps"))
     var fps: Double?
 
     @OptionGroup(title: "Rules") var rules: MarkerRuleOptions
 
     func validate() throws {
-        if sensorOffset != nil && session == nil { throw ValidationError("--sensor-offset needs --session") }
-        if let sensorOffset, !sensorOffset.isFinite { throw ValidationError("--sensor-offset must be a number of seconds") }
         if let fps, !(fps.isFinite && fps > 0 && fps <= 1000) { throw ValidationError("--fps must be above 0 and at most 1000, got \(fps)") }
         for path in [otio, edl].compactMap({ $0 }) where path.hasSuffix("/") || path.isEmpty {
             throw ValidationError("'\(path)' is a folder; give a file name")
@@ -55,11 +44,11 @@ struct Markers: ParsableCommand {
     func run() throws {
         try reportingErrors {
             var job = MarkersJob(trackPath: track)
-            job.sessionPath = session
-            job.sessionOffsetSeconds = sensorOffset
+            job.sessionPath = timing.session
+            job.sessionOffsetSeconds = timing.sensorOffset
             job.rules = try rules.rules()
             job.framesPerSecond = fps
-            job.startTimecode = startTimecode
+            job.startTimecode = timing.startTimecode
             job.otioPath = otio
             job.edlPath = edl
             let result = try job.run()
@@ -69,6 +58,25 @@ struct Markers: ParsableCommand {
                 if let path { print("  \(what): \(path)") }
             }
         }
+    }
+}
+
+/// The session and timecode markers are placed with (markers and review).
+struct MarkerTimingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("The sensor session the track was analysed with: beats, and its unplugged spans as sensor gaps (review: default the render's).",
+                               valueName: "session.csv"))
+    var session: String?
+
+    @Option(help: ArgumentHelp("Session time, in seconds, at the clip's first frame (default: the offset stored in the session).",
+                               valueName: "seconds"))
+    var sensorOffset: Double?
+
+    @Option(help: ArgumentHelp("Timecode of the clip's first frame, non-drop-frame.", valueName: "HH:MM:SS:FF"))
+    var startTimecode = "00:00:00:00"
+
+    func validate() throws {
+        if sensorOffset != nil && session == nil { throw ValidationError("--sensor-offset needs --session") }
+        if let sensorOffset, !sensorOffset.isFinite { throw ValidationError("--sensor-offset must be a number of seconds") }
     }
 }
 

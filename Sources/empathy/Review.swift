@@ -31,18 +31,8 @@ struct ReviewCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The emotion track (default: the one the render used).", valueName: "track.csv"))
     var track: String?
 
-    @Option(help: ArgumentHelp("The sensor session, for the beats and sensor gaps (default: the one the render's analysis used).",
-                               valueName: "session.csv"))
-    var session: String?
-
-    @Option(help: ArgumentHelp("Session time, in seconds, at the clip's first frame.", valueName: "seconds"))
-    var sensorOffset: Double?
-
     @Option(help: ArgumentHelp("The source clip for the wipe (default: the one the render used).", valueName: "clip"))
     var clip: String?
-
-    @Option(help: ArgumentHelp("Timecode of the clip's first frame, non-drop-frame.", valueName: "HH:MM:SS:FF"))
-    var startTimecode = "00:00:00:00"
 
     @Option(help: ArgumentHelp("The page's movies are scaled down to at most this wide.", valueName: "pixels"))
     var movieWidth = 1280
@@ -50,11 +40,11 @@ struct ReviewCommand: ParsableCommand {
     @Flag(help: "Print nothing but errors.")
     var quiet = false
 
+    @OptionGroup var timing: MarkerTimingOptions
+
     @OptionGroup(title: "Marker rules") var rules: MarkerRuleOptions
 
     func validate() throws {
-        if sensorOffset != nil && session == nil { throw ValidationError("--sensor-offset needs --session") }
-        if let sensorOffset, !sensorOffset.isFinite { throw ValidationError("--sensor-offset must be a number of seconds") }
         guard (16...8192).contains(movieWidth) else { throw ValidationError("--movie-width must be from 16 to 8192, got \(movieWidth)") }
     }
 
@@ -66,10 +56,10 @@ struct ReviewCommand: ParsableCommand {
             job.outputDirectory = outputDirectory
             job.stem = stem
             job.trackPath = track
-            job.sessionPath = session
-            job.sessionOffsetSeconds = sensorOffset
+            job.sessionPath = timing.session
+            job.sessionOffsetSeconds = timing.sensorOffset
             job.clipPath = clip
-            job.startTimecode = startTimecode
+            job.startTimecode = timing.startTimecode
             job.movieWidth = movieWidth
             job.rules = try rules.rules()
             try ReviewOutput.run(job, quiet: quiet)
