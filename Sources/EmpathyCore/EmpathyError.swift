@@ -18,6 +18,9 @@ public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedEr
     case message(String)
     /// The run was asked to stop (Ctrl-C, SIGTERM); see `StopRequest`.
     case stopped(signal: Int32)
+    /// A failure that may clear by itself (the GPU's context lost to a
+    /// reset), phrased for the user; see `isTransient`.
+    case transient(String)
 
     public var description: String {
         switch self {
@@ -27,7 +30,7 @@ public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedEr
         case let .badFile(path, line, message):
             if let line { return "'\(path)' line \(line): \(message)" }
             return "'\(path)': \(message)"
-        case let .invalidArgument(message), let .message(message):
+        case let .invalidArgument(message), let .message(message), let .transient(message):
             return message
         case let .stopped(number):
             return "stopped by \(number == SIGINT ? "Ctrl-C" : number == SIGTERM ? "SIGTERM" : "signal \(number)"); complete frames are kept, run again to finish"
@@ -59,4 +62,31 @@ public enum EmpathyError: Error, Equatable, CustomStringConvertible, LocalizedEr
         default: return "errno \(code)"
         }
     }
+}
+
+extension EmpathyError {
+    /// The exit status of a failure worth retrying on a render farm
+    /// (EX_TEMPFAIL in sysexits.h): the README's exit-code contract is 0 for
+    /// success, this for transient failures, anything else permanent.
+    public static let transientExitCode: Int32 = 75
+
+    /// System errors that may clear without a change to the job: a full or
+    /// over-quota disk, a shared file system that went away or stalled
+    /// (stale handle, I/O error, network down, timed out).
+    public static let transientErrnos: Set<Int32> = [ENOSPC, EDQUOT, ESTALE, EIO, ENOTCONN, ETIMEDOUT, EAGAIN, EHOSTDOWN,
+                                                     EHOSTUNREACH, ENETDOWN, ENETUNREACH, ECONNRESET, ENOLINK, EREMOTEIO]
+
+    /// Whether a farm should run the job again as it is.
+    public var isTransient: Bool {
+        switch self {
+        case let .io(_, _, code): return Self.transientErrnos.contains(code)
+        case .transient: return true
+        default: return false
+        }
+    }
+}
+
+/// Whether `error` is one a farm should retry (`EmpathyError.isTransient`).
+public func isTransientFailure(_ error: any Error) -> Bool {
+    (error as? EmpathyError)?.isTransient ?? false
 }

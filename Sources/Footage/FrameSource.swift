@@ -38,11 +38,11 @@ extension FrameSource {
     /// source's own frames: `output(f)` is the file frame f (1-based) would
     /// be written to. Only a sequence read from the output's own folder can
     /// meet it, so other sources cost one check.
-    public func requireNotOverwritten(frames: ClosedRange<Int>, by output: (Int) -> String) throws {
-        guard let first = framePath(atIndex: frames.lowerBound - 1),
-              let inputFolder = realFolder(of: first), realFolder(of: output(frames.lowerBound)) == inputFolder else { return }
+    public func requireNotOverwritten(frames: [ClosedRange<Int>], by output: (Int) -> String) throws {
+        guard let lowest = frames.first?.lowerBound, let first = framePath(atIndex: lowest - 1),
+              let inputFolder = realFolder(of: first), realFolder(of: output(lowest)) == inputFolder else { return }
         // One folder: the same name is the same file.
-        for frame in frames {
+        for frame in frames.joined() {
             guard let input = framePath(atIndex: frame - 1) else { continue }
             let target = output(frame)
             guard URL(fileURLWithPath: target).lastPathComponent == URL(fileURLWithPath: input).lastPathComponent else { continue }
@@ -50,13 +50,15 @@ extension FrameSource {
                 "the output '\(target)' would overwrite the input frame '\(input)'; write to another folder with --out")
         }
     }
-    /// Checks that `frames` (1-based) are all there, before any work: a gap
-    /// is one line naming the first missing frame, found in time
-    /// proportional to the files present, not to the numbering's span.
-    public func requireFrames(_ frames: ClosedRange<Int>) throws {
-        guard let missing = firstMissingFrameIndex(in: (frames.lowerBound - 1)...(frames.upperBound - 1)) else { return }
-        throw EmpathyError.invalidArgument(
-            "'\(info.path)' has no file for frame \(missing + 1) of frames \(frames.lowerBound)-\(frames.upperBound); fill the gap, or give --frames a range without it")
+    /// Checks that `frames` (1-based runs, ascending) are all there, before
+    /// any work: a gap is one line naming the first missing frame, found in
+    /// time proportional to the files present, not to the numbering's span.
+    public func requireFrames(_ frames: [ClosedRange<Int>]) throws {
+        for run in frames {
+            guard let missing = firstMissingFrameIndex(in: (run.lowerBound - 1)...(run.upperBound - 1)) else { continue }
+            throw EmpathyError.invalidArgument(
+                "'\(info.path)' has no file for frame \(missing + 1) of frames \(run.lowerBound)-\(run.upperBound); fill the gap, or give --frames a range without it")
+        }
     }
 }
 
@@ -79,13 +81,14 @@ extension ClipInfo {
         return frameCount
     }
 
-    /// The frames of `range` (all frames when nil) that this clip has; one
-    /// line when the range lies wholly beyond its end.
-    public func frames(in range: FrameRange?, for what: String) throws -> ClosedRange<Int> {
+    /// The frames of `spec` (all frames when nil) that this clip has, as
+    /// ascending runs (1-based); one line when the spec lies wholly beyond its end.
+    public func frames(in spec: FrameSpec?, for what: String) throws -> [ClosedRange<Int>] {
         let count = try requireFrameCount(for: what)
-        guard let frames = (range ?? FrameRange()).clamped(toFrameCount: count) else {
+        let frames = (spec ?? FrameSpec(items: [.init(first: 1, last: nil)])).runs(inClipOf: count)
+        guard !frames.isEmpty else {
             throw EmpathyError.invalidArgument(
-                "--frames \(range.map(\.description) ?? "") is beyond '\(path)', which has \(count) frame\(count == 1 ? "" : "s")")
+                "--frames \(spec.map(\.description) ?? "") is beyond '\(path)', which has \(count) frame\(count == 1 ? "" : "s")")
         }
         return frames
     }

@@ -14,7 +14,7 @@ public struct GradeConfiguration: Sendable {
     public var outputDirectory: String
     /// 0 leaves the picture as it is, 1 applies the look fully.
     public var intensity: Float = 1
-    public var frames: FrameRange?
+    public var frames: FrameSpec?
     /// The number of clip frame 1 in file names (frame f is written as startNumber + f - 1).
     public var startNumber: Int = 1
     public var padding: Int = 4
@@ -48,6 +48,15 @@ public struct ClipReport: Sendable {
     public var encodeSeconds = 0.0
     /// Set when the clip could not be finished; frames written before it are complete.
     public var failure: String?
+    /// The failure may clear by itself (`EmpathyError.isTransient`): a farm runs the job again.
+    public var failureIsTransient = false
+
+    /// Records the first failure.
+    public mutating func fail(_ error: any Error) {
+        guard failure == nil else { return }
+        failure = "\(error)"
+        failureIsTransient = isTransientFailure(error)
+    }
 }
 
 public struct GradeSummary: Sendable {
@@ -57,6 +66,8 @@ public struct GradeSummary: Sendable {
     public var lutPath: String
 
     public var failed: Bool { clips.contains { $0.failure != nil } }
+    /// Every failure may clear by itself.
+    public var failedTransiently: Bool { failed && clips.allSatisfy { $0.failure == nil || $0.failureIsTransient } }
     public var framesWritten: Int { clips.reduce(0) { $0 + $1.framesWritten } }
 }
 
@@ -133,9 +144,9 @@ public final class GradeJob {
                 overwrite: configuration.overwrite)
             var report = ClipReport(input: input, outputDirectory: directory,
                                     firstFileName: naming.fileName(number: configuration.startNumber))
-            let range: ClosedRange<Int>? = try info.frames(in: configuration.frames, for: "grading")
+            let planned = try info.frames(in: configuration.frames, for: "grading")
             var frames: [Int] = []
-            for frame in range.map(Array.init) ?? [] {
+            for frame in planned.joined() {
                 if writer.isComplete(number: number(ofFrame: frame)) {
                     writer.noteSkipped()
                     report.framesSkipped += 1
@@ -143,8 +154,8 @@ public final class GradeJob {
                     frames.append(frame)
                 }
             }
-            report.framesPlanned = (range?.count ?? 0)
-            report.firstFileName = naming.fileName(number: number(ofFrame: range?.lowerBound ?? 1))
+            report.framesPlanned = planned.reduce(0) { $0 + $1.count }
+            report.firstFileName = naming.fileName(number: number(ofFrame: planned.first?.lowerBound ?? 1))
             plans.append((writer, frames, report))
         }
 
@@ -182,13 +193,13 @@ public final class GradeJob {
                     progress.update(snapshot(clipDone))
                 }
             } catch {
-                report.failure = "\(error)"
+                report.fail(error)
             }
             let (stats, writeError) = plan.writer.finishCounting()
             report.framesWritten = stats.framesWritten
             report.bytesWritten = stats.bytesWritten
             report.encodeSeconds = stats.encodeSeconds
-            if let writeError, report.failure == nil { report.failure = "\(writeError)" }
+            if let writeError { report.fail(writeError) }
             report.wallSeconds = Date().timeIntervalSince(clipStart)
             reports.append(report)
         }

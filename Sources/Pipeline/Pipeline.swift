@@ -5,7 +5,7 @@ import Rendering
 /// The settings every job that writes a PNG sequence shares, so a command
 /// sets them in one place (`empathy`'s `SequenceOptions.apply(to:)`).
 public protocol SequenceSettings {
-    var frames: FrameRange? { get set }
+    var frames: FrameSpec? { get set }
     var startNumber: Int { get set }
     var padding: Int { get set }
     var overwrite: Bool { get set }

@@ -29,7 +29,7 @@ public struct RenderConfiguration: Sendable {
     public var look: String = LookLibrary.defaultName
     public var outputDirectory: String
     public var track: EmotionTrackSource
-    public var frames: FrameRange?
+    public var frames: FrameSpec?
     /// The number of clip frame 1 in file names.
     public var startNumber: Int = 1
     public var padding: Int = 4
@@ -181,13 +181,13 @@ public final class RenderJob {
         let writesBeauty = configuration.layers.contains(.beauty)
         var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
                                 firstFileName: naming.fileName(number: configuration.startNumber))
-        let range: ClosedRange<Int>? = try info.frames(in: configuration.frames, for: "a batch render")
+        let planned = try info.frames(in: configuration.frames, for: "a batch render").flatMap { Array($0) }
         var needed: [Int] = []
         // A frame is done when every layer asked for is complete.
         func isComplete(_ number: Int) -> Bool {
             (!writesBeauty || writer.isComplete(number: number)) && (matteWriter?.isComplete(number: number) ?? true)
         }
-        for frame in range.map(Array.init) ?? [] {
+        for frame in planned {
             if isComplete(configuration.startNumber + frame - 1) {
                 writer.noteSkipped()
                 report.framesSkipped += 1
@@ -195,8 +195,8 @@ public final class RenderJob {
                 needed.append(frame)
             }
         }
-        report.framesPlanned = range?.count ?? 0
-        report.firstFileName = naming.fileName(number: configuration.startNumber + (range?.lowerBound ?? 1) - 1)
+        report.framesPlanned = planned.count
+        report.firstFileName = naming.fileName(number: configuration.startNumber + (planned.first ?? 1) - 1)
         // Frames to draw: each needed frame and the frames back to its
         // chain's last feedback reset (1-based frame = index + 1).
         var process = Set<Int>()
@@ -243,14 +243,14 @@ public final class RenderJob {
                 progress.update(snapshot())
             } decodeSeconds: { summary.report.decodeSeconds = $0 }
         } catch {
-            summary.report.failure = "\(error)"
+            summary.report.fail(error)
         }
         for layerWriter in [writesBeauty ? writer : nil, matteWriter].compactMap({ $0 }) {
             let (stats, writeError) = layerWriter.finishCounting()
             summary.report.framesWritten = max(summary.report.framesWritten, stats.framesWritten)
             summary.report.bytesWritten += stats.bytesWritten
             summary.report.encodeSeconds += stats.encodeSeconds
-            if let writeError, summary.report.failure == nil { summary.report.failure = "\(writeError)" }
+            if let writeError { summary.report.fail(writeError) }
         }
         summary.passStageSeconds = renderer.chain.stageSeconds
         summary.report.renderSeconds = summary.passSeconds + summary.readbackSeconds
@@ -259,11 +259,11 @@ public final class RenderJob {
         if summary.report.failure == nil {
             try manifest(renderer: context.renderer).write(to: RenderManifest.path(inDirectory: configuration.outputDirectory, stem: stem))
         }
-        if let every = configuration.previewEvery, summary.report.failure == nil, let range {
-            summary.previewPath = try writePreview(range: range, every: every, naming: naming)
+        if let every = configuration.previewEvery, summary.report.failure == nil, !planned.isEmpty {
+            summary.previewPath = try writePreview(frames: planned, every: every, naming: naming)
         }
-        if configuration.previewMovie, summary.report.failure == nil, let range {
-            summary.previewMoviePath = try writePreviewMovie(range: range, naming: naming)
+        if configuration.previewMovie, summary.report.failure == nil, !planned.isEmpty {
+            summary.previewMoviePath = try writePreviewMovie(frames: planned, naming: naming)
         }
         return summary
     }
@@ -288,26 +288,26 @@ public final class RenderJob {
             renderer: renderer)
     }
 
-    /// An MP4 of the frames of `range`, read back from the written frames
+    /// An MP4 of `frames`, read back from the written frames
     /// (`<out>/<stem>.preview.mp4`).
-    private func writePreviewMovie(range: ClosedRange<Int>, naming: SequenceNaming) throws -> String {
+    private func writePreviewMovie(frames: [Int], naming: SequenceNaming) throws -> String {
         guard configuration.format == .png, configuration.layers.contains(.beauty) else {
             throw EmpathyError.invalidArgument("an MP4 preview reads 8-bit PNG beauty frames; render --format png with the beauty layer")
         }
         let directory = URL(fileURLWithPath: configuration.outputDirectory)
-        let paths = range.map { directory.appendingPathComponent(naming.fileName(number: configuration.startNumber + $0 - 1)).path }
+        let paths = frames.map { directory.appendingPathComponent(naming.fileName(number: configuration.startNumber + $0 - 1)).path }
         let movie = directory.appendingPathComponent("\(GradeJob.stem(of: configuration.input)).preview.mp4").path
         try PreviewMovie.write(framePaths: paths, framesPerSecond: info.framesPerSecond, to: movie)
         return movie
     }
 
-    /// A contact sheet of every `every`th frame of `range`, read back from
+    /// A contact sheet of every `every`th frame of `frames`, read back from
     /// the written frames (`<out>/<stem>.preview.png`).
-    private func writePreview(range: ClosedRange<Int>, every: Int, naming: SequenceNaming) throws -> String {
+    private func writePreview(frames: [Int], every: Int, naming: SequenceNaming) throws -> String {
         guard configuration.format == .png, configuration.layers.contains(.beauty) else {
             throw EmpathyError.invalidArgument("a contact sheet reads 8-bit PNG beauty frames; render --format png with the beauty layer")
         }
-        let picked = Array(stride(from: range.lowerBound, through: range.upperBound, by: max(1, every)))
+        let picked = stride(from: 0, to: frames.count, by: max(1, every)).map { frames[$0] }
         let directory = URL(fileURLWithPath: configuration.outputDirectory)
         let paths = picked.map { directory.appendingPathComponent(naming.fileName(number: configuration.startNumber + $0 - 1)).path }
         let sheet = directory.appendingPathComponent("\(GradeJob.stem(of: configuration.input)).preview.png").path

@@ -220,44 +220,31 @@ struct Shot {
         guard FileManager.default.fileExists(atPath: directory, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw EmpathyError.io(path: directory, operation: "review the shot (a render's output folder)", errno: ENOENT)
         }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
-        // <stem>.<digits>.png, not a matte.
-        var frames: [String: [(Int, String, Int)]] = [:]
-        for name in names where name.hasSuffix(".png") {
-            let parts = name.dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
-            guard parts.count >= 2, let digits = parts.last, !digits.isEmpty, digits.allSatisfy(\.isASCII), let number = Int(digits),
-                  parts.dropLast().last != "matte" else { continue }
-            frames[parts.dropLast().joined(separator: "."), default: []].append((number, name, digits.count))
-        }
-        let stems = frames.keys.sorted()
+        let sequences = SequenceFolder.sequences(in: directory).filter { !$0.stem.hasSuffix(".matte") }
+        let stems = sequences.map(\.stem)
         guard !stems.isEmpty else {
             throw EmpathyError.message("'\(directory)' has no rendered frames (<clip>.0001.png …); render into it with 'empathy render CLIP --out \(directory)'")
         }
         guard let stem = wanted ?? (stems.count == 1 ? stems[0] : nil) else {
             throw EmpathyError.invalidArgument("'\(directory)' holds the frames of \(stems.joined(separator: ", ")); choose one with --stem")
         }
-        guard var files = frames[stem] else {
+        guard let sequence = sequences.first(where: { $0.stem == stem }) else {
             throw EmpathyError.invalidArgument("'\(directory)' has no frames of '\(stem)'; it holds \(stems.joined(separator: ", "))")
         }
-        files.sort { $0.0 < $1.0 }
         let manifestPath = RenderManifest.path(inDirectory: directory, stem: stem)
         let manifest = FileManager.default.fileExists(atPath: manifestPath) ? try RenderManifest.read(path: manifestPath) : nil
-        var run = [files[0]]
+        let run = FrameSpec.runs(of: sequence.numbers)[0]
         var notes: [String] = []
-        for file in files.dropFirst() {
-            guard file.0 == run[run.count - 1].0 + 1 else {
-                notes.append("frames \(run[run.count - 1].0 + 1)–\(file.0 - 1) are missing; the page shows frames \(run[0].0)–\(run[run.count - 1].0)")
-                break
-            }
-            run.append(file)
+        if sequence.numbers.count > run.count {
+            let next = sequence.numbers[run.count]
+            notes.append("frames \(run.upperBound + 1)–\(next - 1) are missing; the page shows frames \(run.lowerBound)–\(run.upperBound)")
         }
-        let dir = URL(fileURLWithPath: directory)
-        let incomplete = run.first { !PNGCodec.isComplete(path: dir.appendingPathComponent($0.1).path) }
-        if let incomplete {
-            throw EmpathyError.badFile(path: dir.appendingPathComponent(incomplete.1).path, line: nil,
+        let naming = SequenceNaming(stem: stem, padding: sequence.padding)
+        let paths = run.map { URL(fileURLWithPath: directory).appendingPathComponent(naming.fileName(number: $0)).path }
+        if let incomplete = paths.first(where: { !PNGCodec.isComplete(path: $0) }) {
+            throw EmpathyError.badFile(path: incomplete, line: nil,
                                        message: "is incomplete (a render stopped while writing it); render the shot again to finish it")
         }
-        return Shot(stem: stem, manifest: manifest, numbers: run.map(\.0), framePaths: run.map { dir.appendingPathComponent($0.1).path },
-                    padding: run[0].2, notes: notes)
+        return Shot(stem: stem, manifest: manifest, numbers: Array(run), framePaths: paths, padding: sequence.padding, notes: notes)
     }
 }

@@ -72,6 +72,9 @@ public enum GL {
         let error = glGetError()
         guard error == GLenum(GL_NO_ERROR) else {
             while glGetError() != GLenum(GL_NO_ERROR) {}
+            if error == GLenum(GL_CONTEXT_LOST) {
+                throw EmpathyError.transient("the GPU's OpenGL ES context was lost while \(doing) (a GPU reset); run again")
+            }
             let hint = error == GLenum(GL_OUT_OF_MEMORY) ? "; free memory or use a smaller LUT or frame" : ""
             throw EmpathyError.message("OpenGL ES failed while \(doing) (\(RenderContext.glErrorName(error)))\(hint)")
         }

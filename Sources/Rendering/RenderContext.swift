@@ -119,8 +119,12 @@ public final class RenderContext: @unchecked Sendable {
     public func makeCurrent() throws {
         if eglGetCurrentContext() == context { return }
         guard eglMakeCurrent(display, nil, nil, context) == EGL_TRUE else {
+            let error = eglGetError()
+            if error == EGL_CONTEXT_LOST {
+                throw EmpathyError.transient("the GPU's OpenGL ES context was lost (a GPU reset or power event); run again")
+            }
             throw EmpathyError.message(
-                "cannot make the OpenGL ES context current (\(Self.eglErrorName(eglGetError()))); use a render context on the thread that created it")
+                "cannot make the OpenGL ES context current (\(Self.eglErrorName(error))); use a render context on the thread that created it")
         }
     }
 

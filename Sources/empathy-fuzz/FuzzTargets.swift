@@ -58,10 +58,11 @@ struct FuzzTarget: Sendable {
         FuzzTarget(name: "isf", summary: "ISF shader headers and sources (ISFShader.parse)") { bytes in
             _ = try? ISFShader.parse(text(bytes), path: "fuzz.fs")
         },
-        FuzzTarget(name: "frames", summary: "--frames ranges (FrameRange(parsing:))") { bytes in
-            guard let range = FrameRange(parsing: text(bytes)) else { return }
-            require(FrameRange(parsing: range.description) == range, "frame range round trip")
-            _ = range.clamped(toFrameCount: Int(bytes.first ?? 0))
+        FuzzTarget(name: "frames", summary: "--frames expressions (FrameSpec(parsing:))") { bytes in
+            guard let spec = FrameSpec(parsing: text(bytes)) else { return }
+            require(FrameSpec(parsing: spec.description) == spec, "frame expression round trip")
+            require(spec.frames(inClipOf: 50).allSatisfy { (1...50).contains($0) }, "frames inside the clip")
+            _ = spec.frames(inClipOf: Int(bytes.first ?? 0))
         },
         FuzzTarget(name: "sequence", summary: "frame-name patterns (SequenceNaming(pattern:))") { bytes in
             guard let naming = try? SequenceNaming(pattern: text(bytes)) else { return }

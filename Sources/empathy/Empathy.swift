@@ -12,11 +12,14 @@ struct Empathy: ParsableCommand {
               empathy grade footage/demo/astronaut.mp4 --lut midnight --out graded/
             """,
         version: "0.1.0",
-        subcommands: [Grade.self, LUTs.self, Analyze.self, Calibrate.self, Render.self, Live.self, Markers.self, ReviewCommand.self, Looks.self, Shaders.self, Sensor.self])
+        subcommands: [Grade.self, LUTs.self, Analyze.self, Calibrate.self, Render.self, Live.self, Markers.self, ReviewCommand.self, SequenceCommand.self, Looks.self, Shaders.self, Sensor.self])
 }
 
 /// Runs `body`; any error is printed as one line, `empathy: error: …`, and the
-/// command exits with status 1 (argument mistakes exit 64 via ArgumentParser).
+/// command exits with the README's exit-code contract: 75 (EX_TEMPFAIL) for a
+/// failure that may clear by itself (`EmpathyError.isTransient`: a full disk,
+/// a shared file system gone, the GPU's context lost), 1 for any other,
+/// 64 for argument mistakes (ArgumentParser), 128 + N when stopped by signal N.
 func reportingErrors(_ body: () throws -> Void) throws {
     do {
         try body()
@@ -25,7 +28,8 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch {
         printError(error)
         // A run stopped by a signal exits as the shell reports one (130 for Ctrl-C, 143 for SIGTERM).
-        throw StopRequest.requested.map { ExitCode(128 + $0) } ?? ExitCode.failure
+        throw StopRequest.requested.map { ExitCode(128 + $0) }
+            ?? (isTransientFailure(error) ? ExitCode(EmpathyError.transientExitCode) : ExitCode.failure)
     }
 }
 
@@ -42,7 +46,7 @@ func stoppingBetweenFrames() -> [DispatchSourceSignal] {
     }
 }
 
-extension FrameRange: ExpressibleByArgument {
+extension FrameSpec: ExpressibleByArgument {
     public init?(argument: String) {
         self.init(parsing: argument)
     }

@@ -7,8 +7,9 @@ extension RenderContext.Platform: ExpressibleByArgument {}
 
 /// The options every command that writes a PNG sequence shares.
 struct SequenceOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Frames to process, counted from 1: A-B, A-, -B or N.", valueName: "A-B"))
-    var frames: FrameRange?
+    @Option(help: ArgumentHelp("Frames to process, counted from 1: A-B, N, A-B:S (every S-th), lists of them (1-10,12) as OpenJD writes them, or A- and -B.",
+                               valueName: "A-B"))
+    var frames: FrameSpec?
 
     @Option(help: "File number of the clip's first frame (frame f is written as N+f-1).")
     var startNumber = 1

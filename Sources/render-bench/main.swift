@@ -20,7 +20,7 @@ do {
         input: arguments[1], outputDirectory: arguments[2],
         timeline: SyntheticTimeline(frameCount: info.frameCount, framesPerSecond: info.framesPerSecond))
     if arguments.count > 3 { configuration.look = arguments[3] }
-    if arguments.count > 4 { configuration.frames = FrameRange(parsing: arguments[4]) }
+    if arguments.count > 4 { configuration.frames = FrameSpec(parsing: arguments[4]) }
     configuration.timesPasses = ProcessInfo.processInfo.environment["RENDER_BENCH_PASSES"] == "1"
     let summary = try RenderJob(configuration: configuration).run(progress: SilentProgress())
     let r = summary.report

@@ -68,6 +68,21 @@ final class GradeCommandTests: XCTestCase {
         XCTAssertTrue(result.stdout.contains("3 written, 0 skipped"), result.stdout)
     }
 
+    /// A farm's chunk as OpenJD hands it out: a list with a stepped range;
+    /// the frames equal the same frames of a whole run, byte for byte.
+    func testOpenJDRangeExpressionsPickTheFramesAndMatchAWholeRun() throws {
+        let chunk = tmp.appendingPathComponent("chunk"), whole = tmp.appendingPathComponent("whole")
+        let result = try grade(["--lut", "midnight", "--frames", "1-2,7,10-14:2"], out: chunk)
+        XCTAssertTrue(result.stdout.contains("6 written, 0 skipped"), result.stdout)
+        let names = pngs(in: chunk.appendingPathComponent("astronaut"))
+        XCTAssertEqual(names, [1, 2, 7, 10, 12, 14].map { String(format: "astronaut.%04d.png", $0) })
+        _ = try grade(["--lut", "midnight", "--frames", "1-14"], out: whole)
+        for name in names {
+            XCTAssertEqual(try Data(contentsOf: chunk.appendingPathComponent("astronaut/" + name)),
+                           try Data(contentsOf: whole.appendingPathComponent("astronaut/" + name)), name)
+        }
+    }
+
     func testRerunSkipsCompleteFramesAndRedoesBrokenOnes() throws {
         let out = tmp.appendingPathComponent("g"), clipDir = out.appendingPathComponent("astronaut")
         _ = try grade(["--lut", "midnight", "--frames", "1-4"], out: out)

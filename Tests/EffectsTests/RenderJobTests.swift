@@ -20,7 +20,7 @@ final class RenderJobTests: XCTestCase {
     private func render(_ frames: String, into folder: String, timeline: SyntheticTimeline) throws -> RenderSummary {
         var configuration = RenderConfiguration(input: clip, outputDirectory: folder, timeline: timeline)
         configuration.look = "neon-noir"
-        configuration.frames = FrameRange(parsing: frames)
+        configuration.frames = FrameSpec(parsing: frames)
         let summary = try RenderJob(configuration: configuration).run(progress: SilentProgress())
         XCTAssertNil(summary.report.failure, "\(summary.report.failure ?? "")")
         return summary
