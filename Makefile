@@ -15,7 +15,7 @@ DEMO_LUT = neon-noir/midnight
 EMOTION_CLIP = footage/expressions/astronaut-expressions.mp4
 EMOTION_SESSION = footage/expressions/astronaut-expressions.session.csv
 
-.PHONY: deps models review-tools build demo test bench bench-analyze bench-live clean luts fuzz test-sanitize soak
+.PHONY: deps models test-tools build demo test bench bench-analyze bench-live clean luts fuzz test-sanitize soak
 
 deps:
 	@scripts/install-deps.sh
@@ -25,10 +25,11 @@ deps:
 models: deps
 	@scripts/install-models.sh
 
-# OpenTimelineIO in .venv-review/, the tests' independent reader of the marker
-# export (pinned wheels from PyPI; a no-op once made).
-review-tools: deps
-	@scripts/install-review-tools.sh
+# The Python tools the tests run, in .venv-tools/: OpenTimelineIO (the marker
+# export's independent reader) and OpenJD (the farm bundle); pinned wheels
+# from PyPI, a no-op once made.
+test-tools: deps
+	@scripts/install-test-tools.sh
 
 build: deps models
 	$(SWIFT) build -c $(CONFIG) --product empathy
@@ -45,7 +46,7 @@ demo: build
 # The suites are XCTest; Swift Testing is off so the run ends on XCTest's count.
 # Then a short pass of every fuzz target (FUZZ_SHORT seconds each) and of the soak.
 FUZZ_SHORT ?= 5
-test: deps models review-tools
+test: deps models test-tools
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build --disable-swift-testing
 	scripts/fuzz.sh $(FUZZ_SHORT)
@@ -59,7 +60,7 @@ soak: build
 # The test suite under ThreadSanitizer, then AddressSanitizer with
 # UndefinedBehaviorSanitizer over the C/C++ shims (SANITIZE=thread|address).
 SANITIZE ?= all
-test-sanitize: deps models review-tools
+test-sanitize: deps models test-tools
 	scripts/test-sanitize.sh $(SANITIZE)
 
 # Every parser under libFuzzer + AddressSanitizer, FUZZ_SECONDS each

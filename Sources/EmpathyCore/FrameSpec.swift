@@ -3,7 +3,8 @@
 /// Description and AWS Deadline Cloud) — `A-B`, `N`, `A-B:S` (every S-th
 /// frame from A) and comma-separated lists of those (`1-10,12,20-30:2`) —
 /// plus the open ends of a single range, `A-` and `-B`. Frames are numbered
-/// from 1, as in an editor's timeline; spaces around items are ignored.
+/// from 1, as in an editor's timeline; spaces around numbers are ignored
+/// (`1 - 5, 8`), not inside them.
 public struct FrameSpec: Sendable, Equatable, CustomStringConvertible {
     /// One item: `first` to `last` (nil: the clip's end) every `step` frames.
     public struct Item: Sendable, Equatable {
@@ -44,7 +45,7 @@ public struct FrameSpec: Sendable, Equatable, CustomStringConvertible {
     }
 
     private static func item(_ text: String, alone: Bool) -> Item? {
-        let stepSplit = text.split(separator: ":", omittingEmptySubsequences: false)
+        let stepSplit = text.split(separator: ":", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces)[...] }
         guard stepSplit.count <= 2 else { return nil }
         var step = 1
         if stepSplit.count == 2 {
@@ -56,7 +57,7 @@ public struct FrameSpec: Sendable, Equatable, CustomStringConvertible {
             guard stepSplit.count == 1, let n = number(body), n >= 1 else { return nil }
             return Item(first: n, last: n)
         }
-        let ends = body.split(separator: "-", omittingEmptySubsequences: false)
+        let ends = body.split(separator: "-", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces)[...] }
         guard ends.count == 2, !(ends[0].isEmpty && ends[1].isEmpty) else { return nil }
         // Open ends only for a lone range without a step (A- or -B).
         if ends[0].isEmpty || ends[1].isEmpty { guard alone, stepSplit.count == 1 else { return nil } }

@@ -7,7 +7,7 @@ import XCTest
 
 /// Markers on a synthetic take whose episodes are known frame by frame, and
 /// their exports read back by OpenTimelineIO (the PyPI package in
-/// `.venv-review`, made by scripts/install-review-tools.sh).
+/// `.venv-tools`, made by scripts/install-test-tools.sh).
 final class MarkerTests: XCTestCase {
     static let fps = 24.0
 
@@ -123,9 +123,9 @@ final class MarkerTests: XCTestCase {
 
     /// The independent reader's view of `text` saved as `name`.
     func readBack(_ text: String, as name: String) throws -> [String: Any] {
-        let python = EmpathyCommand.repositoryRoot.appendingPathComponent(".venv-review/bin/python").path
+        let python = EmpathyCommand.repositoryRoot.appendingPathComponent(".venv-tools/bin/python").path
         guard FileManager.default.isExecutableFile(atPath: python) else {
-            XCTFail("no \(python): run scripts/install-review-tools.sh (make test does)")
+            XCTFail("no \(python): run scripts/install-test-tools.sh (make test does)")
             throw CocoaError(.fileNoSuchFile)
         }
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("markers-\(UUID().uuidString)")

@@ -1,13 +1,13 @@
 #!/usr/bin/env python3
 """What OpenTimelineIO reads from a marker export, as one JSON object.
 
-    .venv-review/bin/python scripts/review/read_markers.py FILE --rate R
+    .venv-tools/bin/python scripts/review/read_markers.py FILE --rate R
 
 FILE is an .otio (read with OpenTimelineIO's own JSON adapter) or a CMX 3600
 .edl (read with the 'cmx_3600' adapter at rate R). The tests compare this
 output with what they exported, so it is an independent reader: it uses only
 the standard library and opentimelineio (installed by
-scripts/install-review-tools.sh).
+scripts/install-test-tools.sh).
 
 Output (stdout, one line):
   {"timeline": name, "global_start_frame": int or null,
@@ -45,8 +45,8 @@ def die(message):
 try:
     import opentimelineio as otio
 except ImportError as error:
-    die(f"cannot import opentimelineio ({error}); run scripts/install-review-tools.sh "
-        "and use .venv-review/bin/python")
+    die(f"cannot import opentimelineio ({error}); run scripts/install-test-tools.sh "
+        "and use .venv-tools/bin/python")
 
 
 def frames(rational_time, rate):
