@@ -23,6 +23,7 @@ PACKAGES=(
   curl chromium        # the live and review pages' tests: fetch over loopback, drive headless Chromium
   python3-venv         # scripts/install-test-tools.sh: OpenTimelineIO and OpenJD for the tests
   libjs-dygraphs       # the review page's curves (copied into each page folder)
+  slurmctld slurmd slurm-client munge   # the farm tests' single-node Slurm (scripts/slurm-local.sh)
 )
 
 missing=()

@@ -123,22 +123,24 @@ public final class SequenceWriter: @unchecked Sendable {
     private var lockDescriptor: Int32 = -1
 
     /// Creates `directory` (with parents), checks it is writable by creating
-    /// and removing a probe file, takes the sequence's lock (one run per
-    /// sequence: a second is refused with one line naming the first), and
-    /// then removes temporary frame files left by a killed run (their
-    /// process is gone). Other runs' temporary files are never taken for
+    /// and removing a probe file, locks the file numbers it will write
+    /// (`numbers`; nil: all of them), and then removes temporary frame files
+    /// left by a killed run (their process is gone). Runs writing other
+    /// numbers of the same sequence go on side by side (a farm's chunks); a
+    /// run that would write a number another run holds is refused with one
+    /// line naming that run. Other runs' temporary files are never taken for
     /// frames: completeness is checked on the final names only.
     public convenience init(
         directory: String, naming: SequenceNaming, options: PNGOptions = .default, overwrite: Bool = false,
-        maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
+        numbers: [ClosedRange<Int>]? = nil, maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws {
         try self.init(directory: directory, naming: naming, encoder: try PNGEncoder(options: options), overwrite: overwrite,
-                      maxConcurrentEncodes: maxConcurrentEncodes)
+                      numbers: numbers, maxConcurrentEncodes: maxConcurrentEncodes)
     }
 
     public init(
         directory: String, naming: SequenceNaming, encoder: any FrameEncoder, overwrite: Bool = false,
-        maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
+        numbers: [ClosedRange<Int>]? = nil, maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
     ) throws {
         guard naming.suffix.lowercased().hasSuffix("." + encoder.format.fileExtension) else {
             throw EmpathyError.invalidArgument(
@@ -166,18 +168,23 @@ public final class SequenceWriter: @unchecked Sendable {
         }
         close(fd)
         unlink(probe)
-        try lockSequence()
+        try lockSequence(numbers: numbers)
         removeStaleTemporaryFiles()
     }
 
     deinit { unlockSequence() }
 
-    /// An exclusive `flock` on `<directory>/.<stem>.lock`, holding the pid
-    /// for the message another run gets; the file is removed when the writer
-    /// finishes. The lock goes with the process, so a killed run never
-    /// leaves the sequence locked (its file stays, unlocked, and is reused).
-    private func lockSequence() throws {
-        for _ in 0..<8 where lockDescriptor < 0 { try lockSequenceOnce() }
+    /// Open-file-description record locks (Linux `F_OFD_SETLK`) on
+    /// `<directory>/.<stem>.lock`, one byte per file number: the bytes of the
+    /// numbers this writer writes, held for its life. Disjoint writers do not
+    /// conflict; an overlapping one is refused, naming the numbers held. OFD
+    /// locks belong to the open file, not the process, so two writers in one
+    /// process exclude each other too, and closing one never drops the
+    /// other's. They go with the process, so a killed run never leaves
+    /// numbers locked; the last writer to finish removes the file. Linux's
+    /// NFS client passes them to the server's lock manager.
+    private func lockSequence(numbers: [ClosedRange<Int>]?) throws {
+        for _ in 0..<8 where lockDescriptor < 0 { try lockSequenceOnce(numbers: numbers) }
         guard lockDescriptor >= 0 else {
             throw EmpathyError.message("cannot lock '\(lockPath)': it keeps being replaced; is another program removing files there?")
         }
@@ -185,30 +192,42 @@ public final class SequenceWriter: @unchecked Sendable {
 
     private var lockPath: String { directory + "/." + naming.prefix + "lock" }
 
+    /// Linux's open-file-description lock commands (fcntl.h, not in Swift's Glibc module).
+    private static let getLock: Int32 = 36, setLock: Int32 = 37
+
+    /// A write lock on `count` bytes from `start` (0: to the end and beyond).
+    private static func record(_ start: Int, _ count: Int) -> flock {
+        var record = flock()
+        record.l_type = Int16(F_WRLCK)
+        record.l_whence = Int16(SEEK_SET)
+        record.l_start = off_t(start)
+        record.l_len = off_t(count)
+        return record
+    }
+
     /// One attempt; leaves `lockDescriptor` unset when the file was removed
     /// by a finishing run between our open and our lock (then try again).
-    private func lockSequenceOnce() throws {
+    private func lockSequenceOnce(numbers: [ClosedRange<Int>]?) throws {
         let path = lockPath
         let fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw EmpathyError.io(path: path, operation: "create the sequence lock", errno: errno) }
-        guard flock(fd, LOCK_EX | LOCK_NB) == 0 else {
+        for range in numbers?.map({ (max(0, $0.lowerBound), $0.count) }) ?? [(0, 0)] {
+            var record = Self.record(range.0, range.1)
+            guard fcntl(fd, Self.setLock, &record) != 0 else { continue }
             let code = errno
-            var owner = [UInt8](repeating: 0, count: 32)
-            let count = read(fd, &owner, 31)
-            close(fd)
-            guard code == EWOULDBLOCK else { throw EmpathyError.io(path: path, operation: "lock", errno: code) }
-            let pid = String(decoding: owner.prefix(max(0, count)), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+            var holder = Self.record(range.0, range.1)
+            let held = fcntl(fd, Self.getLock, &holder) == 0 && holder.l_type != Int16(F_UNLCK)
+                ? " \(holder.l_start)" + (holder.l_len == 0 ? " on" : holder.l_len > 1 ? "-\(holder.l_start + holder.l_len - 1)" : "") : ""
+            close(fd)  // lets go of the ranges already locked
+            guard code == EAGAIN || code == EACCES else { throw EmpathyError.io(path: path, operation: "lock", errno: code) }
             throw EmpathyError.message(
-                "another run\(pid.isEmpty ? "" : " (pid \(pid))") is writing '\(directory)/\(naming.prefix)…\(naming.suffix)'; wait for it to finish, or write elsewhere with --out")
+                "another run is writing '\(directory)/\(naming.prefix)…\(naming.suffix)' numbers\(held), which this run would write too; wait for it to finish, or write elsewhere with --out")
         }
         var held = stat(), named = stat()
         guard fstat(fd, &held) == 0, stat(path, &named) == 0, held.st_ino == named.st_ino, held.st_dev == named.st_dev else {
             close(fd)
             return
         }
-        let pid = Array("\(getpid())\n".utf8)
-        _ = ftruncate(fd, 0)
-        _ = pwrite(fd, pid, pid.count, 0)
         lockDescriptor = fd
     }
 
@@ -218,7 +237,10 @@ public final class SequenceWriter: @unchecked Sendable {
             return lockDescriptor
         }
         guard fd >= 0 else { return }
-        unlink(lockPath)  // while still locked: a run waiting on this file sees it gone and retries
+        // The whole file locked means no other run holds any number: the
+        // file goes (while still locked: a run waiting on it sees it gone and retries).
+        var whole = Self.record(0, 0)
+        if fcntl(fd, Self.setLock, &whole) == 0 { unlink(lockPath) }
         close(fd)
     }
 

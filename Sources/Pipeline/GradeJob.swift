@@ -139,12 +139,13 @@ public final class GradeJob {
         for (input, info, stem) in sources {
             let directory = URL(fileURLWithPath: configuration.outputDirectory).appendingPathComponent(stem).path
             let naming = Self.naming(stem: stem, configuration)
+            let planned = try info.frames(in: configuration.frames, for: "grading")
+            // The file numbers this run writes: other runs (a farm's chunks) may write the rest meanwhile.
             let writer = try SequenceWriter(
                 directory: directory, naming: naming, encoder: try configuration.format.encoder(pngOptions: configuration.png, linear: configuration.linear),
-                overwrite: configuration.overwrite)
+                overwrite: configuration.overwrite, numbers: planned.map { number(ofFrame: $0.lowerBound)...number(ofFrame: $0.upperBound) })
             var report = ClipReport(input: input, outputDirectory: directory,
                                     firstFileName: naming.fileName(number: configuration.startNumber))
-            let planned = try info.frames(in: configuration.frames, for: "grading")
             var frames: [Int] = []
             for frame in planned.joined() {
                 if writer.isComplete(number: number(ofFrame: frame)) {

@@ -168,11 +168,15 @@ public final class RenderJob {
         renderer.chain.timesStages = configuration.timesPasses
         let stem = GradeJob.stem(of: configuration.input)
         let format = configuration.format
+        let plannedRuns = try info.frames(in: configuration.frames, for: "a batch render")
+        // The file numbers this run writes: other runs (a farm's chunks) may write the rest meanwhile.
+        let numbers = plannedRuns.map { (configuration.startNumber + $0.lowerBound - 1)...(configuration.startNumber + $0.upperBound - 1) }
         func layerWriter(_ stem: String, linear: Bool) throws -> SequenceWriter {
             try SequenceWriter(
                 directory: configuration.outputDirectory,
                 naming: Self.naming(stem, configuration),
-                encoder: try format.encoder(pngOptions: configuration.png, linear: linear), overwrite: configuration.overwrite)
+                encoder: try format.encoder(pngOptions: configuration.png, linear: linear), overwrite: configuration.overwrite,
+                numbers: numbers)
         }
         let writer = try layerWriter(stem, linear: configuration.linear)
         let naming = writer.naming
@@ -181,7 +185,7 @@ public final class RenderJob {
         let writesBeauty = configuration.layers.contains(.beauty)
         var report = ClipReport(input: configuration.input, outputDirectory: configuration.outputDirectory,
                                 firstFileName: naming.fileName(number: configuration.startNumber))
-        let planned = try info.frames(in: configuration.frames, for: "a batch render").flatMap { Array($0) }
+        let planned = plannedRuns.flatMap { Array($0) }
         var needed: [Int] = []
         // A frame is done when every layer asked for is complete.
         func isComplete(_ number: Int) -> Bool {

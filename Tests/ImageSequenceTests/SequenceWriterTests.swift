@@ -204,17 +204,26 @@ final class SequenceWriterTests: XCTestCase {
         }
     }
 
-    /// One run per sequence: a second writer of the same frames is refused
-    /// with one line naming the first; when the first finishes the lock file
-    /// goes and a new run may start.
-    func testASecondRunIntoTheSameSequenceIsRefusedUntilTheFirstFinishes() throws {
+    /// Writers of the same sequence exclude each other by file number: a
+    /// second writer of numbers another holds is refused with one line naming
+    /// them (in this process too); writers of other numbers (a farm's chunks)
+    /// go on side by side; the lock file goes when the last one finishes.
+    func testWritersOfOneSequenceExcludeEachOtherByFileNumber() throws {
         let dir = try makeTemporaryDirectory(self)
-        let first = try SequenceWriter(directory: dir, naming: naming)
-        XCTAssertThrowsError(try SequenceWriter(directory: dir, naming: naming)) { error in
-            XCTAssertEqual("\(error)", "another run (pid \(getpid())) is writing '\(dir)/scene.….png'; wait for it to finish, or write elsewhere with --out")
+        let first = try SequenceWriter(directory: dir, naming: naming, numbers: [1...4, 9...9])
+        XCTAssertThrowsError(try SequenceWriter(directory: dir, naming: naming, numbers: [4...6])) { error in
+            XCTAssertEqual("\(error)", "another run is writing '\(dir)/scene.….png' numbers 1-4, which this run would write too; wait for it to finish, or write elsewhere with --out")
         }
+        XCTAssertThrowsError(try SequenceWriter(directory: dir, naming: naming), "a writer of every number")
+        let second = try SequenceWriter(directory: dir, naming: naming, numbers: [5...8, 10...12])
         XCTAssertNoThrow(try SequenceWriter(directory: dir, naming: SequenceNaming(stem: "other")), "another sequence in the folder is fine")
         _ = try first.finish()
+        XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/.scene.lock"), "the second writer still holds numbers")
+        XCTAssertThrowsError(try SequenceWriter(directory: dir, naming: naming, numbers: [12...20])) { error in
+            XCTAssertTrue("\(error)".contains("numbers 10-12"), "\(error)")
+        }
+        XCTAssertNoThrow(try SequenceWriter(directory: dir, naming: naming, numbers: [1...4]).finish(), "the first's numbers are free again")
+        _ = try second.finish()
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/.scene.lock"))
         XCTAssertNoThrow(try SequenceWriter(directory: dir, naming: naming).finish())
     }
