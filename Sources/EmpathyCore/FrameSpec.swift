@@ -68,9 +68,10 @@ public struct FrameSpec: Sendable, Equatable, CustomStringConvertible {
         return Item(first: first, last: last, step: step)
     }
 
-    /// Digits only (no sign, no spaces inside), at most 12 of them.
+    /// Digits only (no sign, no spaces inside) that fit an Int; a frame far
+    /// beyond a clip is the clip's to refuse, naming its length.
     private static func number(_ text: Substring) -> Int? {
-        guard !text.isEmpty, text.count <= 12, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        guard !text.isEmpty, text.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return Int(text)
     }
 

@@ -115,22 +115,28 @@ final class InterruptTests: XCTestCase {
         }
     }
 
-    /// `kill -9` at ten moments of a render through the default look
-    /// (particles, glitch feedback, grade), each resumed: byte-identical.
-    func testKillNineDuringARenderThenResumeIsByteIdentical() throws {
+    /// `kill -9` at ten moments of a render chunk (frames 31-90, as a farm
+    /// task runs it) through the default look (particles, glitch feedback,
+    /// grade): no truncated frame under its final name, and each resumed
+    /// chunk equals the uninterrupted one byte for byte.
+    func testKillNineDuringARenderChunkThenResumeIsByteIdentical() throws {
         let clip = root.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
         let track = tmp.appendingPathComponent("take.track.csv").path
         XCTAssertEqual(try EmpathyProcess.run(["analyze", clip, "--out", track, "--quiet", "--expression-model", "none"]).status, 0)
-        let render = ["render", clip, "--track", track, "--quiet", "--out"]
+        let render = ["render", clip, "--track", track, "--frames", "31-90", "--quiet", "--out"]
         let reference = tmp.appendingPathComponent("reference")
         let duration = try timedRun(render + [reference.path])
         let expected = try files(reference)
+        XCTAssertEqual(expected.keys.filter { $0.hasSuffix(".png") }.count, 60)
         for (trial, fraction) in moments(10, seed: 2).enumerated() {
             let out = tmp.appendingPathComponent("trial\(trial)")
             let killed = try interrupt(render + [out.path], output: out, signal: SIGKILL, after: duration * fraction, "trial \(trial)")
             XCTAssertEqual(killed.status, SIGKILL, "trial \(trial) was killed")
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? [] where name.hasSuffix(".png") && !name.hasPrefix(".") {
+                XCTAssertTrue(PNGCodec.isComplete(path: out.appendingPathComponent(name).path), "trial \(trial): \(name) is whole")
+            }
             XCTAssertEqual(try EmpathyProcess.run(render + [out.path]).status, 0)
-            XCTAssert(try files(out) == expected, "trial \(trial): resumed render equals the uninterrupted one")
+            XCTAssert(try files(out) == expected, "trial \(trial): resumed chunk equals the uninterrupted one")
         }
     }
 

@@ -26,7 +26,7 @@ final class FrameSpecTests: XCTestCase {
 
     func testRejectsMalformedExpressions() {
         for text in ["", "0", "0-5", "5-3", "a-b", "1-2-3", "-", "1.5-3", "--2", "1-10:0", "1-10:-2", "5:2", "1-10:", "1,", ",1",
-                     "1,5-", "-3,7", "1-5:2:2", "+3", "1 0", "٣", "1-9999999999999"] {
+                     "1,5-", "-3,7", "1-5:2:2", "+3", "1 0", "٣", "1-99999999999999999999"] {
             XCTAssertNil(FrameSpec(parsing: text), "'\(text)' should be rejected")
         }
     }
