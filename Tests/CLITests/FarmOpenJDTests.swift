@@ -60,16 +60,8 @@ final class FarmOpenJDTests: XCTestCase {
     /// sequence check names what is missing, and running the job again
     /// renders only that.
     func testAChunkThatFailsOnceIsRenderedAgainAndOnlyWhatIsMissing() throws {
-        let out = tmp.appendingPathComponent("farm"), marker = tmp.appendingPathComponent("failed-once").path
-        let wrapper = tmp.appendingPathComponent("empathy-fail-once").path
-        try """
-            #!/usr/bin/env bash
-            if [ "$1" = render ] && [[ " $* " == *" --frames 5-8 "* ]] && [ ! -e '\(marker)' ]; then
-              touch '\(marker)'; echo 'empathy: error: the share went away (simulated)' >&2; exit 75
-            fi
-            exec '\(EmpathyCommand.executable.path)' "$@"
-            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
-        chmod(wrapper, 0o755)
+        let out = tmp.appendingPathComponent("farm")
+        let wrapper = try failOnceEmpathy(in: tmp, chunk: "5-8")
         let first = try runBundle(out: out, empathy: wrapper)
         XCTAssertNotEqual(first.status, 0, "the failed chunk fails the run")
         XCTAssertTrue(first.standardOutput.contains("exited with code: 75"), first.standardOutput.suffix(2000) + "")

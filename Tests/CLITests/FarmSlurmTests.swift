@@ -32,16 +32,8 @@ final class FarmSlurmTests: XCTestCase {
         let environment = ["SLURM_CONF": folder + "/slurm.conf"]
         let clip = root.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
         let session = root.appendingPathComponent("footage/expressions/astronaut-expressions.session.csv").path
-        let out = tmp.appendingPathComponent("out"), marker = tmp.appendingPathComponent("failed-once").path
-        let wrapper = tmp.appendingPathComponent("empathy-fail-once").path
-        try """
-            #!/usr/bin/env bash
-            if [ "$1" = render ] && [[ " $* " == *" --frames 5-8 "* ]] && [ ! -e '\(marker)' ]; then
-              touch '\(marker)'; echo 'empathy: error: the share went away (simulated)' >&2; exit 75
-            fi
-            exec '\(EmpathyCommand.executable.path)' "$@"
-            """.write(toFile: wrapper, atomically: true, encoding: .utf8)
-        chmod(wrapper, 0o755)
+        let out = tmp.appendingPathComponent("out")
+        let wrapper = try failOnceEmpathy(in: tmp, chunk: "5-8")
 
         let submit = try runCommand(root.appendingPathComponent("farm/slurm/submit.sh").path,
                                     ["--clip", clip, "--out", out.path, "--frames", "1-12", "--chunk", "4", "--session", session,
