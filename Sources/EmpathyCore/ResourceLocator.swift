@@ -1,7 +1,8 @@
 import Foundation
 
 /// Finds the folders that ship beside the code: `shaders/` (with the LUT sets
-/// in `shaders/luts/`), `footage/` and `calibration/`.
+/// in `shaders/luts/`), `looks/`, `pages/` (the review page), `footage/` and
+/// `calibration/`.
 ///
 /// Search order: `$EMPATHY_HOME`; then upwards from the running executable
 /// (so `.build/release/empathy` finds the checkout it was built in); then
