@@ -23,9 +23,6 @@ public struct FrameSpec: Sendable, Equatable, CustomStringConvertible {
 
     public init(items: [Item]) { self.items = items }
 
-    /// One contiguous range.
-    public init(_ range: ClosedRange<Int>) { items = [Item(first: range.lowerBound, last: range.upperBound)] }
-
     /// The shortest list of ranges for ascending `frames` (`12-20,45`).
     public init(frames: [Int]) {
         items = Self.runs(of: frames).map { Item(first: $0.lowerBound, last: $0.upperBound) }

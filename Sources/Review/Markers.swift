@@ -133,13 +133,6 @@ public struct MarkerRules: Sendable, Equatable {
     public var warningMinSeconds = 0.5
 
     public init() {}
-
-    /// One line per rule as `empathy markers` prints them.
-    public var summary: String {
-        String(format: "peaks ≥ %.2f (release < %.2f, ≥ %.2f s, spacing %.1f s); heart surge +%.0f bpm over rest or +%.0f bpm in %.1f s; arousal ≥ %.2f (release < %.2f); warnings ≥ %.1f s",
-               peakThreshold, peakRelease, peakMinSeconds, minSpacingSeconds, surgeBPM, riseBPM, riseSeconds,
-               arousalThreshold, arousalRelease, warningMinSeconds)
-    }
 }
 
 /// Finds markers in an emotion track (and, where given, its sensor session).
