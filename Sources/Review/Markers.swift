@@ -202,7 +202,7 @@ public struct MarkerFinder {
             let rise = bpm - lows[head].bpm
             surge[i] = bpm - rest >= rules.surgeBPM || rise >= rules.riseBPM ? bpm : nil
         }
-        return runs(rows.indices.map { surge[$0] != nil }).compactMap { run -> Marker? in
+        return FrameSpec.runs(of: rows.indices.filter { surge[$0] != nil }).map { run in
             let peak = run.map { surge[$0]! }.max()!
             return Marker(frame: rows[run.lowerBound].frameIndex, durationFrames: run.count, kind: .heartSurge, color: .magenta,
                           note: String(format: "HR %.0f bpm, %+.0f over rest", peak, peak - rest), value: peak)
@@ -285,23 +285,11 @@ public struct MarkerFinder {
 
     /// Warnings for runs of rows where `flag` holds, at least the minimum long.
     func warnings(_ rows: [EmotionTrackRow], _ kind: Marker.Kind, color: MarkerColor, flag: (EmotionTrackRow) -> Bool) -> [Marker] {
-        runs(rows.map(flag)).filter { $0.count >= frames(rules.warningMinSeconds) }.map { run in
+        FrameSpec.runs(of: rows.indices.filter { flag(rows[$0]) }).filter { $0.count >= frames(rules.warningMinSeconds) }.map { run in
             let seconds = Double(run.count) / framesPerSecond
             return Marker(frame: rows[run.lowerBound].frameIndex, durationFrames: run.count, kind: kind, color: color,
                           note: String(format: kind == .noFace ? "no face %.1f s" : "no heart rate %.1f s", seconds), value: seconds)
         }
-    }
-
-    /// Index ranges of the runs of `true`.
-    func runs(_ flags: [Bool]) -> [Range<Int>] {
-        var found: [Range<Int>] = []
-        var start: Int?
-        for (i, flag) in flags.enumerated() {
-            if flag, start == nil { start = i }
-            if !flag, let s = start { found.append(s..<i); start = nil }
-        }
-        if let s = start { found.append(s..<flags.count) }
-        return found
     }
 }
 
