@@ -37,11 +37,7 @@ public struct MarkersJob {
             throw EmpathyError.badFile(path: trackPath, line: nil, message: "has no frames; analyse the clip again with 'empathy analyze'")
         }
         let fps = try framesPerSecond ?? TrackRate.framesPerSecond(rows, path: trackPath)
-        let nominal = Timecode.nominalRate(fps)
-        guard let start = Timecode(parsing: startTimecode, framesPerSecond: nominal) else {
-            throw EmpathyError.invalidArgument(
-                "--start-timecode '\(startTimecode)' must be HH:MM:SS:FF with frames below \(nominal) (non-drop-frame)")
-        }
+        let start = try Timecode.start(startTimecode, clipRate: fps)
         var notes: [String] = []
         let session = try sessionPath.map { try SensorSession.load(path: $0, offsetSeconds: sessionOffsetSeconds) }
         if let session, let sessionPath, !Self.overlaps(session, rows) {

@@ -46,13 +46,14 @@ public struct ReviewJob {
         var notes = shot.notes
         let manifest = shot.manifest
         let fps = manifest?.framesPerSecond ?? 24
+        let start = try Timecode.start(startTimecode, clipRate: fps)  // before the movies, not after
         if manifest == nil { notes.append("no \(shot.stem).render.json beside the frames: the look, LUTs and clip are unknown; 24 fps assumed") }
         let out = outputDirectory ?? URL(fileURLWithPath: shotDirectory).appendingPathComponent("review").path
         let staging = AtomicFile.temporaryPath(for: out)
         try? FileManager.default.removeItem(atPath: staging)
         try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
         do {
-            let data = try build(shot: shot, fps: fps, into: staging, notes: &notes, progress: progress)
+            let data = try build(shot: shot, fps: fps, start: start, into: staging, notes: &notes, progress: progress)
             try AtomicFile.write(data.javaScript(), to: staging + "/data.js")
             try copyAssets(into: staging)
             try replace(out, with: staging)
@@ -64,7 +65,7 @@ public struct ReviewJob {
     }
 
     /// The movies, the markers and the page's data, into `folder`.
-    private func build(shot: Shot, fps: Double, into folder: String, notes: inout [String],
+    private func build(shot: Shot, fps: Double, start: Timecode, into folder: String, notes: inout [String],
                        progress: (String) -> Void) throws -> ReviewPageData {
         let manifest = shot.manifest
         let firstIndex = shot.numbers[0] - (manifest?.startNumber ?? 1)   // the clip's frame index of movie frame 0
@@ -88,10 +89,6 @@ public struct ReviewJob {
         }
         let track = try loadTrack(manifest, stem: shot.stem, firstIndex: firstIndex, count: count, notes: &notes)
         let session = try loadSession(manifest, rows: track.compactMap { $0 }, notes: &notes)
-        let nominal = Timecode.nominalRate(fps)
-        guard let start = Timecode(parsing: startTimecode, framesPerSecond: nominal) else {
-            throw EmpathyError.invalidArgument("--start-timecode '\(startTimecode)' must be HH:MM:SS:FF with frames below \(nominal)")
-        }
         // Markers over the rendered frames, moved to movie frames.
         let rows = track.compactMap { $0 }
         var markers = MarkerFinder(rules: rules, framesPerSecond: fps).markers(in: rows, session: session)

@@ -32,6 +32,17 @@ public struct Timecode: Sendable, Equatable, CustomStringConvertible {
         self.init(frames: ((h * 60 + m) * 60 + s) * framesPerSecond + f, framesPerSecond: framesPerSecond)
     }
 
+    /// A clip's `--start-timecode` at the clip's `rate`; one line naming the
+    /// option when `text` is not a timecode of that rate.
+    public static func start(_ text: String, clipRate rate: Double) throws -> Timecode {
+        let nominal = nominalRate(rate)
+        guard let start = Timecode(parsing: text, framesPerSecond: nominal) else {
+            throw EmpathyError.invalidArgument(
+                "--start-timecode '\(text)' must be HH:MM:SS:FF with frames below \(nominal) (non-drop-frame)")
+        }
+        return start
+    }
+
     /// `HH:MM:SS:FF`, wrapping at 24 hours as a timecode does.
     public var description: String {
         let day = 24 * 3600 * framesPerSecond
