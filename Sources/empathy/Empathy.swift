@@ -28,9 +28,13 @@ func reportingErrors(_ body: () throws -> Void) throws {
     } catch {
         printError(error)
         // A run stopped by a signal exits as the shell reports one (130 for Ctrl-C, 143 for SIGTERM).
-        throw StopRequest.requested.map { ExitCode(128 + $0) }
-            ?? (isTransientFailure(error) ? ExitCode(EmpathyError.transientExitCode) : ExitCode.failure)
+        throw StopRequest.requested.map { ExitCode(128 + $0) } ?? failureExit(transient: isTransientFailure(error))
     }
+}
+
+/// The exit status of a failed run: 75 when it may clear by itself, else 1.
+func failureExit(transient: Bool) -> ExitCode {
+    transient ? ExitCode(EmpathyError.transientExitCode) : ExitCode.failure
 }
 
 /// For commands that work frame by frame: Ctrl-C and SIGTERM ask the job to

@@ -66,7 +66,7 @@ struct Grade: ParsableCommand {
                     printError(failure)
                 }
             }
-            if summary.failed { throw summary.failedTransiently ? ExitCode(EmpathyError.transientExitCode) : ExitCode.failure }
+            if summary.failed { throw failureExit(transient: summary.failedTransiently) }
         }
     }
 }

@@ -130,7 +130,7 @@ struct Render: ParsableCommand {
             printSummary(summary, trackPath: trackPath)
             if let failure = summary.report.failure {
                 printError(failure)
-                throw summary.report.failureIsTransient ? ExitCode(EmpathyError.transientExitCode) : ExitCode.failure
+                throw failureExit(transient: summary.report.failureIsTransient)
             }
             if let sheet = summary.previewPath { print("  preview: \(sheet)") }
             if let movie = summary.previewMoviePath { print("  preview: \(movie)") }
