@@ -39,13 +39,9 @@ public struct MarkersJob {
         let fps = try framesPerSecond ?? TrackRate.framesPerSecond(rows, path: trackPath)
         let start = try Timecode.start(startTimecode, clipRate: fps)
         var notes: [String] = []
-        let session = try sessionPath.map { try SensorSession.load(path: $0, offsetSeconds: sessionOffsetSeconds) }
-        if let session, let sessionPath, !Self.overlaps(session, rows) {
-            notes.append("\(sessionPath): the session does not overlap the footage (offset \(String(format: "%.2f", session.offsetSeconds)) s); its gaps are left out — check --sensor-offset")
-        }
+        let session = try sessionPath.flatMap { try Self.session($0, offsetSeconds: sessionOffsetSeconds, over: rows, notes: &notes) }
         let finder = MarkerFinder(rules: rules, framesPerSecond: fps)
-        let usable = session.flatMap { Self.overlaps($0, rows) ? $0 : nil }
-        let markers = finder.markers(in: rows, session: usable)
+        let markers = finder.markers(in: rows, session: session)
         let export = MarkerExport(name: Self.name(ofTrack: trackPath), framesPerSecond: fps, start: start,
                                   firstFrame: first.frameIndex, frameCount: rows.count, mediaURL: mediaURL, markers: markers)
         if let otioPath { try AtomicFile.write(export.otio(), to: otioPath) }
@@ -53,10 +49,22 @@ public struct MarkersJob {
         return Result(markers: markers, export: export, restingBPM: finder.restingBPM(rows), notes: notes)
     }
 
+    /// The session at `path` when it overlaps the footage of `rows`; else
+    /// nil and a note saying it is left out.
+    static func session(_ path: String, offsetSeconds: Double?, over rows: [EmotionTrackRow],
+                        notes: inout [String]) throws -> SensorSession? {
+        let session = try SensorSession.load(path: path, offsetSeconds: offsetSeconds)
+        guard overlaps(session, rows) else {
+            notes.append("the session \(path) does not overlap the footage (offset \(String(format: "%.2f", session.offsetSeconds)) s); it is left out — check --sensor-offset")
+            return nil
+        }
+        return session
+    }
+
     /// Whether the session's recorded span (its rows and its beats, which a
     /// board replaying its memory sends faster than they happened) meets the
     /// footage's.
-    static func overlaps(_ session: SensorSession, _ rows: [EmotionTrackRow]) -> Bool {
+    private static func overlaps(_ session: SensorSession, _ rows: [EmotionTrackRow]) -> Bool {
         guard let first = rows.first, let last = rows.last else { return false }
         let start = session.sessionTime(atFootageSeconds: first.timeSeconds)
         let end = session.sessionTime(atFootageSeconds: last.timeSeconds)

@@ -134,12 +134,7 @@ public struct ReviewJob {
             notes.append("the session \(path) is not there; beats are taken from the track")
             return nil
         }
-        let session = try SensorSession.load(path: path, offsetSeconds: sessionOffsetSeconds ?? manifest?.sessionOffsetSeconds)
-        guard MarkersJob.overlaps(session, rows) else {
-            notes.append("the session \(path) does not overlap the footage (offset \(String(format: "%.2f", session.offsetSeconds)) s); its beats are left out")
-            return nil
-        }
-        return session
+        return try MarkersJob.session(path, offsetSeconds: sessionOffsetSeconds ?? manifest?.sessionOffsetSeconds, over: rows, notes: &notes)
     }
 
     /// Beat times in movie seconds: the session's beats, else where the
