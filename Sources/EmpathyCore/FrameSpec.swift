@@ -62,7 +62,8 @@ public struct FrameSpec: Sendable, Equatable, CustomStringConvertible {
         guard let first, first >= 1 else { return nil }
         if ends[1].isEmpty { return Item(first: first, last: nil) }
         guard let last = number(ends[1]), last >= first else { return nil }
-        return Item(first: first, last: last, step: step)
+        // A one-frame range has no step to keep: `12-12:2` is frame 12, as `12` is.
+        return Item(first: first, last: last, step: first == last ? 1 : step)
     }
 
     /// Digits only (no sign, no spaces inside) that fit an Int; a frame far

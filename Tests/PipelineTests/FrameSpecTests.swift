@@ -12,6 +12,7 @@ final class FrameSpecTests: XCTestCase {
             (" 3-4 ", [.init(first: 3, last: 4)], "3-4"),
             (" 1 - 5 , 8 ", [.init(first: 1, last: 5), .init(first: 8, last: 8)], "1-5,8"),
             ("1-1", [.init(first: 1, last: 1)], "1"),
+            ("12-12:2", [.init(first: 12, last: 12)], "12"),
             ("1-10:3", [.init(first: 1, last: 10, step: 3)], "1-10:3"),
             ("1-10, 12,20-30:2", [.init(first: 1, last: 10), .init(first: 12, last: 12), .init(first: 20, last: 30, step: 2)],
              "1-10,12,20-30:2"),
