@@ -43,10 +43,10 @@ for run in $(seq "$RUNS"); do
   log=$("$EMPATHY" live ${LIVE_ARGS:-} --play "$CLIP" --loop --duration "$SECONDS_EACH" --look "$LOOK" --sensor "$OUT/tty" \
     --out "$OUT/take" 2>/dev/null)
   kill "$sim" 2>/dev/null || true; wait "$sim" 2>/dev/null || true
-  read -r f d r50 r95 k50 k95 b50 b95 a50 < <(/usr/bin/python3 - "$log" <<'PY'
+  read -r f d late behind r50 r95 k50 k95 b50 b95 a50 < <(/usr/bin/python3 - "$log" <<'PY'
 import re, sys
 log = sys.argv[1]
-live = re.search(r"\(([\d.]+) fps\), \d+ of \d+ offered dropped \(([\d.]+)%\)", log)
+live = re.search(r"\(([\d.]+) fps\), \d+ of \d+ offered dropped \(([\d.]+)%; (\d+) captured late, (\d+) with the render behind\)", log)
 render = re.search(r"capture to rendered median ([\d.]+), 95th percentile ([\d.]+)", log)
 disk = re.search(r"capture to on disk median ([\d.]+), 95th percentile ([\d.]+)", log)
 beats = re.search(r"burst frame after the beat median (-?[\d.]+), 95th percentile (-?[\d.]+)", log)
@@ -56,8 +56,8 @@ PY
 )
   fps+=("$f"); dropped+=("$d"); render50+=("$r50"); render95+=("$r95"); disk50+=("$k50"); disk95+=("$k95")
   beat50+=("$b50"); beat95+=("$b95"); arrive50+=("$a50")
-  printf '  run %d: %.1f fps (%.2f of the source), dropped %.1f%%, capture→rendered %.0f/%.0f ms, capture→disk %.0f/%.0f ms, beat→burst %.2f/%.2f frames (median/p95), beat→take %.0f ms\n' \
-    "$run" "$f" "$(echo "$f / 30" | bc -l)" "$d" "$r50" "$r95" "$k50" "$k95" "$b50" "$b95" "$a50"
+  printf '  run %d: %.1f fps (%.2f of the source), dropped %.1f%% (%d late at capture, %d with the render behind), capture→rendered %.0f/%.0f ms, capture→disk %.0f/%.0f ms, beat→burst %.2f/%.2f frames (median/p95), beat→take %.0f ms\n' \
+    "$run" "$f" "$(echo "$f / 30" | bc -l)" "$d" "$late" "$behind" "$r50" "$r95" "$k50" "$k95" "$b50" "$b95" "$a50"
 done
 m() { printf '%s\n' "$@" | median; }
 printf 'median of %d runs: %.1f fps (%.2f of the source), dropped %.1f%%, capture→rendered %.0f ms (p95 %.0f), capture→disk %.0f ms (p95 %.0f), beat→burst %.2f frames (p95 %.2f), beat→take %.0f ms\n' \

@@ -118,6 +118,7 @@ public final class SequenceWriter: @unchecked Sendable {
     private let slots: DispatchSemaphore
     private let group = DispatchGroup()
     private let queue = DispatchQueue(label: "empathy.sequence-writer", attributes: .concurrent)
+    private let threads: EncoderThreads?
 
     /// The open lock file while this writer owns the sequence (`finish` lets go).
     private var lockDescriptor: Int32 = -1
@@ -130,17 +131,23 @@ public final class SequenceWriter: @unchecked Sendable {
     /// run that would write a number another run holds is refused with one
     /// line naming that run. Other runs' temporary files are never taken for
     /// frames: completeness is checked on the final names only.
+    ///
+    /// Encodes run on the shared dispatch pool, or on `threads` when given
+    /// (a live take's lowered-priority encoders); then `maxConcurrentEncodes`
+    /// bounds the frames waiting for those threads or encoding on them.
     public convenience init(
         directory: String, naming: SequenceNaming, options: PNGOptions = .default, overwrite: Bool = false,
-        numbers: [ClosedRange<Int>]? = nil, maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
+        numbers: [ClosedRange<Int>]? = nil, maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount,
+        threads: EncoderThreads? = nil
     ) throws {
         try self.init(directory: directory, naming: naming, encoder: try PNGEncoder(options: options), overwrite: overwrite,
-                      numbers: numbers, maxConcurrentEncodes: maxConcurrentEncodes)
+                      numbers: numbers, maxConcurrentEncodes: maxConcurrentEncodes, threads: threads)
     }
 
     public init(
         directory: String, naming: SequenceNaming, encoder: any FrameEncoder, overwrite: Bool = false,
-        numbers: [ClosedRange<Int>]? = nil, maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount
+        numbers: [ClosedRange<Int>]? = nil, maxConcurrentEncodes: Int = ProcessInfo.processInfo.activeProcessorCount,
+        threads: EncoderThreads? = nil
     ) throws {
         guard naming.suffix.lowercased().hasSuffix("." + encoder.format.fileExtension) else {
             throw EmpathyError.invalidArgument(
@@ -157,6 +164,7 @@ public final class SequenceWriter: @unchecked Sendable {
         self.encoder = encoder
         self.overwrite = overwrite
         self.maxConcurrentEncodes = maxConcurrentEncodes
+        self.threads = threads
         self.slots = DispatchSemaphore(value: maxConcurrentEncodes)
 
         try AtomicFile.makeDirectories(dir)
@@ -271,7 +279,7 @@ public final class SequenceWriter: @unchecked Sendable {
         let target = path(number: number)
         let encoder = encoder
         group.enter()
-        queue.async { [self] in
+        let job: @Sendable () -> Void = { [self] in
             defer {
                 slots.signal()
                 group.leave()
@@ -298,6 +306,7 @@ public final class SequenceWriter: @unchecked Sendable {
                 lock.withLock { if firstError == nil { firstError = error } }
             }
         }
+        if let threads { threads.run(job) } else { queue.async(execute: job) }
     }
 
     /// Waits for every submitted frame; throws the first failure.

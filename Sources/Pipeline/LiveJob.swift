@@ -52,6 +52,10 @@ public struct LiveStatus: Sendable {
     /// render was behind and the queue full, or the capture itself late).
     public var framesOffered = 0
     public var framesDropped = 0
+    /// Of the dropped, those the capture itself delivered more than a frame
+    /// late (the machine starved the capture thread or the decoder); the
+    /// rest found the queue full (the render was behind).
+    public var framesDroppedLate = 0
     /// Frames rendered (the take's frames), and of them written to disk.
     public var framesRendered = 0
     public var framesRecorded = 0
@@ -164,7 +168,7 @@ public final class LiveJob {
             heart?.stop()
         }
         try heart?.start()
-        let recording = try paths.map(LiveRecording.init)
+        let recording = try paths.map { try LiveRecording(paths: $0, info: info) }
         // Frame n is due at origin + n / fps, on the take clock.
         let origin = clock.seconds + 0.02
         heart?.markTakeStart(at: origin)
@@ -255,7 +259,7 @@ public final class LiveJob {
     private func fill(_ report: inout LiveStatus, capture: LiveCapture, analysis: LiveAnalysis, clock: LiveClock,
                       latencies: ArraySlice<Double>) {
         report.seconds = clock.seconds - capture.originSeconds
-        (report.framesOffered, report.framesDropped) = capture.counts
+        (report.framesOffered, report.framesDropped, report.framesDroppedLate) = capture.counts
         report.framesAnalysed = analysis.count
         report.framesPerSecond = report.seconds > 0 ? Double(report.framesRendered) / report.seconds : 0
         if !latencies.isEmpty { report.latencyMs = LiveStatus.Spread(Array(latencies)).median }
@@ -304,7 +308,7 @@ final class LiveCapture: @unchecked Sendable {
     private let clock: LiveClock
     private let queue: BoundedQueue<CapturedFrame>
     private let durationSeconds: Double?
-    private let state = Locked((offered: 0, dropped: 0, stopped: false))
+    private let state = Locked((offered: 0, dropped: 0, late: 0, stopped: false))
     private(set) var failure: Error?
 
     init(source: any FrameSource, input: LiveInput, clock: LiveClock, queue: BoundedQueue<CapturedFrame>, durationSeconds: Double?) {
@@ -318,9 +322,9 @@ final class LiveCapture: @unchecked Sendable {
         self.durationSeconds = durationSeconds
     }
 
-    var counts: (offered: Int, dropped: Int) {
+    var counts: (offered: Int, dropped: Int, late: Int) {
         let now = state.get()
-        return (now.offered, now.dropped)
+        return (now.offered, now.dropped, now.late)
     }
 
     private(set) var originSeconds = 0.0
@@ -353,8 +357,13 @@ final class LiveCapture: @unchecked Sendable {
             let wait = due - clock.seconds
             if wait > 0 { Thread.sleep(forTimeInterval: wait) }
             // Late by more than a frame: a camera would have replaced it.
-            let accepted = clock.seconds - due <= interval && queue.offer(CapturedFrame(image: image, captureSeconds: due))
-            state.update { $0.offered += 1; if !accepted { $0.dropped += 1 } }
+            let late = clock.seconds - due > interval
+            let accepted = !late && queue.offer(CapturedFrame(image: image, captureSeconds: due))
+            state.update {
+                $0.offered += 1
+                if !accepted { $0.dropped += 1 }
+                if late { $0.late += 1 }
+            }
         }
     }
 }

@@ -134,9 +134,10 @@ struct Live: ParsableCommand {
             let line = LiveStatusLine()
             let report = try job.run { line.show($0) }
             line.finish()
-            print(String(format: "live: %d frames in %.1f s (%.1f fps), %d of %d offered dropped (%.1f%%), %d analysed",
+            print(String(format: "live: %d frames in %.1f s (%.1f fps), %d of %d offered dropped (%.1f%%; %d captured late, %d with the render behind), %d analysed",
                          report.framesRendered, report.seconds, report.framesPerSecond, report.framesDropped,
-                         report.framesOffered, report.droppedPercent, report.framesAnalysed)
+                         report.framesOffered, report.droppedPercent, report.framesDroppedLate,
+                         report.framesDropped - report.framesDroppedLate, report.framesAnalysed)
                   + (out.map { ", \(report.framesRecorded) recorded to \($0)" } ?? ""))
             func spread(_ s: LiveStatus.Spread, _ unit: String) -> String {
                 String(format: "median %.1f, 95th percentile %.1f %@ (%d)", s.median, s.p95, unit, s.count)

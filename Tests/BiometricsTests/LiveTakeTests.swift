@@ -24,9 +24,10 @@ final class LiveTakeTests: XCTestCase {
     private func summary(_ stdout: String) throws -> Summary {
         let line = try XCTUnwrap(stdout.split(separator: "\n").first { $0.hasPrefix("live: ") }, stdout)
         let numbers = line.split(whereSeparator: { !$0.isNumber && $0 != "." }).compactMap { Double($0) }
-        // frames, seconds, fps, dropped, offered, percent, analysed, recorded
-        XCTAssertGreaterThanOrEqual(numbers.count, 8, String(line))
-        return Summary(rendered: Int(numbers[0]), offered: Int(numbers[4]), dropped: Int(numbers[3]), recorded: Int(numbers[7]))
+        // frames, seconds, fps, dropped, offered, percent, captured late, render behind, analysed, recorded
+        XCTAssertGreaterThanOrEqual(numbers.count, 10, String(line))
+        XCTAssertEqual(numbers[6] + numbers[7], numbers[3], "the drops' reasons add up to the drops: \(line)")
+        return Summary(rendered: Int(numbers[0]), offered: Int(numbers[4]), dropped: Int(numbers[3]), recorded: Int(numbers[9]))
     }
 
     private func trackRows(_ path: String) throws -> [[Substring]] {

@@ -204,6 +204,39 @@ final class SequenceWriterTests: XCTestCase {
         }
     }
 
+    /// Two writers sharing a live take's lowered-priority encoder threads:
+    /// every frame written and decoding to what was submitted, each encode at
+    /// the threads' nice value while the submitting thread keeps its own,
+    /// the backlog capped by the writer's bound, and `stop` returning only
+    /// when the threads are gone.
+    func testEncoderThreadsWriteEveryFrameAtTheirLowerPriority() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let which = __priority_which_t(PRIO_PROCESS.rawValue)
+        let ownNice = getpriority(which, 0)
+        let threads = EncoderThreads(count: 2, niceness: min(ownNice + 7, 19), name: "test-encoder")
+        let niceValues = Locked<Set<Int32>>([])
+        let a = try SequenceWriter(directory: dir, naming: naming, maxConcurrentEncodes: 4, threads: threads)
+        let b = try SequenceWriter(directory: dir, naming: SequenceNaming(stem: "other"), maxConcurrentEncodes: 4, threads: threads)
+        for number in 1...24 {
+            try a.submit(.rgba8(Self.frameImage(number, width: 41, height: 17)), number: number) {
+                niceValues.update { _ = $0.insert(getpriority(which, 0)) }
+            }
+            try b.submit(Self.frameImage(number + 100, width: 41, height: 17), number: number)
+        }
+        XCTAssertEqual(try a.finish().framesWritten, 24)
+        XCTAssertEqual(try b.finish().framesWritten, 24)
+        threads.stop()
+        XCTAssertEqual(niceValues.get(), [min(ownNice + 7, 19)], "every encode ran at the threads' nice value")
+        XCTAssertEqual(getpriority(which, 0), ownNice, "the submitting thread keeps its priority")
+        XCTAssertLessThanOrEqual(a.peakEncodesInFlight, 2, "two threads encode at most two frames at once")
+        for number in [1, 13, 24] {
+            assertImagesEqual(try PNGCodec.read(path: a.path(number: number)),
+                              TestImages.expectedDecode(of: frame(number, width: 41, height: 17), keepAlpha: false), "frame \(number)")
+            assertImagesEqual(try PNGCodec.read(path: b.path(number: number)),
+                              TestImages.expectedDecode(of: frame(number + 100, width: 41, height: 17), keepAlpha: false), "other \(number)")
+        }
+    }
+
     /// Writers of the same sequence exclude each other by file number: a
     /// second writer of numbers another holds is refused with one line naming
     /// them (in this process too); writers of other numbers (a farm's chunks)
