@@ -62,7 +62,7 @@ public final class FaceAnalyzer {
     }
 
     public func analyze(frame: RGBAImage, frameIndex: Int, timeSeconds: Double, intervalSeconds: Double) throws -> FrameAnalysis {
-        let faces = try tracker.update(frame: frame, intervalSeconds: intervalSeconds)
+        let faces = try tracker.update(frame: frame, intervalSeconds: intervalSeconds, frameIndex: frameIndex)
         if options.performerID == nil, !faces.contains(where: { $0.id == performerID }) {
             performerID = faces.max { $0.box.width * $0.box.height < $1.box.width * $1.box.height }?.id
         }

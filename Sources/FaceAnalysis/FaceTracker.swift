@@ -149,11 +149,19 @@ public final class FaceTracker {
     }
 
     /// Faces in `frame`, ordered by ID. `intervalSeconds` is the time since the previous frame.
-    public func update(frame: RGBAImage, intervalSeconds: Double) throws -> [TrackedFace] {
+    ///
+    /// With the frame's index in its clip, scheduled detections fall on the
+    /// clip's frames whose index is a multiple of the cadence (and at most
+    /// the cadence apart, counting the frames given): an analysis of part of
+    /// a clip then detects on the frames the whole clip's analysis does, and
+    /// from the first such frame on follows the face as it does (the boxes,
+    /// so the raw landmarks, are the detector's on the same picture).
+    public func update(frame: RGBAImage, intervalSeconds: Double, frameIndex: Int? = nil) throws -> [TrackedFace] {
         let width = frame.width, height = frame.height
         var detectedIDs = Set<Int>()
         let due = tracks.isEmpty ? min(options.searchEveryFrames, options.detectEveryFrames) : options.detectEveryFrames
-        if framesSinceDetection >= due {
+        let scheduled = frameIndex.map { $0 % max(1, due) == 0 } ?? false
+        if framesSinceDetection >= due || scheduled {
             try detect(frame, detectedIDs: &detectedIDs)
         } else if tracks.isEmpty {
             framesSinceDetection += 1

@@ -94,6 +94,29 @@ public enum EmotionTrackFile {
         return back
     }
 
+    /// `rows` as the file reads them back, with the brief expressions found
+    /// in those values marked (`MicroExpression`). Found in what is written,
+    /// so a track merged from pieces (`TrackMerge`) marks exactly what the
+    /// analysis of the whole clip marks.
+    public static func markingMicroExpressions(_ rows: [EmotionTrackRow], framesPerSecond fps: Double) throws
+        -> (rows: [EmotionTrackRow], episodes: [MicroExpression]) {
+        var written = try decode(encode(rows), path: "(emotion track)")
+        var episodes: [MicroExpression] = []
+        // Each run of consecutive frames on its own: an episode never spans frames that are not there.
+        var start = 0
+        while start < written.count {
+            var end = start + 1
+            while end < written.count, written[end].frameIndex == written[end - 1].frameIndex + 1 { end += 1 }
+            var readings = written[start..<end].map(\.face)
+            let found = MicroExpression.find(in: readings, framesPerSecond: fps)
+            MicroExpression.mark(found, in: &readings)
+            for (i, reading) in zip(start..<end, readings) { written[i].face = reading }
+            episodes += found
+            start = end
+        }
+        return (written, episodes)
+    }
+
     public static func write(_ rows: [EmotionTrackRow], to path: String) throws {
         try AtomicFile.write(encode(rows), to: path)
     }

@@ -27,6 +27,16 @@ public struct AnalyzeJob: Sendable {
     public var sensorSessionPath: String?
     /// Session time at the clip's first frame; nil takes the offset stored in the session.
     public var sensorOffsetSeconds: Double?
+    /// Only these frames (1-based, as `render --frames`); nil: every frame.
+    /// Each run of them is analysed afresh, from `warmUpSeconds` before its
+    /// first frame, so the pieces of a farm job merge (`TrackMerge`) into
+    /// the track an unchunked analysis writes, where tracking allows.
+    public var frames: FrameSpec?
+    /// Seconds analysed before each run of `frames` and not written: the
+    /// landmark and score filters settle (their state shrinks by about half
+    /// a frame at 24-30 fps, so 2 s leaves a billionth) and the tracker is
+    /// following the face by the first written frame.
+    public var warmUpSeconds = 2.0
 
     public init(inputPath: String, trackPath: String) {
         self.inputPath = inputPath
@@ -72,65 +82,118 @@ public struct AnalyzeJob: Sendable {
             try AtomicFile.prepareOutput(path, what: what)
         }
         let source = try FrameSources.open(inputPath)
-        let (analyzer, predictor) = try makeAnalyzer(stillImage: source.info.kind == .still)
+        let still = source.info.kind == .still
+        let pieces = try plan(source.info)
+        if frames != nil { try source.requireFrames(pieces.map(\.written)) }
         if let overlayDirectory {
             try FileManager.default.createDirectory(atPath: overlayDirectory, withIntermediateDirectories: true)
         }
         let fps = source.info.framesPerSecond
-        let interval = 1 / fps
+        var analysed = Analysed()
+        let started = DispatchTime.now()
+        let progressTotal = pieces.map { $0.analysed.map(\.count) ?? (source.info.frameCount ?? 0) }.reduce(0, +)
+        var pointCount = 68
+        for (n, piece) in pieces.enumerated() {
+            // Each piece starts afresh: tracker, filters and learnt baseline, as on a farm node.
+            let (analyzer, predictor) = try makeAnalyzer(stillImage: still)
+            pointCount = predictor.pointCount
+            let frames = FramePrefetcher(source: n == 0 ? source : try FrameSources.open(inputPath),
+                                         frameNumbers: piece.analysed.map { Array($0) })
+            defer { frames.cancel() }
+            try analyse(frames, with: analyzer, writing: piece.written, fps: fps, into: &analysed,
+                        progress: progress, progressTotal: progressTotal)
+            analysed.add(analyzer, decodeSeconds: frames.decodeSeconds)
+        }
+        progress.finish()
+        let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
+        let faceRows = analysed.readings.map { EmotionTrackRow(face: $0) }
+        let (rows, micro) = try EmotionTrackFile.markingMicroExpressions(heart?.complete(faceRows) ?? faceRows, framesPerSecond: fps)
+        try EmotionTrackFile.write(rows, to: trackPath)
+        let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
+        try AtomicFile.write(EmotionTrackFile.encodeLandmarks(analysed.landmarkRows, pointCount: pointCount), to: landmarksPath)
+        let plot = Self.plotPath(forTrack: trackPath)
+        try PNGCodec.write(TrackPlot.render(rows.map(\.face)), to: plot)
+        return Summary(frameCount: rows.count, faceFrameCount: rows.filter(\.faceFound).count,
+                       detectionCount: analysed.detectionCount, faceIDs: analysed.ids.sorted(),
+                       wallSeconds: wallSeconds, decodeSeconds: analysed.decodeSeconds, analysisSeconds: analysed.analysisSeconds,
+                       detectSeconds: analysed.detectSeconds, landmarkSeconds: analysed.landmarkSeconds,
+                       modelSeconds: analysed.modelSeconds, scoreSeconds: analysed.scoreSeconds, microExpressions: micro,
+                       overlaySeconds: analysed.overlaySeconds,
+                       plotPath: plot, landmarksPath: landmarksPath, heart: heart)
+    }
+
+    /// What to analyse: the whole clip in one piece, or each run of `frames`
+    /// (1-based) with its warm-up (`analysed`) before the frames written.
+    struct Piece {
+        var written: ClosedRange<Int>
+        /// nil: every frame of the clip, in order.
+        var analysed: ClosedRange<Int>?
+    }
+
+    func plan(_ info: ClipInfo) throws -> [Piece] {
+        guard let frames else { return [Piece(written: 1...max(1, info.frameCount ?? 1), analysed: nil)] }
+        guard warmUpSeconds.isFinite, warmUpSeconds >= 0 else {
+            throw EmpathyError.invalidArgument("the warm-up must be 0 s or more, got \(warmUpSeconds)")
+        }
+        let warmUp = Int((warmUpSeconds * info.framesPerSecond).rounded(.up))
+        return try info.frames(in: frames, for: "analysing part of a clip").map {
+            Piece(written: $0, analysed: max(1, $0.lowerBound - warmUp)...$0.upperBound)
+        }
+    }
+
+    /// The readings so far, and the time each stage took, over every piece.
+    struct Analysed {
         var readings: [FaceReading] = []
         var landmarkRows: [(frameIndex: Int, faceID: Int?, points: [SIMD2<Double>]?)] = []
         var ids = Set<Int>()
-        var analysisSeconds = 0.0, overlaySeconds = 0.0
+        var framesDone = 0
+        var analysisSeconds = 0.0, overlaySeconds = 0.0, decodeSeconds = 0.0
+        var detectionCount = 0
+        var detectSeconds = 0.0, landmarkSeconds = 0.0, modelSeconds = 0.0, scoreSeconds = 0.0
+
+        mutating func add(_ analyzer: FaceAnalyzer, decodeSeconds decoded: Double) {
+            detectionCount += analyzer.tracker.detectionCount
+            detectSeconds += analyzer.tracker.detectSeconds
+            landmarkSeconds += analyzer.tracker.landmarkSeconds
+            modelSeconds += analyzer.modelSeconds
+            scoreSeconds += analyzer.scoreSeconds
+            decodeSeconds += decoded
+        }
+    }
+
+    /// One piece's frames through `analyzer`; those in `written` kept (with
+    /// their overlays), the warm-up before them only analysed.
+    private func analyse(_ frames: FramePrefetcher, with analyzer: FaceAnalyzer, writing written: ClosedRange<Int>, fps: Double,
+                         into analysed: inout Analysed, progress: any ProgressReporter, progressTotal: Int) throws {
+        let clipName = URL(fileURLWithPath: inputPath).lastPathComponent
+        let startedAt = Date()
         var clock = DispatchTime.now()
         func lap() -> Double {
             let now = DispatchTime.now()
             defer { clock = now }
             return Double(now.uptimeNanoseconds - clock.uptimeNanoseconds) / 1e9
         }
-        let frames = FramePrefetcher(source: source)
-        defer { frames.cancel() }
-        let started = DispatchTime.now(), startedAt = Date()
-        let clipName = URL(fileURLWithPath: inputPath).lastPathComponent
-        var index = 0
-        while let frame = try frames.next() {
+        while let (number, frame) = try frames.nextNumbered() {
             try StopRequest.throwIfRequested()
+            let index = number - 1
             _ = lap()
             let result = try analyzer.analyze(frame: frame, frameIndex: index, timeSeconds: Double(index) / fps,
-                                              intervalSeconds: interval)
-            analysisSeconds += lap()
-            readings.append(result.reading)
-            landmarkRows.append((index, result.reading.faceID, result.landmarks))
-            for face in result.faces { ids.insert(face.id) }
+                                              intervalSeconds: 1 / fps)
+            analysed.analysisSeconds += lap()
+            analysed.framesDone += 1
+            progress.update(.measured(clipName: clipName, framesDone: analysed.framesDone, framesTotal: progressTotal,
+                                      processed: analysed.framesDone, since: startedAt))
+            guard self.frames == nil || written.contains(number) else { continue }
+            analysed.readings.append(result.reading)
+            analysed.landmarkRows.append((index, result.reading.faceID, result.landmarks))
+            for face in result.faces { analysed.ids.insert(face.id) }
             if let overlayDirectory {
                 var overlay = frame
                 Overlay.draw(result, into: &overlay)
-                let name = String(format: "%@/overlay.%04d.png", overlayDirectory, index + 1)
-                try PNGCodec.write(overlay, to: name)
-                overlaySeconds += lap()
+                try PNGCodec.write(overlay, to: String(format: "%@/overlay.%04d.png", overlayDirectory, number))
+                analysed.overlaySeconds += lap()
             }
-            index += 1
-            progress.update(.measured(clipName: clipName, framesDone: index, framesTotal: source.info.frameCount ?? 0,
-                                      processed: index, since: startedAt))
         }
-        progress.finish()
-        let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
-        let micro = MicroExpression.find(in: readings, framesPerSecond: fps)
-        MicroExpression.mark(micro, in: &readings)
-        let faceRows = readings.map { EmotionTrackRow(face: $0) }
-        let rows = heart?.complete(faceRows) ?? faceRows
-        try EmotionTrackFile.write(rows, to: trackPath)
-        let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
-        try AtomicFile.write(EmotionTrackFile.encodeLandmarks(landmarkRows, pointCount: predictor.pointCount), to: landmarksPath)
-        let plot = Self.plotPath(forTrack: trackPath)
-        try PNGCodec.write(TrackPlot.render(readings), to: plot)
-        return Summary(frameCount: readings.count, faceFrameCount: readings.filter(\.faceFound).count,
-                       detectionCount: analyzer.tracker.detectionCount, faceIDs: ids.sorted(),
-                       wallSeconds: wallSeconds, decodeSeconds: frames.decodeSeconds, analysisSeconds: analysisSeconds,
-                       detectSeconds: analyzer.tracker.detectSeconds, landmarkSeconds: analyzer.tracker.landmarkSeconds,
-                       modelSeconds: analyzer.modelSeconds, scoreSeconds: analyzer.scoreSeconds, microExpressions: micro,
-                       overlaySeconds: overlaySeconds,
-                       plotPath: plot, landmarksPath: landmarksPath, heart: heart)
     }
 
     /// The analyser this job's models, detector, calibration and options make.

@@ -17,6 +17,8 @@ struct Analyze: ParsableCommand {
             OpenCV, models/expression-fer2013.onnx, built by 'make models') fused with
             landmark AUs; no calibration is needed. Brief expressions (1/25 to 1/2 s)
             are marked in the micro_expression column and listed in the summary.
+            A long clip can be analysed in pieces (--frames, one per farm chunk) and the
+            pieces' tracks merged: empathy track merge piece-*.csv --out clip.csv.
             The landmark model (Debian libdlib-data) was trained on the iBUG 300-W
             data set, whose licence excludes commercial use; see docs/emotion-track.md.
             """)
@@ -30,10 +32,22 @@ struct Analyze: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for check frames with landmarks and scores drawn.", valueName: "dir"))
     var overlay: String?
 
+    @Option(help: ArgumentHelp("Only these frames, counted from 1, as render's --frames takes them (a farm chunk); merge the pieces with 'empathy track merge'.",
+                               valueName: "A-B"))
+    var frames: FrameSpec?
+
+    @Option(help: ArgumentHelp("With --frames: seconds analysed before each run of frames and not written, so the tracker and filters have settled.",
+                               valueName: "seconds"))
+    var warmUp = 2.0
+
     @OptionGroup var analysis: AnalysisOptionGroup
 
     @Flag(name: .shortAndLong, help: "No progress output.")
     var quiet = false
+
+    func validate() throws {
+        guard warmUp.isFinite, (0...600).contains(warmUp) else { throw ValidationError("--warm-up must be from 0 to 600 seconds, got \(warmUp)") }
+    }
 
     func run() throws {
         try reportingErrors {
@@ -41,8 +55,14 @@ struct Analyze: ParsableCommand {
             defer { signals.forEach { $0.cancel() } }
             var job = try analysis.job(input: input, trackPath: track)
             job.overlayDirectory = overlay
+            job.frames = frames
+            job.warmUpSeconds = warmUp
             let summary = try job.run(progress: makeProgressReporter(quiet: quiet))
             printSummary(summary, profile: job.profile)
+            if frames != nil && job.profile == nil {
+                print("note: without --calibration this piece learnt the performer's neutral face from its own warm-up only, so its scores "
+                      + "can differ from a whole-clip analysis; give --calibration (a profile, or 'default') for pieces that merge into exactly that")
+            }
         }
     }
 

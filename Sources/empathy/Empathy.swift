@@ -12,7 +12,7 @@ struct Empathy: ParsableCommand {
               empathy grade footage/demo/astronaut.mp4 --lut midnight --out graded/
             """,
         version: "0.1.0",
-        subcommands: [Grade.self, LUTs.self, Analyze.self, Calibrate.self, Render.self, Live.self, Markers.self, ReviewCommand.self, SequenceCommand.self, Looks.self, Shaders.self, Sensor.self])
+        subcommands: [Grade.self, LUTs.self, Analyze.self, Calibrate.self, Render.self, Live.self, Markers.self, ReviewCommand.self, SequenceCommand.self, TrackCommand.self, Looks.self, Shaders.self, Sensor.self])
 }
 
 /// Runs `body`; any error is printed as one line, `empathy: error: …`, and the

@@ -93,6 +93,64 @@ final class InterruptTests: XCTestCase {
         XCTAssert(try files(stopped) == files(reference), "the re-run finishes the sequence byte for byte")
     }
 
+    /// A farm that cancels or pre-empts a task sends SIGTERM and waits a
+    /// little before SIGKILL: a render chunk and an analysis piece end within
+    /// a second of it, at any point of their work, with exit 143, every
+    /// written frame complete and no temporary or lock file left.
+    func testSIGTERMEndsAFarmChunkWithinASecond() throws {
+        let clip = root.appendingPathComponent("footage/expressions/astronaut-expressions.mp4").path
+        let track = tmp.appendingPathComponent("take.track.csv").path
+        XCTAssertEqual(try EmpathyProcess.run(["analyze", clip, "--out", track, "--quiet", "--expression-model", "none"]).status, 0)
+        let render = ["render", clip, "--track", track, "--frames", "31-90", "--quiet", "--out"]
+        // Signalled once the output folder is made (the frames before the chunk being re-rendered), then once 1, 8, 20
+        // and 40 frames are on disk.
+        for (trial, written) in [0, 1, 8, 20, 40].enumerated() {
+            let out = tmp.appendingPathComponent("render\(trial)")
+            let (elapsed, status) = try stopWithSIGTERM(render + [out.path]) {
+                guard let names = try? FileManager.default.contentsOfDirectory(atPath: out.path) else { return false }
+                return names.filter { $0.hasSuffix(".png") && !$0.hasPrefix(".") }.count >= written
+            }
+            XCTAssertEqual(status, 128 + SIGTERM, "render trial \(trial)")
+            XCTAssertLessThan(elapsed, 1.0, "render trial \(trial): SIGTERM to exit")
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: out.path)) ?? []
+            XCTAssertEqual(names.filter { $0.hasPrefix(".") }, [], "render trial \(trial): no temporary or lock file left")
+            for name in names where name.hasSuffix(".png") {
+                XCTAssertTrue(PNGCodec.isComplete(path: out.appendingPathComponent(name).path), "render trial \(trial): \(name) is whole")
+            }
+        }
+        let analyze = ["analyze", clip, "--frames", "31-120", "--quiet", "--out"]
+        let duration = try timedRun(analyze + [tmp.appendingPathComponent("whole.csv").path])
+        for (trial, fraction) in [0.2, 0.5, 0.8].enumerated() {
+            let out = tmp.appendingPathComponent("piece\(trial)")
+            try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+            let started = Date()
+            let (elapsed, status) = try stopWithSIGTERM(analyze + [out.appendingPathComponent("t.csv").path]) {
+                Date().timeIntervalSince(started) >= duration * fraction
+            }
+            guard status != 0 else { continue }  // finished first: nothing to stop
+            XCTAssertEqual(status, 128 + SIGTERM, "analysis trial \(trial)")
+            XCTAssertLessThan(elapsed, 1.0, "analysis trial \(trial): SIGTERM to exit")
+            XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: out.path), [], "analysis trial \(trial): nothing left")
+        }
+    }
+
+    /// Starts empathy, sends SIGTERM once `ready` holds (polled every 5 ms),
+    /// and returns the seconds from the signal to its exit, and its status.
+    private func stopWithSIGTERM(_ arguments: [String], when ready: () -> Bool) throws -> (seconds: Double, status: Int32) {
+        let process = Process()
+        process.executableURL = EmpathyCommand.executable
+        process.arguments = arguments
+        process.standardError = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let deadline = Date().addingTimeInterval(120)
+        while process.isRunning && !ready() && Date() < deadline { Thread.sleep(forTimeInterval: 0.005) }
+        let sent = Date()
+        kill(process.processIdentifier, SIGTERM)
+        process.waitUntilExit()
+        return (Date().timeIntervalSince(sent), process.terminationStatus)
+    }
+
     /// `kill -9` at ten moments of a grade, each followed by a re-run: the
     /// result equals one uninterrupted grade.
     func testKillNineAtAnyMomentThenResumeIsByteIdentical() throws {

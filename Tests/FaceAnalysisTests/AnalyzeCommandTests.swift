@@ -34,6 +34,12 @@ final class AnalyzeCommandTests: XCTestCase {
             (["analyze", expressionClipPath, "--out", out, "--expression-model", folder + "/none.onnx"], 1, "cannot read expression model"),
             (["analyze", expressionClipPath, "--out", out, "--expression-model", folder], 1, "the expression model is a folder"),
             (["calibrate", expressionClipPath, "--name", "../escape"], 64, "--name '../escape' must be letters"),
+            (["analyze", expressionClipPath, "--out", out, "--frames", "121-200"], 1, "--frames 121-200 is beyond"),
+            (["analyze", expressionClipPath, "--out", out, "--frames", "5-x"], 64, "--frames"),
+            (["analyze", expressionClipPath, "--out", out, "--frames", "1-5", "--warm-up=-1"], 64, "--warm-up must be from 0 to 600"),
+            (["track", "merge", folder + "/none.csv", "--out", out], 1, "none.csv"),
+            (["track", "merge", "--out", out], 64, "Missing expected argument '<piece> ...'"),
+            (["track", "merge", expressionClipPath, "--out", out, "--fps", "0"], 64, "--fps must be above 0"),
         ]
         for (arguments, status, fragment) in table {
             let run = try runCommand(empathy, arguments)
@@ -45,6 +51,23 @@ final class AnalyzeCommandTests: XCTestCase {
             }
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: out), "nothing is written when the run fails")
+    }
+
+    /// A farm's analysis: pieces of the clip, merged; the summary says what came of it.
+    func testAnalyzeInPiecesAndMerge() throws {
+        let folder = try makeTemporaryFolder(self)
+        for spec in ["1-60", "61-"] {
+            let run = try runCommand(empathy, ["analyze", expressionClipPath, "--frames", spec, "--out", folder + "/\(spec).csv", "--quiet"])
+            XCTAssertEqual(run.status, 0, run.standardError)
+            XCTAssert(run.standardOutput.contains("60 frame(s), face in 60"), run.standardOutput)
+        }
+        let merge = try runCommand(empathy, ["track", "merge", folder + "/61-.csv", folder + "/1-60.csv", "--out", folder + "/t.csv"])
+        XCTAssertEqual(merge.status, 0, merge.standardError)
+        XCTAssert(merge.standardOutput.hasPrefix("\(folder)/t.csv: 120 frame(s) from 2 piece(s) at 24 fps, face in 120\n"), merge.standardOutput)
+        XCTAssertEqual(try EmotionTrackFile.read(path: folder + "/t.csv").map(\.frameIndex), Array(0..<120))
+        let gap = try runCommand(empathy, ["track", "merge", folder + "/61-.csv", "--out", folder + "/g.csv"])
+        XCTAssertEqual(gap.status, 1)
+        XCTAssertEqual(gap.standardError, "empathy: error: no piece holds frames 1-60 (as --frames counts); analyse them with --frames 1-60 and merge again\n")
     }
 
     func testCalibrateWritesTheNamedProfile() throws {
