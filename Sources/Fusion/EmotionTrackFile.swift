@@ -244,8 +244,31 @@ public enum EmotionTrackFile {
     }
 
     public static func decodeLandmarks(_ text: String, path: String) throws -> [Int: [SIMD2<Double>]] {
-        let text = EditedText.normalized(text)
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let sidecar = try landmarkLines(text, path: path)
+        var frames: [Int: [SIMD2<Double>]] = [:]
+        for row in sidecar.rows {
+            let cells = row.line.split(separator: ",", omittingEmptySubsequences: false)
+            if cells[2].isEmpty { continue }  // no face in this frame
+            var points: [SIMD2<Double>] = []
+            points.reserveCapacity(sidecar.pointCount)
+            for i in 0..<sidecar.pointCount {
+                guard let x = Double(cells[2 + 2 * i]), let y = Double(cells[3 + 2 * i]), x.isFinite, y.isFinite else {
+                    throw EmpathyError.badFile(path: path, line: row.lineNumber, message:
+                        "point \(i) must be two numbers, found '\(cells[2 + 2 * i])', '\(cells[3 + 2 * i])'")
+                }
+                points.append(SIMD2(x, y))
+            }
+            frames[row.frame] = points
+        }
+        return frames
+    }
+
+    /// A landmark sidecar's header (checked) and rows, each with its frame
+    /// and its text as written (of the header's cell count): what reading
+    /// the points and merging sidecars (`TrackMergeJob`) both start from.
+    public static func landmarkLines(_ text: String, path: String) throws
+        -> (header: Substring, pointCount: Int, rows: [(frame: Int, lineNumber: Int, line: Substring)]) {
+        var lines = EditedText.normalized(text).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         if lines.last == "" { lines.removeLast() }
         guard let header = lines.first else {
             throw EmpathyError.badFile(path: path, line: nil, message: "is empty; a landmark file starts with a header row")
@@ -258,29 +281,16 @@ public enum EmotionTrackFile {
             throw EmpathyError.badFile(path: path, line: 1, message:
                 "header must be 'frame,face_id,x0,y0,…' as 'empathy analyze' writes it; write it again with 'empathy analyze'")
         }
-        var frames: [Int: [SIMD2<Double>]] = [:]
-        for (n, line) in lines.enumerated().dropFirst() {
-            let lineNumber = n + 1
+        return (header, pointCount, try lines.enumerated().dropFirst().map { n, line in
             let cells = line.split(separator: ",", omittingEmptySubsequences: false)
             guard cells.count == names.count else {
-                throw EmpathyError.badFile(path: path, line: lineNumber, message: "expected \(names.count) cells, found \(cells.count)")
+                throw EmpathyError.badFile(path: path, line: n + 1, message: "expected \(names.count) cells, found \(cells.count)")
             }
             guard let frame = Int(cells[0]), frame >= 0 else {
-                throw EmpathyError.badFile(path: path, line: lineNumber, message: "'frame' must be a whole number, found '\(cells[0])'")
+                throw EmpathyError.badFile(path: path, line: n + 1, message: "'frame' must be a whole number, found '\(cells[0])'")
             }
-            if cells[2].isEmpty { continue }  // no face in this frame
-            var points: [SIMD2<Double>] = []
-            points.reserveCapacity(pointCount)
-            for i in 0..<pointCount {
-                guard let x = Double(cells[2 + 2 * i]), let y = Double(cells[3 + 2 * i]), x.isFinite, y.isFinite else {
-                    throw EmpathyError.badFile(path: path, line: lineNumber, message:
-                        "point \(i) must be two numbers, found '\(cells[2 + 2 * i])', '\(cells[3 + 2 * i])'")
-                }
-                points.append(SIMD2(x, y))
-            }
-            frames[frame] = points
-        }
-        return frames
+            return (frame, n + 1, line)
+        })
     }
 
     static func fixed(_ value: Double, _ decimals: Int) -> String {

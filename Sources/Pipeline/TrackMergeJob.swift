@@ -102,19 +102,10 @@ public struct TrackMergeJob: Sendable {
             throw EmpathyError.badFile(path: piece, line: nil, message:
                 "has no landmark sidecar ('\(sidecar)'); keep each piece's sidecar beside its track")
         }
-        let text = EditedText.normalized(try UserFile.text(sidecar, what: "landmarks"))
-        var lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
-        if lines.last == "" { lines.removeLast() }
-        guard let header = lines.first, header.hasPrefix("frame,face_id,") else {
-            throw EmpathyError.badFile(path: sidecar, line: 1, message: "header must be 'frame,face_id,x0,y0,…' as 'empathy analyze' writes it")
-        }
+        let lines = try EmotionTrackFile.landmarkLines(try UserFile.text(sidecar, what: "landmarks"), path: sidecar)
+        let header = lines.header
         var points: [Int: Substring] = [:]
-        for (n, line) in lines.enumerated().dropFirst() {
-            guard let frame = Int(line.prefix { $0 != "," }), frame >= 0 else {
-                throw EmpathyError.badFile(path: sidecar, line: n + 1, message: "'frame' must be a whole number")
-            }
-            points[frame] = line
-        }
+        for row in lines.rows { points[row.frame] = row.line }
         return (header, try rows.map { row in
             guard let landmarks = points[row.frameIndex] else {
                 throw EmpathyError.badFile(path: sidecar, line: nil, message:
