@@ -94,8 +94,9 @@ public struct AnalyzeJob: Sendable {
         let progressTotal = pieces.map { $0.analysed.map(\.count) ?? (source.info.frameCount ?? 0) }.reduce(0, +)
         var pointCount = 68
         for (n, piece) in pieces.enumerated() {
-            // Each piece starts afresh: tracker, filters and learnt baseline, as on a farm node.
-            let (analyzer, predictor) = try makeAnalyzer(stillImage: still)
+            // Each piece starts afresh: tracker, filters and learnt baseline, as on a farm node. Loading writes
+            // nothing (the overlays so far are complete files), so a stop during it ends the run at once.
+            let (analyzer, predictor) = try StopRequest.withNothingToClose { try makeAnalyzer(stillImage: still) }
             pointCount = predictor.pointCount
             let frames = FramePrefetcher(source: n == 0 ? source : try FrameSources.open(inputPath),
                                          frameNumbers: piece.analysed.map { Array($0) })

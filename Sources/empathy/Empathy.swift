@@ -39,12 +39,17 @@ func failureExit(transient: Bool) -> ExitCode {
 
 /// For commands that work frame by frame: Ctrl-C and SIGTERM ask the job to
 /// stop at the next frame (`StopRequest`) instead of killing the process
-/// mid-write. Keep the returned sources alive while the job runs.
+/// mid-write; while it only loads models (`StopRequest.withNothingToClose`)
+/// the process ends at once. Keep the returned sources alive while the job runs.
 func stoppingBetweenFrames() -> [DispatchSourceSignal] {
     [SIGINT, SIGTERM].map { number -> DispatchSourceSignal in
         signal(number, SIG_IGN)
         let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-        source.setEventHandler { StopRequest.request(number) }
+        source.setEventHandler {
+            guard StopRequest.requestFromSignal(number) else { return }
+            printError("stopped by \(number == SIGINT ? "Ctrl-C" : "SIGTERM") while loading; nothing was written")
+            _exit(128 + number)
+        }
         source.resume()
         return source
     }
