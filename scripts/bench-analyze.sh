@@ -26,12 +26,7 @@ runs=${RUNS:-3}
 swift build -c release --product empathy >/dev/null 2>&1 || swift build -c release --product empathy
 bin=.build/release/empathy
 footage/make-bench.sh >/dev/null
-if [ ! -s footage/bench/astronaut-720p.mp4 ]; then
-    ffmpeg -nostdin -hide_banner -loglevel error -y -i footage/bench/astronaut-1080p.mp4 \
-        -vf scale=1280:720:flags=lanczos -c:v libx264 -preset fast -crf 18 -pix_fmt yuv420p \
-        footage/bench/astronaut-720p.partial.mp4
-    mv footage/bench/astronaut-720p.partial.mp4 footage/bench/astronaut-720p.mp4
-fi
+footage/make-bench-720p.sh >/dev/null
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT

@@ -26,7 +26,7 @@ CLIP=footage/bench/astronaut-720p30.mp4
 SIM=firmware/sim/pulse-sim
 
 [ -x "$EMPATHY" ] || swift build -c release --product empathy
-[ -f footage/bench/astronaut-720p.mp4 ] || footage/make-bench.sh
+footage/make-bench-720p.sh >/dev/null
 [ -f "$CLIP" ] || ffmpeg -v error -nostdin -y -i footage/bench/astronaut-720p.mp4 -vf fps=30 -c:v libx264 -preset veryfast \
   -crf 18 -pix_fmt yuv420p "$CLIP"
 make -s -C firmware sim >/dev/null
