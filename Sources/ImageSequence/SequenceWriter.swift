@@ -112,6 +112,9 @@ public final class SequenceWriter: @unchecked Sendable {
     private var firstError: Error?
     private var stats = SequenceStats(framesWritten: 0, framesSkipped: 0, bytesWritten: 0, encodeSeconds: 0)
     private var encodesInFlight = 0
+    private var pending = 0
+    /// Frames submitted and not yet on disk (or failed): waiting or encoding.
+    public var framesPending: Int { lock.withLock { pending } }
     /// Most encodes ever running at once (never above `maxConcurrentEncodes`).
     var peakEncodesInFlight: Int { lock.withLock { peak } }
     private var peak = 0
@@ -279,8 +282,10 @@ public final class SequenceWriter: @unchecked Sendable {
         let target = path(number: number)
         let encoder = encoder
         group.enter()
+        lock.withLock { pending += 1 }
         let job: @Sendable () -> Void = { [self] in
             defer {
+                lock.withLock { pending -= 1 }
                 slots.signal()
                 group.leave()
             }

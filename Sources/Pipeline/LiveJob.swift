@@ -38,6 +38,9 @@ public struct LiveConfiguration: Sendable {
     /// reading. Expressions change over a few hundred milliseconds, and each
     /// analysis costs CPU the passes and encoders need (about 7 ms a frame here).
     public var analysisPerSecond = 15.0
+    /// The most face analyses a second while the take is behind: frames wait
+    /// for the render, or half the recording's backlog waits for the encoders.
+    public var analysisWhileBehindPerSecond = 5.0
 
     public init(input: LiveInput, analysis: AnalyzeJob) {
         self.input = input
@@ -155,7 +158,8 @@ public final class LiveJob {
         let heart = try configuration.sensor.map { try LiveHeartFeed(source: $0, options: configuration.sensorOptions, clock: clock,
                                                                      sessionPath: paths?.session) }
         defer { heart?.abandonUnlessFinished() }
-        let analysis = try LiveAnalysis(job: configuration.analysis, perSecond: configuration.analysisPerSecond)
+        let analysis = try LiveAnalysis(job: configuration.analysis, perSecond: configuration.analysisPerSecond,
+                                        whileBehindPerSecond: configuration.analysisWhileBehindPerSecond)
         let queue = BoundedQueue<CapturedFrame>(capacity: configuration.queueCapacity)
         let capture = LiveCapture(source: source, input: configuration.input, clock: clock, queue: queue,
                                   durationSeconds: configuration.durationSeconds)
@@ -209,7 +213,7 @@ public final class LiveJob {
         }
         while let frame = queue.take() {
             let index = report.framesRendered
-            analysis.offer(frame, index: index)
+            analysis.offer(frame, index: index, behind: queue.count > 0 || recording?.backlogged == true)
             let beat = heart?.reading(at: frame.captureSeconds)
             let (row, points) = try Self.row(index: index, fps: info.framesPerSecond, face: analysis.latest, heart: beat, baseline: baseline)
             timeline.append(TrackTimeline.state(for: row, width: frame.image.width, height: frame.image.height, landmarks: points))

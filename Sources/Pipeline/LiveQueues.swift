@@ -20,6 +20,12 @@ final class BoundedQueue<Element>: @unchecked Sendable {
         return true
     }
 
+    /// Items waiting now.
+    var count: Int {
+        condition.lock(); defer { condition.unlock() }
+        return items.count
+    }
+
     /// The oldest item; nil once the queue is closed and empty.
     func take() -> Element? {
         condition.lock(); defer { condition.unlock() }

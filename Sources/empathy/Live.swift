@@ -13,7 +13,8 @@ struct Live: ParsableCommand {
             The frames come from a V4L2 camera (--camera 0 or --camera /dev/video0, with --size and --fps to ask \
             for a mode) or from --play CLIP, which delivers a clip at its own rate as a camera would (--loop to \
             repeat it). A camera that stops delivering for 2 s ends the take cleanly. The face is \
-            analysed at most 15 times a second (--analysis-rate); every frame is rendered. Frames the render cannot keep \
+            analysed at most 15 times a second (--analysis-rate), and at most 5 while the render or the recording \
+            falls behind; every frame is rendered. Frames the render cannot keep \
             up with (the passes or the disk) are dropped at capture and counted, never queued. A status \
             line is printed once a second.
             With --out DIR the take is recorded as it happens: DIR/take.000001.png … (rendered), \
@@ -69,7 +70,7 @@ struct Live: ParsableCommand {
 
     @OptionGroup(title: "Face") var reading: FaceReadingOptions
 
-    @Option(help: ArgumentHelp("The most face analyses a second (default 15); the frames between use the newest reading.",
+    @Option(help: ArgumentHelp("The most face analyses a second (default 15; at most 5 while the take falls behind); the frames between use the newest reading.",
                                valueName: "per-second"))
     var analysisRate = 15.0
 

@@ -237,6 +237,23 @@ final class SequenceWriterTests: XCTestCase {
         }
     }
 
+    /// `framesPending` counts the frames submitted and not yet written: all
+    /// of them while the one encoder thread is held, none after `finish`.
+    func testFramesPendingCountsSubmittedFramesUntilTheyAreWritten() throws {
+        let dir = try makeTemporaryDirectory(self)
+        let threads = EncoderThreads(count: 1, niceness: 0, name: "test-encoder")
+        defer { threads.stop() }
+        let held = DispatchSemaphore(value: 0)
+        threads.run { held.wait() }
+        let writer = try SequenceWriter(directory: dir, naming: naming, maxConcurrentEncodes: 4, threads: threads)
+        XCTAssertEqual(writer.framesPending, 0)
+        for number in 1...3 { try writer.submit(Self.frameImage(number, width: 9, height: 5), number: number) }
+        XCTAssertEqual(writer.framesPending, 3, "the thread is held: nothing written yet")
+        held.signal()
+        XCTAssertEqual(try writer.finish().framesWritten, 3)
+        XCTAssertEqual(writer.framesPending, 0)
+    }
+
     /// Writers of the same sequence exclude each other by file number: a
     /// second writer of numbers another holds is refused with one line naming
     /// them (in this process too); writers of other numbers (a farm's chunks)
