@@ -8,9 +8,9 @@ import Synchronization
 /// dying with hidden half-written files beside the sequence.
 public enum StopRequest {
     private static let signal = Atomic<Int32>(0)
-    /// 0: work under way (stop at the next frame); 1: nothing to close (a
-    /// stop may end the process at once); 2: the process is ending at once.
-    private static let phase = Atomic<Int>(0)
+    /// Threads inside `withNothingToClose`; -1 once a signal's handler is
+    /// ending the process at once.
+    private static let loading = Atomic<Int>(0)
 
     /// Records `number` (SIGINT, SIGTERM) as the reason to stop.
     public static func request(_ number: Int32) { signal.store(number, ordering: .relaxed) }
@@ -33,24 +33,37 @@ public enum StopRequest {
     /// so that a signal during it may end the process at once
     /// (`requestFromSignal`); a farm's SIGTERM is then honoured within its
     /// grace period even before the first frame. Not for bodies that create
-    /// files: the process may end inside them.
+    /// files, nor for a process whose other threads write while it runs: the
+    /// process may end inside it.
     public static func withNothingToClose<T>(_ body: () throws -> T) throws -> T {
         try throwIfRequested()
-        phase.store(1, ordering: .sequentiallyConsistent)
-        defer {
-            if !phase.compareExchange(expected: 1, desired: 0, ordering: .sequentiallyConsistent).exchanged {
-                // The signal's handler took the process: it is inside `_exit`. Never go on to write.
-                while true { Thread.sleep(forTimeInterval: 1) }
-            }
-        }
+        changeLoading(by: 1)
+        defer { changeLoading(by: -1) }
         return try body()
     }
 
     /// For a signal's handler: records `number` and says whether the process
-    /// may end now, because the job is inside `withNothingToClose`; from then
-    /// on the job never leaves it, so the caller must end the process.
+    /// may end now, because a job is inside `withNothingToClose`; from then
+    /// on no job leaves it, so the caller must end the process.
     public static func requestFromSignal(_ number: Int32) -> Bool {
         request(number)
-        return phase.compareExchange(expected: 1, desired: 2, ordering: .sequentiallyConsistent).exchanged
+        var count = loading.load(ordering: .sequentiallyConsistent)
+        while count > 0 {
+            let (exchanged, original) = loading.compareExchange(expected: count, desired: -1, ordering: .sequentiallyConsistent)
+            if exchanged { return true }
+            count = original
+        }
+        return false
+    }
+
+    private static func changeLoading(by step: Int) {
+        var count = loading.load(ordering: .sequentiallyConsistent)
+        while true {
+            // A signal's handler took the process and is inside `_exit`: never go on to write.
+            while count < 0 { Thread.sleep(forTimeInterval: 1) }
+            let (exchanged, original) = loading.compareExchange(expected: count, desired: count + step, ordering: .sequentiallyConsistent)
+            if exchanged { return }
+            count = original
+        }
     }
 }
