@@ -104,15 +104,14 @@ public enum EmotionTrackFile {
         var episodes: [MicroExpression] = []
         // Each run of consecutive frames on its own: an episode never spans frames that are not there.
         var start = 0
-        while start < written.count {
-            var end = start + 1
-            while end < written.count, written[end].frameIndex == written[end - 1].frameIndex + 1 { end += 1 }
-            var readings = written[start..<end].map(\.face)
+        for run in FrameSpec.runs(of: written.map(\.frameIndex)) {
+            let rows = start..<(start + run.count)
+            var readings = written[rows].map(\.face)
             let found = MicroExpression.find(in: readings, framesPerSecond: fps)
             MicroExpression.mark(found, in: &readings)
-            for (i, reading) in zip(start..<end, readings) { written[i].face = reading }
+            for (i, reading) in zip(rows, readings) { written[i].face = reading }
             episodes += found
-            start = end
+            start = rows.upperBound
         }
         return (written, episodes)
     }
