@@ -73,14 +73,35 @@ public struct AnalyzeJob: Sendable {
         (path.hasSuffix(".csv") ? String(path.dropLast(4)) : path) + ".plot.png"
     }
 
+    /// What an analysis writes, as `analyze` and `track merge` both write
+    /// it: the track, its landmark sidecar and its plot.
+    struct TrackFiles {
+        let track: String
+        var landmarks: String { EmotionTrackFile.landmarksPath(forTrack: track) }
+        var plot: String { AnalyzeJob.plotPath(forTrack: track) }
+        var all: [String] { [track, landmarks, plot] }
+
+        /// Checks that each can be written, before the work.
+        func prepare() throws {
+            for (path, what) in zip(all, ["emotion track", "landmark sidecar", "track plot"]) {
+                try AtomicFile.prepareOutput(path, what: what)
+            }
+        }
+
+        /// The rows, the sidecar's text and the plot of the rows, each written whole.
+        func write(_ rows: [EmotionTrackRow], landmarks text: String) throws {
+            try EmotionTrackFile.write(rows, to: track)
+            try AtomicFile.write(text, to: landmarks)
+            try PNGCodec.write(TrackPlot.render(rows.map(\.face)), to: plot)
+        }
+    }
+
     /// Runs the analysis, reporting each frame to `progress`.
     public func run(progress: any ProgressReporter = SilentProgress()) throws -> Summary {
         // Read and check first, so a bad session or output fails before the long analysis.
         let heart = try heartFusion()
-        for (path, what) in [(trackPath, "emotion track"), (EmotionTrackFile.landmarksPath(forTrack: trackPath), "landmark sidecar"),
-                             (Self.plotPath(forTrack: trackPath), "track plot")] {
-            try AtomicFile.prepareOutput(path, what: what)
-        }
+        let files = TrackFiles(track: trackPath)
+        try files.prepare()
         let source = try FrameSources.open(inputPath)
         let still = source.info.kind == .still
         let pieces = try plan(source.info)
@@ -109,18 +130,14 @@ public struct AnalyzeJob: Sendable {
         let wallSeconds = Double(DispatchTime.now().uptimeNanoseconds - started.uptimeNanoseconds) / 1e9
         let faceRows = analysed.readings.map { EmotionTrackRow(face: $0) }
         let (rows, micro) = try EmotionTrackFile.markingMicroExpressions(heart?.complete(faceRows) ?? faceRows, framesPerSecond: fps)
-        try EmotionTrackFile.write(rows, to: trackPath)
-        let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
-        try AtomicFile.write(EmotionTrackFile.encodeLandmarks(analysed.landmarkRows, pointCount: pointCount), to: landmarksPath)
-        let plot = Self.plotPath(forTrack: trackPath)
-        try PNGCodec.write(TrackPlot.render(rows.map(\.face)), to: plot)
+        try files.write(rows, landmarks: EmotionTrackFile.encodeLandmarks(analysed.landmarkRows, pointCount: pointCount))
         return Summary(frameCount: rows.count, faceFrameCount: rows.filter(\.faceFound).count,
                        detectionCount: analysed.detectionCount, faceIDs: analysed.ids.sorted(),
                        wallSeconds: wallSeconds, decodeSeconds: analysed.decodeSeconds, analysisSeconds: analysed.analysisSeconds,
                        detectSeconds: analysed.detectSeconds, landmarkSeconds: analysed.landmarkSeconds,
                        modelSeconds: analysed.modelSeconds, scoreSeconds: analysed.scoreSeconds, microExpressions: micro,
                        overlaySeconds: analysed.overlaySeconds,
-                       plotPath: plot, landmarksPath: landmarksPath, heart: heart)
+                       plotPath: files.plot, landmarksPath: files.landmarks, heart: heart)
     }
 
     /// What to analyse: the whole clip in one piece, or each run of `frames`

@@ -46,15 +46,12 @@ public struct TrackMergeJob: Sendable {
 
     public func run() throws -> Summary {
         guard !piecePaths.isEmpty else { throw EmpathyError.invalidArgument("no tracks to merge; name the pieces' tracks") }
-        let landmarksPath = EmotionTrackFile.landmarksPath(forTrack: trackPath)
-        let plotPath = AnalyzeJob.plotPath(forTrack: trackPath)
-        let outputs = [trackPath, landmarksPath, plotPath].map(Self.canonical)
+        let files = AnalyzeJob.TrackFiles(track: trackPath)
+        let outputs = files.all.map(Self.canonical)
         for piece in piecePaths where outputs.contains(Self.canonical(piece)) || outputs.contains(Self.canonical(EmotionTrackFile.landmarksPath(forTrack: piece))) {
             throw EmpathyError.invalidArgument("'\(piece)' is a piece and would be overwritten by the merge; write the merged track elsewhere with --out")
         }
-        for (path, what) in [(trackPath, "emotion track"), (landmarksPath, "landmark sidecar"), (plotPath, "track plot")] {
-            try AtomicFile.prepareOutput(path, what: what)
-        }
+        try files.prepare()
         var frames: [Int: Frame] = [:]
         var landmarkHeader: Substring?
         var shared = 0
@@ -82,11 +79,9 @@ public struct TrackMergeJob: Sendable {
         let fps = try framesPerSecond ?? Self.rate(of: ordered)
         try Self.requireTimes(ordered, framesPerSecond: fps)
         let (rows, micro) = try EmotionTrackFile.markingMicroExpressions(ordered.map(\.row), framesPerSecond: fps)
-        try EmotionTrackFile.write(rows, to: trackPath)
-        try AtomicFile.write(([landmarkHeader ?? ""] + ordered.map(\.landmarks)).joined(separator: "\n") + "\n", to: landmarksPath)
-        try PNGCodec.write(TrackPlot.render(rows.map(\.face)), to: plotPath)
+        try files.write(rows, landmarks: ([landmarkHeader ?? ""] + ordered.map(\.landmarks)).joined(separator: "\n") + "\n")
         return Summary(frameCount: rows.count, faceFrameCount: rows.filter(\.faceFound).count, sharedFrameCount: shared,
-                       framesPerSecond: fps, microExpressions: micro, landmarksPath: landmarksPath, plotPath: plotPath)
+                       framesPerSecond: fps, microExpressions: micro, landmarksPath: files.landmarks, plotPath: files.plot)
     }
 
     /// A piece's rows (each with its text, brief-expression mark left out:
