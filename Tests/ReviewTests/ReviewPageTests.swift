@@ -65,7 +65,7 @@ final class ReviewPageTests: XCTestCase {
         try FileManager.default.createDirectory(at: shot.deletingLastPathComponent(), withIntermediateDirectories: true)
         let run = try runCommand("/usr/bin/python3", [root.appendingPathComponent("scripts/review/browse.py").path, page,
                                                       "--screenshot", shot.path, "--seek-markers", "5", "--size", "1280x1000"],
-                                 timeoutSeconds: 120)
+                                 timeoutSeconds: 180)
         XCTAssertEqual(run.status, 0, run.standardOutput + run.standardError)
         let report = try XCTUnwrap(JSONSerialization.jsonObject(with: run.standardOutputData) as? [String: Any], run.standardOutput)
         XCTAssertEqual(report["ready"] as? Bool, true, run.standardOutput)

@@ -16,7 +16,8 @@ element `.marker[data-frame="F"]` that seeks the video to F and pauses it when
 clicked. ArrowRight/ArrowLeft step one frame.
 
 Steps, reported as one JSON object on stdout:
-  ready     window.review.ready became true within --timeout (polled 100 ms)
+  ready     window.review.ready became true within --timeout of the browser
+            answering (polled 100 ms; its start-up may take up to 60 s)
   playback  render.play() (user gesture), currentTime before/after
             --play-seconds, then pause; advanced = after > before + 0.2
   seeks     for the first N markers: real mouse click at the centre of the
@@ -48,6 +49,10 @@ import time
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CALL_TIMEOUT = 10.0   # seconds for one protocol reply
+# Seconds for the browser's first reply. A first launch on a fresh machine
+# reads ~200 MB from a cold disk and builds its caches: 6 s on an idle
+# 2-core machine, more than 10 s when other work loads it.
+STARTUP_TIMEOUT = 60.0
 SEEK_TIMEOUT = 3.0    # seconds for the video to finish a seek
 CLOSE_GRACE = 5.0     # seconds between Browser.close and SIGKILL
 
@@ -347,8 +352,11 @@ def press(b, key, code):
 
 
 def run(args, b, report, start):
-    product = b.call("Browser.getVersion", session=False).get("product")
+    product = b.call("Browser.getVersion", session=False,
+                     timeout=STARTUP_TIMEOUT).get("product")
     report["chromium"] = product
+    report["browser_up_after_s"] = round(time.monotonic() - start, 2)
+    up = time.monotonic()
     target = b.call("Target.createTarget", {"url": "about:blank"},
                     session=False)["targetId"]
     b.session = b.call("Target.attachToTarget",
@@ -366,7 +374,7 @@ def run(args, b, report, start):
     nav = b.call("Page.navigate", {"url": report["url"]})
     if nav.get("errorText"):
         report["navigate_error"] = nav["errorText"]
-    ready_until = start + args.timeout
+    ready_until = up + args.timeout
     while not b.load_fired:
         if time.monotonic() >= ready_until:
             raise Fatal(f"no Page.loadEventFired within {args.timeout:g} s")
@@ -485,9 +493,10 @@ def main():
     report = {"page": page, "url": "file://" + page, "ready": False,
               "playback": None, "seeks": [], "keys": None,
               "screenshot": None, "errors": []}
-    # Everything after the ready wait gets a margin on top of --timeout.
+    # The browser's start-up and everything after the ready wait get a
+    # margin on top of --timeout.
     margin = 20 + args.play_seconds + SEEK_TIMEOUT * (max(args.seek_markers, 0) + 3)
-    deadline = start + args.timeout + margin
+    deadline = start + STARTUP_TIMEOUT + args.timeout + margin
 
     def on_signal(signum, frame):
         raise Terminated(signal.Signals(signum).name)
