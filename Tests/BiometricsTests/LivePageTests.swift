@@ -44,11 +44,25 @@ final class LivePageTests: XCTestCase {
         return (try? Data(contentsOf: URL(fileURLWithPath: file))) ?? Data()
     }
 
+    /// Waits until the take has rendered a frame (its first status event):
+    /// the page is served as soon as the socket listens, the picture only
+    /// once the models have loaded and a frame is drawn (1.4 s here on a warm
+    /// machine, longer on a fresh one with nothing in its disk cache).
+    private func waitForTheFirstFrame(_ page: String, take: Process) throws {
+        let deadline = Date().addingTimeInterval(60)
+        while Date() < deadline, take.isRunning {
+            let events = String(decoding: try fetch(page + "events", seconds: 2), as: UTF8.self)
+            if events.contains("data: ") { return }
+        }
+        throw EmpathyTestError("the take served no status event in 60 s")
+    }
+
     func testThePageTheStreamAndTheEventsOverLoopback() throws {
         let (take, page) = try startServing()
         defer { if take.isRunning { take.terminate() } }
         let html = String(decoding: try fetch(page, seconds: 5), as: UTF8.self)
         XCTAssertTrue(html.contains("<img id=\"picture\" src=\"/stream.mjpg\""), html)
+        try waitForTheFirstFrame(page, take: take)
 
         let stream = try fetch(page + "stream.mjpg", seconds: 3)
         XCTAssertTrue(stream.starts(with: Data("--frame\r\nContent-Type: image/jpeg\r\nContent-Length: ".utf8)))
@@ -95,6 +109,7 @@ final class LivePageTests: XCTestCase {
         defer { board.terminate() }
         let (take, page) = try startServing(["--sensor", sensor.linkPath])
         defer { if take.isRunning { take.terminate() } }
+        try waitForTheFirstFrame(page, take: take)
         Thread.sleep(forTimeInterval: 4)  // a few beats, so the page has a rate to show
         let shot = tmp.appendingPathComponent("page.png").path
         // --timeout: the page never goes idle (its picture and events are endless), so Chromium is told when to draw.
