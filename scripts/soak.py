@@ -3,14 +3,16 @@
 
 usage: scripts/soak.py [--short] [--empathy PATH] [--work DIR]
 
-1. Sensor. One hour of firmware lines (the banner,
+1. Sensor. Three hours of firmware lines (the banner,
    a beat per heartbeat with breathing-linked variability, quality once a
-   second, raw samples at 50 Hz, all checksummed as PROTOCOL.md says) is
+   second, raw samples at 50 Hz, all checksummed as PROTOCOL.md says) are
    written into a pseudo-terminal as fast as `empathy sensor record` reads
-   it: simulated time, the board's clock runs an hour while the host's runs
-   seconds. Per ten minutes of session: the recorder's RSS and its cost per
-   1,000 lines. The session is then read back (`sensor baseline`): every
-   beat sent must be in it.
+   them: simulated time, the board's clock runs three hours while the
+   host's runs seconds. Per half hour of session: the recorder's RSS, and
+   its wall time and CPU time per 1,000 lines; the CPU time is judged (a
+   growth is measured once more, and fails when it shows again). The
+   session is then read back (`sensor baseline`): every beat sent must be
+   in it.
 2. Render. A 150,000-frame emotion track (scripts/soak-track.py) over a
    150,000-frame clip, rendered in chunks as a render farm would: 15 chunks
    of 10,000 frames (--short: 300 frames at the start, the middle and near
@@ -42,6 +44,9 @@ FPS = 25
 GROWTH = 1.5
 RSS_FACTOR = 1.2
 RSS_SLACK_MB = 16
+# Three hours of session, so each of the six parts holds ~13,000 lines and
+# about half a second of the recorder's CPU (clock ticks are 10 ms).
+SENSOR_SESSION_S = 3 * 3600
 
 
 def fail(message):
@@ -58,6 +63,16 @@ def rss_mb(pid):
     except OSError:
         pass
     return None
+
+
+def cpu_seconds(pid):
+    """User plus system CPU time of process `pid`, all its threads, so far (clock-tick resolution)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime: fields 14 and 15
+    except (OSError, IndexError, ValueError):
+        return None
 
 
 def wait_with_rusage(process):
@@ -113,16 +128,26 @@ def soak_sensor(empathy, work, seconds):
     write_all(master, checksummed("EMP,HELLO,1,empathy-pulse/1.0.0,500"))
     recorder = subprocess.Popen([empathy, "sensor", "record", "--sensor", link, "--out", session],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    # Six parts (ten minutes each of an hour); a last, short part is reported but not compared.
+    # Six parts of the session; a last, short part is reported but not compared.
+    # Per part: wall time, lines, RSS and the recorder's CPU time. The CPU
+    # time is what is judged: the wall time of a part (under a second)
+    # also holds whatever else the machine did then.
     block_ms, blocks, start, sent = seconds * 1000 // 6, [], time.monotonic(), 0
-    next_edge = block_ms
+    cpu_start, next_edge = cpu_seconds(recorder.pid), block_ms
+
+    def close_part():
+        cpu = cpu_seconds(recorder.pid)
+        used = cpu - cpu_start if cpu is not None and cpu_start is not None else None
+        blocks.append((time.monotonic() - start, sent, rss_mb(recorder.pid), used))
+        return cpu
+
     for ms, line in lines:
         if ms >= next_edge:
-            blocks.append((time.monotonic() - start, sent, rss_mb(recorder.pid)))
+            cpu_start = close_part()
             start, sent, next_edge = time.monotonic(), 0, next_edge + block_ms
         write_all(master, line)
         sent += 1
-    blocks.append((time.monotonic() - start, sent, rss_mb(recorder.pid)))
+    close_part()
     time.sleep(1.0)  # the reader drains what is left in the pty, and the recorder flushes
     recorder.send_signal(signal.SIGINT)
     status, peak = wait_with_rusage(recorder)
@@ -134,10 +159,11 @@ def soak_sensor(empathy, work, seconds):
 
     print(f"sensor: {seconds / 60:.0f} min of session, {len(lines)} lines, {beats_sent} beats; "
           f"sensor record peak RSS {peak:.1f} MB")
-    print("  session s    lines  ms/1000 lines  RSS MB")
+    print("  session s    lines  ms/1000 lines  CPU ms/1000 lines  RSS MB")
     part = block_ms // 1000
-    for n, (elapsed, count, rss) in enumerate(blocks):
+    for n, (elapsed, count, rss, cpu) in enumerate(blocks):
         print(f"  {n * part:5d}-{n * part + part:<5d} {count:6d}  {1e6 * elapsed / max(count, 1):13.1f}  "
+              f"{1e6 * cpu / max(count, 1) if cpu is not None else float('nan'):17.1f}  "
               f"{rss if rss is not None else float('nan'):6.1f}")
     with open(session) as text:
         beats_kept = sum(1 for row in text if row.split(",")[1:2] == ["beat"])
@@ -150,9 +176,23 @@ def soak_sensor(empathy, work, seconds):
     print(f"  every beat kept; sensor baseline read the session in {time.monotonic() - began:.2f} s: "
           f"{baseline.stdout.strip()}")
     # Part 0 holds the start (opening the port, the banner); the last, short part is left out.
-    costs = [elapsed / max(count, 1) for elapsed, count, _ in blocks[1:6]]
-    check_growth("sensor: cost per line", statistics.median(costs[:2]), statistics.median(costs[-2:]))
-    check_memory("sensor: recorder RSS", [rss for _, _, rss in blocks if rss is not None])
+    if any(cpu is None for _, _, _, cpu in blocks[1:6]):
+        fail(f"could not read the recorder's CPU time from /proc/{recorder.pid}/stat")
+    check_memory("sensor: recorder RSS", [rss for _, _, rss, _ in blocks if rss is not None])
+    costs = [cpu / max(count, 1) for _, count, _, cpu in blocks[1:6]]
+    return growth("sensor: CPU per line", statistics.median(costs[:2]), statistics.median(costs[-2:]))
+
+
+def soak_sensor_twice_if_grown(empathy, work, seconds):
+    """A cost that grows with the session grows on every run; a busy moment
+    on a shared machine does not come back at the same place. So a growth is
+    measured once more and fails only when it shows again."""
+    what, ratio = soak_sensor(empathy, work, seconds)
+    if ratio > GROWTH:
+        print(f"  {what} grew {ratio:.2f}×: recording the session again")
+        what, ratio = soak_sensor(empathy, work, seconds)
+        if ratio > GROWTH:
+            fail(f"{what} grew {ratio:.2f}× from the first part to the last, twice")
 
 
 # --- render -----------------------------------------------------------------
@@ -231,9 +271,15 @@ def soak_render(empathy, work, short):
 
 # --- checks -----------------------------------------------------------------
 
-def check_growth(what, first, last):
+def growth(what, first, last):
+    """Prints and returns (what, last / first)."""
     ratio = last / first if first > 0 else 1.0
     print(f"  {what}: last/first = {ratio:.2f} (limit {GROWTH})")
+    return what, ratio
+
+
+def check_growth(what, first, last):
+    _, ratio = growth(what, first, last)
     if ratio > GROWTH:
         fail(f"{what} grew {ratio:.2f}× from the first part to the last")
 
@@ -254,7 +300,7 @@ def main():
     if not os.access(args.empathy, os.X_OK):
         fail(f"no empathy executable at '{args.empathy}'; build it first (make build) or pass --empathy")
     os.makedirs(args.work, exist_ok=True)
-    soak_sensor(args.empathy, args.work, 3600)
+    soak_sensor_twice_if_grown(args.empathy, args.work, SENSOR_SESSION_S)
     soak_render(args.empathy, args.work, args.short)
     print("soak: flat")
 
